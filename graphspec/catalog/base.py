@@ -1,0 +1,73 @@
+"""The shape of a catalogue entry: one per Keras layer, no Keras import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence, Tuple, Union
+
+# A static shape includes the batch axis: (None, 28, 28, 1). Unknown dims are None.
+Shape = Tuple[Optional[int], ...]
+# A rule returns one shape, or a list of shapes for a layer with several outputs.
+ShapeResult = Union[Shape, list]
+
+
+class ShapeError(Exception):
+    """A layer cannot be applied to the shapes it receives (Keras would raise)."""
+
+    def __init__(self, message: str, help: str | None = None, code: str = "E401"):
+        super().__init__(message)
+        self.message = message
+        self.help = help
+        self.code = code
+
+
+class ArgError(Exception):
+    """A layer argument has a wrong type or an out-of-range value."""
+
+    def __init__(self, param: str, message: str, help: str | None = None, code: str = "E302"):
+        super().__init__(message)
+        self.param = param
+        self.message = message
+        self.help = help
+        self.code = code
+
+
+@dataclass(frozen=True)
+class CallValue:
+    """A call written as an argument value: `L2(1e-4)`, `LSTM(16)` inside `Bidirectional(...)`.
+
+    `config` holds the arguments bound to names (positional ones resolved through the
+    callee's signature, defaults filled in) when the callee is a catalogue layer.
+    """
+
+    callee: str
+    args: tuple = ()
+    kwargs: tuple = ()  # tuple of (name, value) pairs, in source order
+    config: Any = None  # dict for catalogue layers, else None
+
+    def kwargs_dict(self) -> dict:
+        return dict(self.kwargs)
+
+
+# How a step that receives several tensors hands them to the Keras layer.
+SINGLE = "single"  # layer(x)
+LIST = "list"  # layer([a, b, ...])            merge layers
+ATTENTION = "attention"  # layer(query, value[, key])   MultiHeadAttention & co.
+
+
+@dataclass(frozen=True)
+class LayerEntry:
+    """Everything graphspec knows about one Keras layer class."""
+
+    name: str  # canonical Keras class name, e.g. "Conv2D"
+    shape: Callable[[dict, Sequence[Shape]], ShapeResult]
+    params: Callable[[dict, Sequence[Shape]], Tuple[int, int]] = lambda cfg, shapes: (0, 0)
+    call: str = SINGLE
+    min_inputs: int = 1
+    max_inputs: Optional[int] = 1
+    # Extra validation of the bound config beyond types/ranges known per parameter name.
+    validate: Optional[Callable[[dict], None]] = None
+    aliases: Tuple[str, ...] = ()
+    summary: str = ""  # one-line shape rule, for `graphspec layers` and docs
+    # Parameter names whose value is itself a layer call (Bidirectional's `layer`).
+    layer_params: Tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,95 @@
+"""The Diagnostic record and the collector passes report into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from graphspec.source import Span
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass
+class Diagnostic:
+    """One problem in a spec: code, message, where, and how to fix it."""
+
+    code: str
+    message: str
+    span: Optional[Span]
+    severity: str = ERROR
+    label: str = ""  # a few words printed under the caret
+    help: Optional[str] = None
+    notes: List[str] = field(default_factory=list)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def sort_key(self):
+        s = self.span
+        return (s.file, s.line, s.col) if s else ("", 0, 0)
+
+    def to_dict(self) -> dict:
+        """The diagnostic as a plain dict (JSON output)."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "span": self.span.to_dict() if self.span else None,
+            "label": self.label,
+            "help": self.help,
+            "notes": list(self.notes),
+        }
+
+
+class Diagnostics:
+    """Collects every diagnostic of a run; passes add to it and keep going."""
+
+    def __init__(self) -> None:
+        self.items: List[Diagnostic] = []
+        self._seen: set = set()
+
+    def add(self, diag: Diagnostic) -> Diagnostic:
+        key = (diag.code, diag.message, diag.span)
+        if key not in self._seen:  # the same fact reached twice is reported once
+            self._seen.add(key)
+            self.items.append(diag)
+        return diag
+
+    def error(self, code: str, message: str, span: Optional[Span], *, label: str = "",
+              help: Optional[str] = None, notes: Optional[List[str]] = None) -> Diagnostic:
+        """Report an error."""
+        return self.add(Diagnostic(code, message, span, ERROR, label, help, list(notes or [])))
+
+    def warning(self, code: str, message: str, span: Optional[Span], *, label: str = "",
+                help: Optional[str] = None, notes: Optional[List[str]] = None) -> Diagnostic:
+        """Report a warning."""
+        return self.add(Diagnostic(code, message, span, WARNING, label, help, list(notes or [])))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.items)
+
+    def sorted(self) -> List[Diagnostic]:
+        return sorted(self.items, key=Diagnostic.sort_key)
+
+
+class SpecError(Exception):
+    """Raised at the API boundary when a spec has errors; holds every diagnostic."""
+
+    def __init__(self, diagnostics: List[Diagnostic], sources: Optional[dict] = None):
+        self.diagnostics = diagnostics
+        self.sources = sources or {}
+        errors = [d for d in diagnostics if d.is_error]
+        first = errors[0] if errors else (diagnostics[0] if diagnostics else None)
+        head = f"{first.span}: {first.code} {first.message}" if first else "invalid spec"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(head + more)
+
+    def render(self, color: bool = False) -> str:
+        """Every diagnostic rendered as text."""
+        from graphspec.diagnostics.render import render_text
+
+        return render_text(self.diagnostics, self.sources, color=color)

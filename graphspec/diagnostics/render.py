@@ -1,0 +1,94 @@
+"""Renderers: text (ruff-like, optionally coloured), JSON, GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+from typing import Dict, Iterable, List
+
+from graphspec.diagnostics.diagnostic import Diagnostic
+
+_RESET = "\x1b[0m"
+_STYLE = {
+    "error": "\x1b[1;31m",
+    "warning": "\x1b[1;33m",
+    "code": "\x1b[1m",
+    "path": "\x1b[1;36m",
+    "gutter": "\x1b[34m",
+    "help": "\x1b[1;32m",
+}
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"{_STYLE[style]}{text}{_RESET}" if color else text
+
+
+def _display(line: str) -> str:
+    # Tabs and control characters would misplace the caret; show them as spaces/ '?'.
+    return "".join(" " if c == "\t" else ("?" if ord(c) < 32 or c == "\x7f" else c) for c in line)
+
+
+def render_one(diag: Diagnostic, sources: Dict[str, object], color: bool = False) -> str:
+    """Render one diagnostic: header, location, source line with caret, help."""
+    sev = _paint(diag.severity, diag.severity, color)
+    out = [f"{sev}[{_paint(diag.code, 'code', color)}]: {diag.message}"]
+    span = diag.span
+    if span is not None:
+        out.append(f"  {_paint('-->', 'gutter', color)} {_paint(str(span), 'path', color)}")
+        source = sources.get(span.file)
+        text = source.line_text(span.line) if source is not None else ""
+        if text or source is not None:
+            shown = _display(text)
+            width = len(str(span.line))
+            bar = _paint("|", "gutter", color)
+            if len(shown) > 200:  # a minified or binary line: show the part around the caret
+                start = max(0, span.col - 60)
+                shown = shown[start:start + 120]
+                col = span.col - start
+            else:
+                col = span.col
+            end_col = span.end_col if span.end_line == span.line else len(shown) + 1
+            length = max(1, min(end_col, len(shown) + 1) - col)
+            caret = " " * (col - 1) + "^" * length
+            if diag.label:
+                caret += " " + diag.label
+            out.append(f"{' ' * width} {bar}")
+            out.append(f"{_paint(str(span.line), 'gutter', color)} {bar} {shown}")
+            out.append(f"{' ' * width} {bar} {_paint(caret, diag.severity, color)}")
+    for note in diag.notes:
+        out.append(f"  = note: {note}")
+    if diag.help:
+        out.append(f"  = {_paint('help', 'help', color)}: {diag.help}")
+    return "\n".join(out)
+
+
+def render_text(diags: Iterable[Diagnostic], sources: Dict[str, object], color: bool = False) -> str:
+    """Render diagnostics as text blocks separated by blank lines."""
+    return "\n\n".join(render_one(d, sources, color) for d in diags)
+
+
+def render_json(diags: List[Diagnostic]) -> str:
+    """Render diagnostics as a JSON list."""
+    return json.dumps([d.to_dict() for d in diags], indent=2)
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def render_github(diags: Iterable[Diagnostic]) -> str:
+    """Render diagnostics as GitHub Actions workflow annotations."""
+    lines = []
+    for d in diags:
+        kind = "error" if d.is_error else "warning"
+        msg = d.message + (f" (help: {d.help})" if d.help else "")
+        if d.span is not None:
+            s = d.span
+            props = (f"file={_gh_escape(s.file, True)},line={s.line},col={s.col},"
+                     f"endLine={s.end_line},endColumn={s.end_col},title={_gh_escape(d.code, True)}")
+        else:
+            props = f"title={_gh_escape(d.code, True)}"
+        lines.append(f"::{kind} {props}::{_gh_escape(msg)}")
+    return "\n".join(lines)

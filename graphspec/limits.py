@@ -1,0 +1,13 @@
+"""Limits that keep any input, however large or hostile, from hanging the checker.
+
+Documented in docs/language.md ("Limits"); each one is reported as a located diagnostic.
+"""
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # a spec larger than 5 MiB is refused (E003)
+MAX_NESTING = 64  # brackets nested deeper than this are refused (E103)
+MAX_NODES = 200_000  # layer applications after expanding blocks and repeats (E004)
+MAX_REPEAT = 100_000  # a single `repeat` count (E004)
+MAX_IMPORT_DEPTH = 64  # import chains deeper than this are refused (E204)
+MAX_EXPANSION_DEPTH = 64  # blocks expanding blocks deeper than this (E205)
+MAX_SYNTAX_ERRORS = 20  # syntax errors reported per file before giving up
+MAX_INT = 2**53  # arithmetic results beyond this are refused (E250)

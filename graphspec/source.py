@@ -1,0 +1,68 @@
+"""Source files and spans: where a piece of a spec came from."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of a source file; lines and columns are 1-based, `end` is exclusive."""
+
+    file: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def to_dict(self) -> dict:
+        """The span as a plain dict (JSON output, IR)."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "end_line": self.end_line,
+            "end_col": self.end_col,
+        }
+
+
+class Source:
+    """The text of one spec file with a line index for spans."""
+
+    def __init__(self, name: str, text: str, path: Path | None = None):
+        self.name = name
+        self.text = text
+        self.path = path
+        self._starts = [0]
+        for i, ch in enumerate(text):
+            if ch == "\n":
+                self._starts.append(i + 1)
+
+    def line_text(self, line: int) -> str:
+        """Return line `line` (1-based) without its newline, or '' past the end."""
+        if line < 1 or line > len(self._starts):
+            return ""
+        start = self._starts[line - 1]
+        end = self._starts[line] - 1 if line < len(self._starts) else len(self.text)
+        return self.text[start:end].rstrip("\r")
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """Return (line, col), 1-based, of a character offset."""
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        """Return the span of offsets [start, end)."""
+        line, col = self.position(start)
+        end_line, end_col = self.position(max(start, end))
+        return Span(self.name, line, col, end_line, end_col)
+
+    def end_span(self) -> Span:
+        """A zero-width span at the end of the file."""
+        return self.span(len(self.text), len(self.text))

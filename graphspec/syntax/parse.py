@@ -1,0 +1,200 @@
+"""Parsing one file: text to syntax tree, with syntax errors said in words."""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Tuple
+
+from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.limits import MAX_NESTING, MAX_SYNTAX_ERRORS
+from graphspec.source import Source
+from graphspec.syntax import ast
+from graphspec.syntax.grammar import parser
+
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {v: k for k, v in _OPEN.items()}
+_SCAN = re.compile(r"""#[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[()\[\]{}]""")
+_TOP_LEVEL = re.compile(r"^[ \t]*(model|block|const|import)\b", re.M)
+
+# What a user calls the grammar's terminals.
+_WORDS = {
+    "NAME": "a name",
+    "INT": "a number",
+    "FLOAT": "a number",
+    "STRING": "a string",
+    "DTYPE": "a dtype such as `int32`",
+    "$END": "the end of the file",
+}
+_VALUE_START = {"INT", "FLOAT", "STRING", "NAME", "LPAR", "LSQB", "LBRACE", "MINUS", "PLUS",
+                "TRUE", "FALSE", "NONE"}
+_STATEMENT_START = {"INPUT", "LAYER", "OUTPUT", "COMPILE", "FIT", "REPEAT", "NAME"}
+_TOP_START = {"MODEL", "BLOCK", "CONST", "IMPORT"}
+
+
+def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
+    """Parse `source`; report syntax errors into `diags` and return None if there are any."""
+    from lark.exceptions import UnexpectedInput
+
+    unclosed = _check_brackets(source, diags)
+    if unclosed is None:  # nesting too deep: the parser is not even started
+        return None
+    from graphspec.syntax.lower import Lower
+
+    text = source.text
+    errors = 0
+    while True:
+        try:
+            tree = parser().parse(text)
+        except UnexpectedInput as exc:
+            errors += 1
+            _report(exc, source, diags, unclosed)
+            restart = _restart_offset(source.text, getattr(exc, "pos_in_stream", None) or 0)
+            if restart is None or errors >= MAX_SYNTAX_ERRORS:
+                return None
+            # Blank out what was already read, keeping line structure so positions stay exact.
+            text = re.sub(r"[^\n]", " ", source.text[:restart]) + source.text[restart:]
+            continue
+        if errors:
+            return None
+        return Lower(source).transform(tree)
+
+
+def _restart_offset(text: str, pos: int) -> Optional[int]:
+    """Where the next top-level item starts after the line of `pos`, if anywhere."""
+    line_end = text.find("\n", pos)
+    if line_end < 0:
+        return None
+    m = _TOP_LEVEL.search(text, line_end + 1)
+    return m.start(1) if m else None
+
+
+def _check_brackets(source: Source, diags: Diagnostics) -> Optional[List[Tuple[str, int]]]:
+    """Report nesting deeper than the limit; return the brackets left open at the end."""
+    stack: List[Tuple[str, int]] = []
+    for m in _SCAN.finditer(source.text):
+        ch = m.group()
+        if ch in _OPEN:
+            stack.append((ch, m.start()))
+            if len(stack) > MAX_NESTING:
+                diags.error(
+                    "E103",
+                    f"brackets nested more than {MAX_NESTING} deep",
+                    source.span(m.start(), m.start() + 1),
+                    label="too deep",
+                    help="split the expression, or name parts of it with `const` or a binding",
+                )
+                return None
+        elif ch in _CLOSE:
+            if stack and stack[-1][0] == _CLOSE[ch]:
+                stack.pop()
+    return stack
+
+
+def _describe(token_type: str, terminals: dict) -> str:
+    if token_type in _WORDS:
+        return _WORDS[token_type]
+    pattern = terminals.get(token_type)
+    if pattern is not None:
+        return f"`{pattern}`"
+    return token_type.lower()
+
+
+def expected_phrase(expected: set, terminals: dict) -> str:
+    """Say what the parser expected, grouping token kinds into words a user knows."""
+    expected = set(expected)
+    parts: List[str] = []
+    if _TOP_START <= expected:
+        parts.append("`model`, `block`, `const` or `import`")
+        expected -= _TOP_START
+    if _STATEMENT_START <= expected:
+        parts.append("a statement (`input`, `layer`, `output`, `NAME = ...`, `compile`, `fit`, `repeat`)")
+        expected -= _STATEMENT_START
+    if len(expected & _VALUE_START) >= 6:
+        parts.append("a value")
+        expected -= _VALUE_START
+    for t in sorted(expected, key=lambda t: (t not in terminals, _describe(t, terminals))):
+        word = _describe(t, terminals)
+        if word not in parts:
+            parts.append(word)
+    if not parts:
+        return "something else"
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def _terminal_words() -> dict:
+    words = {}
+    for term in parser().terminals:
+        if term.pattern.type == "str":
+            words[term.name] = term.pattern.value
+    return words
+
+
+def _token_text(token) -> str:
+    if token.type == "$END":
+        return "the end of the file"
+    text = str(token)
+    return f"`{text}`" if len(text) <= 40 else f"`{text[:37]}...`"
+
+
+def _report(exc, source: Source, diags: Diagnostics, unclosed) -> None:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    terminals = _terminal_words()
+    if isinstance(exc, UnexpectedCharacters):
+        pos = exc.pos_in_stream
+        ch = source.text[pos]
+        span = source.span(pos, pos + 1)
+        if ch in "\"'":
+            diags.error("E102", "unterminated string", source.span(pos, source.text.find("\n", pos)
+                                                                    if "\n" in source.text[pos:] else len(source.text)),
+                        label="this string is never closed",
+                        help=f"close the string with {ch} on the same line")
+        elif ch == ".":
+            diags.error("E101", "unexpected character `.`", span, label="not part of the language",
+                        help="a spec has no attribute access: write a layer by its name alone, "
+                             "e.g. `Dense(64)`, not `keras.layers.Dense(64)`")
+        else:
+            shown = ch if ch.isprintable() else repr(ch)[1:-1]
+            diags.error("E101", f"unexpected character `{shown}`", span, label="not expected here",
+                        help=f"expected {expected_phrase(exc.allowed or set(), terminals)}")
+        return
+    if isinstance(exc, (UnexpectedToken, UnexpectedEOF)):
+        token = getattr(exc, "token", None)
+        expected = set(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or ())
+        at_end = token is None or token.type == "$END"
+        if at_end:
+            span = source.end_span()
+            help_ = None
+            notes = []
+            if unclosed:
+                ch, pos = unclosed[-1]
+                line, col = source.position(pos)
+                notes.append(f"the `{ch}` opened at {source.name}:{line}:{col} is never closed")
+                help_ = f"add the missing `{_OPEN[ch]}`"
+            diags.error("E100", f"unexpected end of file; expected {expected_phrase(expected, terminals)}",
+                        span, label="the file ends here", help=help_, notes=notes)
+            return
+        span = source.span(token.start_pos, token.end_pos)
+        help_ = _hint(token, expected, source)
+        diags.error("E100", f"unexpected {_token_text(token)}; expected {expected_phrase(expected, terminals)}",
+                    span, label="unexpected here", help=help_)
+        return
+    diags.error("E100", "syntax error", source.end_span())
+
+
+def _hint(token, expected: set, source: Source) -> Optional[str]:
+    """A fix for the common mistakes, where the token and context make it clear."""
+    if "COMMA" in expected and ("RPAR" in expected or "RSQB" in expected or "RBRACE" in expected):
+        if token.type in ("NAME", "INT", "FLOAT", "STRING"):
+            return "separate the items with `,`"
+    if token.type == "LPAR" and "COLON" in expected:
+        return "an input's shape follows a colon: `input x: (28, 28, 1)`"
+    if token.type == "COLON" and token.line and "lambda" in source.line_text(token.line):
+        return "a spec never runs code: there is no `lambda`; use a Keras layer instead"
+    if token.type == "EQUAL" and "EQUAL" not in expected:
+        return "`=` binds a tensor, layer, const or setting; it cannot appear here"
+    if token.type == "NAME" and str(token) in ("def", "class", "lambda", "from", "for", "if", "while"):
+        return "a spec never runs code: Python statements are not part of the language"
+    return None
