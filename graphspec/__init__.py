@@ -1,0 +1,31 @@
+"""graphspec: declarative graph specs compiled to Keras functional models.
+
+Importing graphspec is cheap: the API is loaded on first use, and nothing here
+imports Keras or TensorFlow until a model is built.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["load", "loads", "compile", "register_layer", "Spec", "SpecError", "Diagnostic", "__version__"]
+
+
+def __getattr__(name):
+    if name in ("load", "loads", "compile"):
+        from graphspec import api
+
+        return getattr(api, name)
+    if name == "register_layer":
+        from graphspec.custom import register_layer
+
+        return register_layer
+    if name in ("SpecError", "Diagnostic"):
+        from graphspec.diagnostics import diagnostic
+
+        return getattr(diagnostic, name)
+    if name == "Spec":
+        from graphspec.ir import Spec
+
+        return Spec
+    raise AttributeError(f"module 'graphspec' has no attribute {name!r}")

@@ -1,0 +1,5 @@
+import sys
+
+from graphspec.cli import main
+
+sys.exit(main())

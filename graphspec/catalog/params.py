@@ -1,0 +1,733 @@
+"""Value checks for layer arguments, by parameter name: no Keras import.
+
+One table (`RULES`) maps a parameter name to the check its value must pass in
+every layer that has a parameter of that name (`units`, `rate`, `kernel_size`,
+`padding`, ...); suffix rules cover families (`*_initializer`, `*_regularizer`,
+`*_constraint`), any parameter whose Keras default is a bool must receive a bool,
+and `LAYER_RULES` overrides a name for one layer (`padding="causal"` is allowed
+for Conv1D only; ZeroPadding's `padding` is an amount, not a mode).
+
+`check_config(layer_name, config)` runs the checks over a bound config (see
+`signatures.bind`) and returns `ArgError`s: E302 for a value of the wrong type,
+E305 for a value out of range or not among the allowed ones. A value equal to
+the Keras default is never reported. Messages follow Keras's style: what was
+received, what is expected, and a `help` with the fix where one is known.
+
+Arguments that are themselves non-layer calls (`kernel_regularizer=L2(1e-4)`,
+`kernel_initializer=GlorotUniform(seed=1)`) are bound against their Keras
+signature here, so their unknown / missing / surplus arguments are reported
+(E301/E303/E304) under the outer parameter's name. Nested *layer* calls
+(`Bidirectional(LSTM(16))`) carry their own config and are checked by whoever
+bound them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Optional
+
+from graphspec.catalog import signatures as _sigs
+from graphspec.catalog.base import ArgError, CallValue
+from graphspec.suggest import closest, did_you_mean
+
+WRONG_TYPE = "E302"
+OUT_OF_RANGE = "E305"
+
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
+DATA_FORMATS = ("channels_last", "channels_first")
+MERGE_MODES = ("sum", "mul", "concat", "ave")
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def show(value: Any) -> str:
+    """A value as a spec author would write it: `(3, 3)`, `"relu"`, `L2(0.0001)`."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, tuple):
+        inner = ", ".join(show(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, CallValue):
+        parts = [show(a) for a in value.args] + [f"{k}={show(v)}" for k, v in value.kwargs]
+        return f"{value.callee}({', '.join(parts)})"
+    return repr(value)
+
+
+def type_phrase(value: Any) -> str:
+    """`an integer`, `a float`, `a tuple`, `a call to L2`..."""
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, tuple):
+        return "a tuple"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a dict"
+    if isinstance(value, CallValue):
+        return f"a call to `{value.callee}`"
+    return f"a {type(value).__name__}"
+
+
+# --------------------------------------------------------------------------- rule plumbing
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a rule knows besides the value."""
+
+    layer: str  # canonical layer name (or the name given, for unknown layers)
+    param: str
+    default: Any = None
+    has_default: bool = False
+
+    @property
+    def rank(self) -> Optional[int]:
+        """Spatial rank from the layer name: Conv2D -> 2, MaxPooling1D -> 1."""
+        m = re.search(r"([123])D(?:Transpose)?$", self.layer)
+        return int(m.group(1)) if m else None
+
+
+Rule = Callable[[Ctx, Any], Optional[Iterable[ArgError]]]
+
+
+def _err(code: str, ctx: Ctx, value: Any, expected: str, help: Optional[str] = None) -> ArgError:
+    message = (
+        f"invalid value for argument `{ctx.param}` of `{ctx.layer}`: expected {expected}; "
+        f"received {ctx.param}={show(value)}"
+    )
+    if code == WRONG_TYPE and not isinstance(value, (CallValue, type(None))):
+        message += f" ({type_phrase(value)})"
+    return ArgError(ctx.param, message, help=help, code=code)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _int_help(ctx: Ctx, value: Any) -> Optional[str]:
+    """Help for a float where an int is expected (`filters / 2`)."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return (
+            f"write `{ctx.param}={int(value)}`; if the value comes from arithmetic, "
+            "use `//` for integer division"
+        )
+    if isinstance(value, float):
+        return f"`{ctx.param}` must be a whole number"
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return f"write `{ctx.param}={value.strip()}` without quotes"
+    return None
+
+
+def _sequence(value: Any) -> Optional[tuple]:
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return None
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def positive_int(ctx: Ctx, value: Any):
+    if _is_int(value):
+        if value <= 0:
+            return [
+                _err(
+                    OUT_OF_RANGE,
+                    ctx,
+                    value,
+                    "a positive integer",
+                    f"`{ctx.param}` must be at least 1; received {show(value)}",
+                )
+            ]
+        return None
+    help_ = _int_help(ctx, value) or f"write a whole number such as `{ctx.param}=64`"
+    return [_err(WRONG_TYPE, ctx, value, "a positive integer", help_)]
+
+
+def fraction(ctx: Ctx, value: Any):
+    """A float or int in [0, 1): dropout rates."""
+    if not _is_number(value):
+        help_ = None
+        if isinstance(value, str):
+            try:
+                help_ = f"write `{ctx.param}={float(value)!r}` without quotes"
+            except ValueError:
+                pass
+        return [_err(WRONG_TYPE, ctx, value, "a float in [0, 1)", help_)]
+    if not (0 <= value < 1):
+        help_ = f"`{ctx.param}` must be in [0, 1); received {show(value)}"
+        if 2 <= value < 100:
+            help_ += f" (a fraction, not a percentage: did you mean `{value / 100:g}`?)"
+        return [_err(OUT_OF_RANGE, ctx, value, "a float in [0, 1)", help_)]
+    return None
+
+
+def non_negative_number(ctx: Ctx, value: Any):
+    if not _is_number(value):
+        return [_err(WRONG_TYPE, ctx, value, "a number >= 0")]
+    if value < 0 or (isinstance(value, float) and math.isnan(value)):
+        return [
+            _err(
+                OUT_OF_RANGE,
+                ctx,
+                value,
+                "a number >= 0",
+                f"`{ctx.param}` must be >= 0; received {show(value)}",
+            )
+        ]
+    return None
+
+
+def number(ctx: Ctx, value: Any):
+    if not _is_number(value):
+        help_ = None
+        if isinstance(value, str):
+            try:
+                help_ = f"write `{ctx.param}={float(value)!r}` without quotes"
+            except ValueError:
+                pass
+        return [_err(WRONG_TYPE, ctx, value, "a number", help_)]
+    return None
+
+
+def int_or_tuple(ctx: Ctx, value: Any, allow_zero: bool = False):
+    """An int, or a tuple with one int per spatial axis (`kernel_size=3`, `(3, 3)`)."""
+    rank = ctx.rank
+    bound = ">= 0" if allow_zero else "positive"
+    if rank:
+        expected = f"a {bound} integer or a tuple of {rank} {bound} integers"
+    else:
+        expected = f"a {bound} integer or a tuple of {bound} integers"
+
+    def bad(v):
+        return v < 0 if allow_zero else v <= 0
+
+    if _is_int(value):
+        if bad(value):
+            return [
+                _err(
+                    OUT_OF_RANGE,
+                    ctx,
+                    value,
+                    expected,
+                    f"`{ctx.param}` must be {'>= 0' if allow_zero else 'at least 1'}; "
+                    f"received {show(value)}",
+                )
+            ]
+        return None
+    items = _sequence(value)
+    if items is None:
+        return [_err(WRONG_TYPE, ctx, value, expected, _int_help(ctx, value))]
+    if not all(_is_int(v) for v in items):
+        wrong = next(v for v in items if not _is_int(v))
+        help_ = f"every element must be an integer; {show(wrong)} is {type_phrase(wrong)}"
+        return [_err(WRONG_TYPE, ctx, value, expected, help_)]
+    if rank and len(items) != rank:
+        if len(items) > rank or not items:
+            example = show(tuple(items[:rank]) if len(items) >= rank else (3,) * rank)
+        else:
+            example = show(tuple(items) + (items[-1],) * (rank - len(items)))
+        help_ = (
+            f"`{ctx.layer}` works on {rank} spatial "
+            f"{'axis' if rank == 1 else 'axes'}: write one integer for all of them "
+            f"or {rank} values, e.g. `{ctx.param}={example}`"
+        )
+        return [_err(OUT_OF_RANGE, ctx, value, expected, help_)]
+    if not items:
+        return [_err(OUT_OF_RANGE, ctx, value, expected)]
+    offending = [v for v in items if bad(v)]
+    if offending:
+        return [
+            _err(
+                OUT_OF_RANGE,
+                ctx,
+                value,
+                expected,
+                f"{', '.join(show(v) for v in offending)} "
+                f"{'does' if len(offending) == 1 else 'do'} not satisfy "
+                f"`value {'>= 0' if allow_zero else '> 0'}`",
+            )
+        ]
+    return None
+
+
+def _choice(ctx: Ctx, value: Any, allowed: Iterable[str], what: str, fold_case: bool = True):
+    allowed = list(allowed)
+    listing = ", ".join(show(a) for a in allowed)
+    if not isinstance(value, str):
+        return [_err(WRONG_TYPE, ctx, value, f"{what}: one of {listing}")]
+    key = value.lower() if fold_case else value
+    if key in allowed:
+        return None
+    return [
+        _err(
+            OUT_OF_RANGE,
+            ctx,
+            value,
+            f"one of {listing}",
+            did_you_mean(value, allowed) or f"use one of {listing}",
+        )
+    ]
+
+
+def padding_mode(ctx: Ctx, value: Any, causal: bool = False):
+    allowed = ["valid", "same"] + (["causal"] if causal else [])
+    problems = _choice(ctx, value, allowed, "a padding mode")
+    if problems and isinstance(value, str) and value.lower() == "causal":
+        problems[0].help = (
+            '`padding="causal"` is only supported by 1D convolutions (Conv1D); '
+            'use "valid" or "same", or pad explicitly with a ZeroPadding layer'
+        )
+    return problems
+
+
+def causal_padding_mode(ctx: Ctx, value: Any):
+    return padding_mode(ctx, value, causal=True)
+
+
+def padding_amount(ctx: Ctx, value: Any):
+    """ZeroPadding's `padding`: an int, a tuple of ints, or a tuple of (before, after) pairs."""
+    rank = ctx.rank
+    expected = "an integer >= 0, a tuple of integers, or a tuple of (before, after) pairs"
+    if _is_int(value):
+        return int_or_tuple(ctx, value, allow_zero=True)
+    items = _sequence(value)
+    if items is None:
+        return [_err(WRONG_TYPE, ctx, value, expected)]
+    if rank and len(items) != rank and not (rank == 1 and len(items) == 2):
+        return [
+            _err(
+                OUT_OF_RANGE,
+                ctx,
+                value,
+                expected,
+                f"`{ctx.layer}` pads {rank} spatial {'axis' if rank == 1 else 'axes'}; "
+                f"give {rank} entries",
+            )
+        ]
+    flat = []
+    for item in items:
+        pair = _sequence(item)
+        if pair is not None:
+            if len(pair) != 2:
+                return [
+                    _err(
+                        OUT_OF_RANGE,
+                        ctx,
+                        value,
+                        expected,
+                        f"each pair must be (before, after); received {show(item)}",
+                    )
+                ]
+            flat.extend(pair)
+        else:
+            flat.append(item)
+    if not all(_is_int(v) for v in flat):
+        return [_err(WRONG_TYPE, ctx, value, expected, "every amount must be an integer")]
+    if any(v < 0 for v in flat):
+        return [_err(OUT_OF_RANGE, ctx, value, expected, "padding amounts must be >= 0")]
+    return None
+
+
+def boolean(ctx: Ctx, value: Any):
+    if isinstance(value, bool):
+        return None
+    help_ = "write `True` or `False`"
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        help_ = f"write `{ctx.param}={value.capitalize()}` without quotes"
+    elif value in (0, 1) and _is_number(value):
+        help_ = f"write `{ctx.param}={bool(value)}`"
+    return [_err(WRONG_TYPE, ctx, value, "a boolean (True or False)", help_)]
+
+
+def axis(ctx: Ctx, value: Any, allow_none: bool = False):
+    if _is_int(value) or (allow_none and value is None):
+        return None
+    items = _sequence(value)
+    if items is not None and items and all(_is_int(v) for v in items):
+        return None
+    expected = "an integer or a tuple of integers" + (" or None" if allow_none else "")
+    return [_err(WRONG_TYPE, ctx, value, expected, _int_help(ctx, value))]
+
+
+def axis_or_none(ctx: Ctx, value: Any):
+    return axis(ctx, value, allow_none=True)
+
+
+def activation(ctx: Ctx, value: Any):
+    if value is None:
+        return None
+    known = _sigs.string_names("activations")
+    if isinstance(value, str):
+        if value in known:
+            return None
+        help_ = did_you_mean(value, known)
+        if help_ is None and _sigs.canonical_layer_name(value):
+            help_ = (
+                f"`{value}` is a layer; write it as a call, `{ctx.param}={value}()`, "
+                f"or use an activation name such as \"relu\""
+            )
+        return [
+            _err(
+                OUT_OF_RANGE,
+                ctx,
+                value,
+                "the name of a Keras activation",
+                help_ or "known activations: " + ", ".join(f'"{k}"' for k in known),
+            )
+        ]
+    if isinstance(value, CallValue) and _sigs.canonical_layer_name(value.callee):
+        return None  # a layer object is a callable activation (`LeakyReLU(0.1)`)
+    return [
+        _err(
+            WRONG_TYPE,
+            ctx,
+            value,
+            'an activation name such as "relu", a layer call such as `LeakyReLU(0.1)`, or None',
+        )
+    ]
+
+
+_KIND_SINGULAR = {
+    "initializers": "initializer",
+    "regularizers": "regularizer",
+    "constraints": "constraint",
+    "layers": "layer",
+    "optimizers": "optimizer",
+    "losses": "loss",
+    "metrics": "metric",
+    "callbacks": "callback",
+    "learning_rate_schedules": "learning-rate schedule",
+}
+
+
+def _object_rule(kind: str, allow_none: bool, example_call: str, example_string: str) -> Rule:
+    singular = _KIND_SINGULAR[kind]
+    article = "an" if singular[0] in "aeiou" else "a"
+
+    def rule(ctx: Ctx, value: Any):
+        expected = f'{article} {singular} name such as "{example_string}" or a call such as `{example_call}`'
+        if allow_none:
+            expected += ", or None"
+        if value is None:
+            if allow_none:
+                return None
+            return [_err(WRONG_TYPE, ctx, value, expected, f'use e.g. "{example_string}"')]
+        if isinstance(value, str):
+            known = _sigs.string_names(kind)
+            if value in known:
+                return None
+            help_ = did_you_mean(value, known)
+            if help_ is None and _sigs.object_signature(kind, value):
+                help_ = f"`{value}` cannot be given as a string; write `{value}()`"
+            if help_ is None:
+                help_ = "known names: " + ", ".join(f'"{k}"' for k in known)
+            return [_err(OUT_OF_RANGE, ctx, value, expected, help_)]
+        if isinstance(value, CallValue):
+            sig = _sigs.object_signature(kind, value.callee)
+            if sig is None:
+                other = [k for k in _sigs.object_kinds_of(value.callee) if k != kind]
+                if other:
+                    help_ = (
+                        f"`{value.callee}` is {'an' if _KIND_SINGULAR[other[0]][0] in 'aeiou' else 'a'} "
+                        f"{_KIND_SINGULAR[other[0]]}, not {article} {singular}"
+                    )
+                    suggestion = closest(value.callee, _sigs.class_names(kind))
+                    if suggestion:
+                        help_ += f"; did you mean `{suggestion}`?"
+                    return [_err(WRONG_TYPE, ctx, value, expected, help_)]
+                help_ = did_you_mean(value.callee, _sigs.class_names(kind))
+                return [_err(OUT_OF_RANGE, ctx, value, expected, help_)]
+            return _bind_nested(ctx, value, sig)
+        help_ = None
+        if kind == "initializers" and _is_number(value):
+            help_ = f"write `{ctx.param}=Constant({show(value)})`"
+        return [_err(WRONG_TYPE, ctx, value, expected, help_)]
+
+    rule.__name__ = f"{singular}_value"
+    return rule
+
+
+def _bind_nested(ctx: Ctx, value: CallValue, sig) -> list:
+    """Bind the arguments of `L2(...)` & co. and report them under the outer parameter."""
+    _, problems = _sigs.bind(sig, value.args, value.kwargs, kind=sig.kind, callee=value.callee)
+    out = []
+    for p in problems:
+        err = ArgError(
+            ctx.param,
+            f"in `{ctx.param}={show(value)}`: {p.message}",
+            help=p.help,
+            code=p.code,
+        )
+        err.source = None
+        err.inner_param = p.param
+        out.append(err)
+    return out
+
+
+initializer = _object_rule("initializers", False, "GlorotUniform(seed=1)", "glorot_uniform")
+regularizer = _object_rule("regularizers", True, "L2(1e-4)", "l2")
+constraint = _object_rule("constraints", True, "MaxNorm(3)", "max_norm")
+
+
+def data_format(ctx: Ctx, value: Any):
+    if value is None:
+        return None
+    return _choice(ctx, value, DATA_FORMATS, "a data format")
+
+
+def dtype(ctx: Ctx, value: Any):
+    if value is None:
+        return None
+    allowed = _sigs.layer_dtype_names()
+    if not isinstance(value, str):
+        return [_err(WRONG_TYPE, ctx, value, "a dtype name such as \"float32\", or None")]
+    if value in allowed:
+        return None
+    return [
+        _err(
+            OUT_OF_RANGE,
+            ctx,
+            value,
+            "a Keras dtype name",
+            did_you_mean(value, allowed) or "use one of " + ", ".join(f'"{a}"' for a in allowed),
+        )
+    ]
+
+
+def layer_name(ctx: Ctx, value: Any):
+    if value is None:
+        return None
+    expected = "a name matching [A-Za-z_][A-Za-z0-9_.-]* (no \"/\")"
+    if not isinstance(value, str):
+        return [_err(WRONG_TYPE, ctx, value, expected)]
+    if NAME_PATTERN.match(value):
+        return None
+    fixed = re.sub(r"[^A-Za-z0-9_.-]", "_", value)
+    if not fixed or not re.match(r"[A-Za-z_]", fixed):
+        fixed = "_" + fixed
+    reason = (
+        '"/" separates name scopes in Keras and is not allowed in a layer name'
+        if "/" in value
+        else "layer names use letters, digits, `_`, `.` and `-`, and start with a letter or `_`"
+    )
+    return [_err(OUT_OF_RANGE, ctx, value, expected, f'{reason}; e.g. name="{fixed}"')]
+
+
+def merge_mode(ctx: Ctx, value: Any):
+    if value is None:
+        return None
+    return _choice(ctx, value, MERGE_MODES, "a merge mode", fold_case=False)
+
+
+def target_shape(ctx: Ctx, value: Any):
+    """Reshape's target: a tuple of positive ints, at most one -1."""
+    expected = "a tuple of positive integers (one entry may be -1)"
+    items = _sequence(value)
+    if items is None:
+        help_ = f"write a tuple, e.g. `{ctx.param}=({show(value)},)`" if _is_int(value) else None
+        return [_err(WRONG_TYPE, ctx, value, expected, help_)]
+    if not all(_is_int(v) for v in items):
+        if any(v is None for v in items):
+            return [
+                _err(
+                    WRONG_TYPE,
+                    ctx,
+                    value,
+                    expected,
+                    "use -1 (not None) for the one dimension Keras should infer",
+                )
+            ]
+        return [_err(WRONG_TYPE, ctx, value, expected, "every entry must be an integer")]
+    if sum(1 for v in items if v == -1) > 1:
+        return [_err(OUT_OF_RANGE, ctx, value, expected, "only one dimension may be -1")]
+    if any(v == 0 or v < -1 for v in items):
+        return [
+            _err(
+                OUT_OF_RANGE,
+                ctx,
+                value,
+                expected,
+                "dimensions must be positive (or -1 for the one inferred dimension)",
+            )
+        ]
+    return None
+
+
+# --------------------------------------------------------------------------- the table
+
+# Parameter name -> rule, shared by every layer with a parameter of that name.
+RULES: dict = {
+    # sizes
+    "units": positive_int,
+    "filters": positive_int,
+    "output_dim": positive_int,
+    "input_dim": positive_int,
+    "num_heads": positive_int,
+    "key_dim": positive_int,
+    "value_dim": positive_int,
+    "head_dim": positive_int,
+    "num_query_heads": positive_int,
+    "num_key_value_heads": positive_int,
+    "n": positive_int,
+    "depth_multiplier": positive_int,
+    "groups": positive_int,
+    # fractions
+    "rate": fraction,
+    "dropout": fraction,
+    "recurrent_dropout": fraction,
+    # windows
+    "kernel_size": int_or_tuple,
+    "strides": int_or_tuple,
+    "pool_size": int_or_tuple,
+    "dilation_rate": int_or_tuple,
+    "size": int_or_tuple,
+    "output_size": int_or_tuple,
+    "padding": padding_mode,
+    # functions and objects
+    "activation": activation,
+    "recurrent_activation": activation,
+    # flags
+    "use_bias": boolean,
+    "return_sequences": boolean,
+    "return_state": boolean,
+    "go_backwards": boolean,
+    "stateful": boolean,
+    "unroll": boolean,
+    "trainable": boolean,
+    "center": boolean,
+    "scale": boolean,
+    # axes and numbers
+    "axis": axis,
+    "momentum": number,
+    "epsilon": number,
+    "negative_slope": non_negative_number,
+    "stddev": non_negative_number,
+    # formats, dtypes, names
+    "data_format": data_format,
+    "dtype": dtype,
+    "name": layer_name,
+    "merge_mode": merge_mode,
+    "target_shape": target_shape,
+}
+
+# Names whose rule applies only when Keras's default for that layer has the same
+# type: `scale` is a flag in BatchNormalization but a factor in Rescaling.
+ONLY_WHEN_DEFAULT_IS_BOOL = {"center", "scale"}
+
+# Suffix -> rule, for parameter names not in RULES.
+SUFFIX_RULES = (
+    ("_initializer", initializer),
+    ("_regularizer", regularizer),
+    ("_constraint", constraint),
+)
+
+# (canonical layer, parameter) -> rule, overriding RULES for one layer.
+LAYER_RULES: dict = {
+    ("Conv1D", "padding"): causal_padding_mode,
+    ("ZeroPadding1D", "padding"): padding_amount,
+    ("ZeroPadding2D", "padding"): padding_amount,
+    ("ZeroPadding3D", "padding"): padding_amount,
+    ("Normalization", "axis"): axis_or_none,
+}
+
+
+def rule_for(
+    layer: str,
+    param: str,
+    default: Any = None,
+    has_default: bool = False,
+    in_signature: bool = True,
+):
+    """The rule for one parameter of one layer, or None when nothing is known.
+
+    `in_signature` is False when the layer's Keras signature is unknown (a custom
+    layer); then the name alone decides.
+    """
+    rule = LAYER_RULES.get((layer, param))
+    if rule is not None:
+        return rule
+    if param in ONLY_WHEN_DEFAULT_IS_BOOL:
+        if not in_signature or (has_default and isinstance(default, bool)):
+            return boolean
+        return None
+    rule = RULES.get(param)
+    if rule is not None:
+        return rule
+    for suffix, rule in SUFFIX_RULES:
+        if param.endswith(suffix):
+            return rule
+    if has_default and isinstance(default, bool):
+        return boolean
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same types, recursively (so `1` is not the default `True`)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def check_value(layer_name: str, param: str, value: Any) -> list:
+    """Check one argument value of a layer; returns a list of ArgError."""
+    sig = _sigs.layer_signature(layer_name)
+    layer = sig.name if sig else layer_name
+    p = sig.param(param) if sig else None
+    if p is None:
+        p = _sigs.base_layer_param(param)
+    has_default = p is not None and not p.required
+    default = p.default if has_default else None
+    if isinstance(value, _sigs.Opaque):
+        return []
+    if has_default and _same(value, default):
+        return []
+    rule = rule_for(layer, param, default, has_default, in_signature=p is not None)
+    if rule is None:
+        return []
+    ctx = Ctx(layer=layer, param=param, default=default, has_default=has_default)
+    try:
+        return list(rule(ctx, value) or [])
+    except Exception as exc:  # noqa: BLE001 - a rule bug must not become a traceback
+        return [
+            ArgError(
+                param,
+                f"could not check argument `{param}` of `{layer}`: {type(exc).__name__}: {exc}",
+                code=WRONG_TYPE,
+            )
+        ]
+
+
+def check_config(layer_name: str, config: dict) -> list:
+    """Check every value of a bound layer config; returns a list of ArgError (E302/E305,
+    plus E301/E303/E304 from nested object calls such as `L2(...)`)."""
+    problems = []
+    for param, value in config.items():
+        problems.extend(check_value(layer_name, param, value))
+    return problems

@@ -1,0 +1,231 @@
+"""The `graphspec` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _use_color(stream) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _overrides(pairs: List[str]) -> dict:
+    from graphspec.passes.check import parse_override
+
+    return dict(parse_override(p) for p in pairs or [])
+
+
+class _Usage(Exception):
+    """A usage error: printed as one line, exit status 2."""
+
+
+def _check_one(path: str, args, overrides: dict, require_root: bool):
+    from graphspec.diagnostics.diagnostic import Diagnostics
+    from graphspec.passes.check import check_path
+
+    diags = Diagnostics()
+    program, loader = check_path(Path(path), diags, model=getattr(args, "model", None), overrides=overrides,
+                                 require_root=require_root)
+    return program, diags, loader
+
+
+def _is_io_error(diags, path: str) -> bool:
+    """A file named on the command line could not be read at all (exit 2, not 1)."""
+    return any(d.code == "E001" for d in diags.items)
+
+
+def cmd_check(args) -> int:
+    from graphspec.diagnostics.render import render_github, render_json, render_text
+
+    overrides = _overrides(args.set)
+    status = EXIT_OK
+    all_diags = []
+    sources = {}
+    for path in args.files:
+        _, diags, loader = _check_one(path, args, overrides, require_root=bool(args.model))
+        sources.update(loader.sources)
+        items = diags.sorted()
+        all_diags.extend(items)
+        if _is_io_error(diags, path):
+            status = max(status, EXIT_USAGE)
+        elif any(d.is_error for d in items):
+            status = max(status, EXIT_PROBLEMS) if status != EXIT_USAGE else status
+    if args.format == "json":
+        print(render_json(all_diags))
+    elif args.format == "github":
+        text = render_github(all_diags)
+        if text:
+            print(text)
+    else:
+        color = _use_color(sys.stdout)
+        if all_diags:
+            print(render_text(all_diags, sources, color=color))
+            print()
+        errors = sum(d.is_error for d in all_diags)
+        warnings = len(all_diags) - errors
+        n = len(args.files)
+        files = f"{n} file{'s' if n != 1 else ''}"
+        if errors or warnings:
+            print(f"Found {errors} error{'s' if errors != 1 else ''} and {warnings} "
+                  f"warning{'s' if warnings != 1 else ''} in {files}.")
+        else:
+            print(f"All checks passed ({files}).")
+    return status
+
+
+def _load(args):
+    """Load one spec for a command that needs its IR; print diagnostics on failure."""
+    from graphspec.diagnostics.diagnostic import SpecError
+    from graphspec.ir import from_program
+
+    program, diags, loader = _check_one(args.file, args, _overrides(args.set), require_root=True)
+    if program is None:
+        err = SpecError(diags.sorted(), loader.sources)
+        print(err.render(color=_use_color(sys.stderr)), file=sys.stderr)
+        return None, (EXIT_USAGE if _is_io_error(diags, args.file) else EXIT_PROBLEMS)
+    return from_program(program), EXIT_OK
+
+
+def cmd_ir(args) -> int:
+    if args.schema:
+        from graphspec.ir import json_schema
+
+        print(json.dumps(json_schema(), indent=2))
+        return EXIT_OK
+    if not args.file:
+        raise _Usage("ir: give a FILE, or --schema")
+    spec, status = _load(args)
+    if spec is None:
+        return status
+    print(spec.to_json())
+    return EXIT_OK
+
+
+def cmd_explain(args) -> int:
+    from graphspec.diagnostics.codes import CODES, explain
+
+    code = args.code.upper()
+    if code not in CODES:
+        from graphspec.suggest import did_you_mean
+
+        hint = did_you_mean(code, CODES)
+        raise _Usage(f"unknown code {args.code!r}" + (f"; {hint}" if hint else "; `graphspec explain --list` lists them"))
+    print(explain(code))
+    return EXIT_OK
+
+
+def cmd_summary(args) -> int:
+    spec, status = _load(args)
+    if spec is None:
+        return status
+    from graphspec.backends.summary import render_summary_text, summarize
+
+    summary = summarize(spec, spec.root)
+    if args.format == "json":
+        print(json.dumps(summary, indent=2))
+    else:
+        print(render_summary_text(summary))
+    return EXIT_OK
+
+
+def cmd_compile(args) -> int:
+    out = Path(args.output)
+    if out.suffix != ".keras":
+        raise _Usage(f"compile: the output must end in .keras; received {args.output!r}")
+    spec, status = _load(args)
+    if spec is None:
+        return status
+    from graphspec.backends.keras_file import save_keras
+
+    model = spec.to_keras()
+    save_keras(model, out)
+    trainable, non_trainable = spec.model.param_counts()
+    print(f"wrote {out} (model `{spec.root}`, {trainable + non_trainable:,} parameters"
+          f"{', compiled' if spec.model.compile else ''})")
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    from graphspec import __version__
+
+    p = argparse.ArgumentParser(prog="graphspec", description="Check and compile .gspec graph specs for Keras.")
+    p.add_argument("--version", action="version", version=f"graphspec {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def spec_options(sp):
+        sp.add_argument("--model", help="the model to build when the file defines several roots")
+        sp.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a const (repeatable)")
+
+    c = sub.add_parser("check", help="parse, validate and shape-check specs (no TensorFlow needed)")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("--format", choices=("text", "json", "github"), default="text")
+    spec_options(c)
+    c.set_defaults(func=cmd_check)
+
+    i = sub.add_parser("ir", help="print the checked intermediate representation as JSON")
+    i.add_argument("file", nargs="?", metavar="FILE")
+    i.add_argument("--schema", action="store_true", help="print the IR's JSON Schema instead")
+    spec_options(i)
+    i.set_defaults(func=cmd_ir)
+
+    e = sub.add_parser("explain", help="explain a diagnostic code, e.g. `graphspec explain E401`")
+    e.add_argument("code", metavar="CODE")
+    e.set_defaults(func=cmd_explain)
+
+    s = sub.add_parser("summary", help="layers, output shapes and parameter counts (no TensorFlow needed)")
+    s.add_argument("file", metavar="FILE")
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    spec_options(s)
+    s.set_defaults(func=cmd_summary)
+
+    k = sub.add_parser("compile", help="build the Keras model and save it (needs graphspec[keras])")
+    k.add_argument("file", metavar="FILE")
+    k.add_argument("-o", "--output", required=True, metavar="OUT.keras")
+    spec_options(k)
+    k.set_defaults(func=cmd_compile)
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the CLI; return the exit status."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its message
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except _Usage as exc:
+        print(f"graphspec: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:  # --set values
+        print(f"graphspec: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ImportError as exc:
+        if exc.name and exc.name.split(".")[0] in ("keras", "tensorflow"):
+            print("graphspec: error: this command builds Keras models and needs Keras and TensorFlow: "
+                  "pip install 'graphspec[keras]'", file=sys.stderr)
+            return EXIT_USAGE
+        raise
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

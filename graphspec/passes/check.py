@@ -1,0 +1,212 @@
+"""Running the passes over a program: files, names, models, settings, root, usage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Optional, Set
+
+from graphspec import graph as g
+from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.passes.expand import ModelExpander
+from graphspec.passes.modules import Loader
+from graphspec.passes.scope import Globals
+from graphspec.passes.settings import SettingsChecker
+from graphspec.source import Span
+from graphspec.suggest import did_you_mean
+from graphspec.syntax import ast
+
+
+class Checker:
+    """Builds every model's graph once, detecting model-to-model cycles."""
+
+    def __init__(self, globals_: Globals, diags: Diagnostics):
+        self.globals = globals_
+        self.diags = diags
+        self.graphs: Dict[str, Optional[g.Graph]] = {}
+        self.building: List[str] = []
+        self.node_count = 0
+
+    def graph(self, name: str, use: Optional[Span] = None) -> Optional[g.Graph]:
+        """The checked graph of model `name`, or None if it has errors."""
+        if name in self.graphs:
+            return self.graphs[name]
+        if name in self.building:
+            cycle = " -> ".join(self.building[self.building.index(name):] + [name])
+            self.diags.error("E206", f"model `{name}` uses itself: {cycle}", use, label="cyclic use",
+                             help="a model cannot contain itself, directly or through other models")
+            return None
+        mdef = self.globals.models[name]
+        body = self.body_of(mdef)
+        if body is None:
+            self.graphs[name] = None
+            return None
+        self.building.append(name)
+        before = sum(d.is_error for d in self.diags.items)
+        try:
+            expander = ModelExpander(self, mdef, body)
+            graph = expander.run()
+            graph.extends = mdef.extends[0] if mdef.extends else None
+            checker = SettingsChecker([o.name for o in graph.outputs], self.globals.evaluator, self.diags)
+            graph.compile, graph.fit = checker.run(expander.settings)
+            unused_inputs(graph, self.diags)
+        finally:
+            self.building.pop()
+        ok = sum(d.is_error for d in self.diags.items) == before
+        self.graphs[name] = graph if ok else None
+        return self.graphs[name]
+
+    def body_of(self, mdef: ast.ModelDef, seen: Optional[List[str]] = None) -> Optional[List[ast.Stmt]]:
+        """A model's statements, its parents' first (`model b extends a`)."""
+        seen = (seen or []) + [mdef.name]
+        if mdef.extends is None:
+            return list(mdef.body)
+        parent, span = mdef.extends
+        if parent in seen:
+            chain = " -> ".join(seen[seen.index(parent):] + [parent])
+            self.diags.error("E206", f"model `{mdef.name}` extends itself: {chain}", span, label="cyclic extends")
+            return None
+        pdef = self.globals.models.get(parent)
+        if pdef is None:
+            self.diags.error("E201", f"unknown model `{parent}`", span, label="not defined",
+                             help=did_you_mean(parent, self.globals.models))
+            return None
+        base = self.body_of(pdef, seen)
+        return None if base is None else base + list(mdef.body)
+
+
+def unused_inputs(graph: g.Graph, diags: Diagnostics) -> None:
+    """Warn about inputs that no output depends on."""
+    reached: Set[int] = set()
+    stack = [o.tensor for o in graph.outputs]
+    while stack:
+        t = stack.pop()
+        if t in reached:
+            continue
+        reached.add(t)
+        producer = graph.tensors[t].producer
+        if producer is not None:
+            stack.extend(graph.nodes[producer].inputs)
+    for inp in graph.inputs:
+        if inp.tensor not in reached and graph.outputs:
+            diags.warning("W101", f"input `{inp.name}` is not used by any output", inp.span,
+                          label="unused input", help="remove it, or connect it to an output")
+
+
+def used_models(modules: List[ast.Module]) -> Set[str]:
+    """Names of models that other models use as a layer or extend."""
+    used: Set[str] = set()
+
+    def chain(c):
+        src = c.source
+        if isinstance(src, ast.Chain):
+            chain(src)
+        elif isinstance(src, ast.TupleSource):
+            for item in src.items:
+                chain(item)
+        for step in c.steps:
+            if isinstance(step, ast.StepName):
+                used.add(step.name)
+
+    def body(stmts):
+        for s in stmts:
+            if isinstance(s, (ast.BindStmt, ast.OutputStmt)) and s.chain is not None:
+                chain(s.chain)
+            elif isinstance(s, ast.RepeatStmt):
+                body(s.body)
+
+    for m in modules:
+        for mdef in m.models:
+            body(mdef.body)
+            if mdef.extends:
+                used.add(mdef.extends[0])
+        for b in m.blocks:
+            body(b.body)
+    return used
+
+
+def pick_root(main: ast.Module, modules: List[ast.Module], model: Optional[str], globals_: Globals,
+              diags: Diagnostics, required: bool) -> Optional[str]:
+    """The model to build: `model` if given, else the one model of the main file no other model uses."""
+    if model is not None:
+        if model not in globals_.models:
+            diags.error("E207", f"there is no model `{model}`", main.source.span(0, 0),
+                        help=did_you_mean(model, globals_.models)
+                        or f"the models are: {', '.join(globals_.models) or 'none'}")
+            return None
+        return model
+    used = used_models(modules)
+    roots = [m.name for m in main.models if m.name not in used]
+    if len(roots) == 1:
+        return roots[0]
+    if not required:
+        return None
+    if not roots:
+        diags.error("E207", "this file defines no model to build", main.source.span(0, 0),
+                    help="add `model NAME { ... }`, or pick an imported model with --model")
+    else:
+        diags.error("E207", f"several models could be the root: {', '.join(roots)}",
+                    main.models[[m.name for m in main.models].index(roots[1])].name_span,
+                    help=f"pick one with --model (e.g. `--model {roots[0]}`) or "
+                         f"`graphspec.load(..., model=\"{roots[0]}\")`")
+    return None
+
+
+def run(loader: Loader, main: Optional[ast.Module], diags: Diagnostics, *, model: Optional[str] = None,
+        overrides: Optional[dict] = None, require_root: bool = False) -> Optional[g.Program]:
+    """Check a loaded program; return it when it has no errors."""
+    if main is None or diags.has_errors:
+        return None
+    modules = loader.order
+    globals_ = Globals(modules, diags, overrides)
+    for name in (overrides or {}):
+        if name not in globals_.consts:
+            diags.error("E213", f"--set names an unknown const `{name}`", main.source.span(0, 0),
+                        help=did_you_mean(name, globals_.consts) or
+                        f"the consts are: {', '.join(globals_.consts) or 'none'}")
+    checker = Checker(globals_, diags)
+    root = pick_root(main, modules, model, globals_, diags, require_root)
+    names = [m.name for m in main.models]
+    if root is not None and root not in names:
+        names.append(root)
+    for name in names:
+        checker.graph(name)
+    consts = globals_.const_values()
+    if diags.has_errors:
+        return None
+    models = {name: gr for name, gr in checker.graphs.items() if gr is not None}
+    files = [str(m.source.name) for m in modules]
+    return g.Program(root, models, files, {k: v for k, v in consts.items()})
+
+
+def parse_override(text: str):
+    """Parse a `--set NAME=VALUE` into (name, value); raises ValueError with a message."""
+    from graphspec.passes.values import INVALID as _INV, Evaluator
+    from graphspec.source import Source
+    from graphspec.syntax.parse import parse
+
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier():
+        raise ValueError(f"--set expects NAME=VALUE; received {text!r}")
+    diags = Diagnostics()
+    module = parse(Source("--set", f"const {name} = {value}"), diags)
+    if module is None or len(module.consts) != 1 or module.imports or module.models or module.blocks:
+        raise ValueError(f"--set {name}: {value!r} is not a value (numbers, strings, tuples, lists)")
+    result = Evaluator(lambda n: (_ for _ in ()).throw(KeyError(n)), list, diags).eval(module.consts[0].value)
+    if result is _INV or diags.has_errors:
+        raise ValueError(f"--set {name}: {value!r} is not a value (numbers, strings, tuples, lists)")
+    return name, result
+
+
+def check_path(path: Path, diags: Diagnostics, **kw):
+    """Load and check a file: (program or None, loader)."""
+    loader = Loader(diags)
+    main = loader.load(Path(path))
+    return run(loader, main, diags, **kw), loader
+
+
+def check_text(text: str, diags: Diagnostics, name: str = "<string>", base: Optional[Path] = None, **kw):
+    """Check spec text: (program or None, loader)."""
+    loader = Loader(diags)
+    main = loader.load_text(name, text, base or Path.cwd())
+    return run(loader, main, diags, **kw), loader

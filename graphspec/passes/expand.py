@@ -1,0 +1,669 @@
+"""Expanding a model: statements, chains, blocks, repeats, shared layers and nested models.
+
+This pass walks a model's statements in order, like an interpreter, creating the
+graph's layers, nodes and tensors, and infers each tensor's shape at the step that
+creates it, so a shape error is reported where it happens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from graphspec import graph as g
+from graphspec.catalog import signatures
+from graphspec.catalog.base import ATTENTION, LIST, SINGLE, CallValue, ShapeError
+from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_NODES, MAX_REPEAT
+from graphspec.passes import layers as L
+from graphspec.passes.scope import Globals
+from graphspec.passes.values import INVALID, Evaluator, contains_invalid, describe
+from graphspec.source import Span
+from graphspec.suggest import did_you_mean
+from graphspec.syntax import ast
+
+DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+          "bool", "string")
+
+
+class Abort(Exception):
+    """Stops expanding a model once a limit is reached (already reported)."""
+
+
+def snake(name: str) -> str:
+    """Keras's own snake_case of a class name: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+def fmt_shape(shape) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+@dataclass
+class Binding:
+    tensor: int
+    span: Span
+    used: bool = False
+
+
+@dataclass
+class Frame:
+    """The scope of one model body or one block expansion."""
+
+    prefix: str
+    values: Dict[str, object]
+    tensors: Dict[str, Binding] = field(default_factory=dict)
+    layers: Dict[str, int] = field(default_factory=dict)
+    layer_spans: Dict[str, Span] = field(default_factory=dict)
+    outputs: List[Tuple[str, int, Span]] = field(default_factory=list)
+    blocks: Tuple[str, ...] = ()
+    is_model: bool = True
+
+
+class Names:
+    """Unique Keras layer names: the first use of a name gets it, later ones `_2`, `_3`..."""
+
+    def __init__(self, reserved=()):
+        self.taken = set()
+        self.reserved = set(reserved)
+        self.counts: Dict[str, int] = {}
+
+    def allocate(self, desired: str, claim_reserved: bool = False) -> str:
+        name = desired
+        n = self.counts.get(desired, 1)
+        while name in self.taken or (name in self.reserved and not claim_reserved):
+            n += 1
+            name = f"{desired}_{n}"
+            claim_reserved = False
+        self.counts[desired] = n
+        self.taken.add(name)
+        return name
+
+    def release(self, name: str) -> None:
+        self.taken.discard(name)
+
+
+class ModelExpander:
+    """Builds the Graph of one model."""
+
+    def __init__(self, checker, mdef: ast.ModelDef, body: List[ast.Stmt]):
+        self.checker = checker
+        self.diags: Diagnostics = checker.diags
+        self.globals: Globals = checker.globals
+        self.mdef = mdef
+        self.body = body
+        self.graph = g.Graph(mdef.name, mdef.name_span)
+        reserved = [s.name for s in body if isinstance(s, ast.OutputStmt)]
+        self.names = Names(reserved)
+        self.block_counts: Dict[str, int] = {}
+        self.full_configs: Dict[int, dict] = {}
+        self.specs: Dict[int, L.LayerSpec] = {}
+        self.model_layers: Dict[str, int] = {}
+        self.settings: List[ast.SettingsStmt] = []
+        self._output_named: set = set()  # layers already renamed after an output
+
+    # ------------------------------------------------------------ entry
+    def run(self) -> g.Graph:
+        frame = Frame(prefix="", values={})
+        try:
+            self.statements(frame, self.body)
+        except Abort:
+            return self.graph
+        self.finish_bindings(frame)
+        for name, layer_id in frame.layers.items():
+            if self.graph.layers[layer_id].uses == 0:
+                self.diags.warning("W102", f"layer `{name}` is declared but never used", frame.layer_spans[name],
+                                   label="never applied", help="remove it, or apply it in a chain: `x -> "
+                                                               f"{name}`")
+        if not self.graph.outputs and not self.diags.has_errors:
+            self.diags.error("E505", f"model `{self.mdef.name}` has no outputs", self.mdef.name_span,
+                             help="declare one with `output NAME = ...`")
+        if not self.graph.inputs and not self.diags.has_errors:
+            self.diags.error("E505", f"model `{self.mdef.name}` has no inputs", self.mdef.name_span,
+                             help="declare one with `input NAME: (SHAPE)`")
+        return self.graph
+
+    # ------------------------------------------------------------ values
+    def evaluator(self, frame: Frame) -> Evaluator:
+        def lookup(name):
+            if name in frame.values:
+                return frame.values[name]
+            if name in frame.tensors:
+                raise KeyError(name)
+            return self.globals.const(name)
+
+        return Evaluator(lookup, lambda: list(frame.values) + self.globals.const_names(), self.diags)
+
+    # ------------------------------------------------------------ tensors
+    def new_tensor(self, shape, dtype, producer, index=0, name=None, span=None) -> int:
+        t = g.Tensor(len(self.graph.tensors), shape, dtype, producer, index, name, span)
+        self.graph.tensors.append(t)
+        return t.id
+
+    def poisoned(self) -> int:
+        return self.new_tensor(None, "float32", None)
+
+    def bind(self, frame: Frame, name: str, tensor: int, span: Span) -> None:
+        old = frame.tensors.get(name)
+        if old is not None and not old.used and old.tensor != tensor:
+            self._unused(name, old)
+        t = self.graph.tensors[tensor]
+        if t.name is None:
+            t.name = name
+        frame.tensors[name] = Binding(tensor, span)
+
+    def _unused(self, name: str, binding: Binding) -> None:
+        self.diags.warning("W103", f"the value bound to `{name}` here is never used", binding.span,
+                           label="never used", help=f"remove the binding, or use `{name}` in a chain")
+
+    def finish_bindings(self, frame: Frame) -> None:
+        outputs = {t for _, t, _ in frame.outputs}
+        for name, b in frame.tensors.items():
+            if not b.used and b.tensor not in outputs and self.graph.tensors[b.tensor].producer is not None:
+                self._unused(name, b)
+
+    # ------------------------------------------------------------ statements
+    def statements(self, frame: Frame, stmts: List[ast.Stmt]) -> None:
+        for stmt in stmts:
+            getattr(self, "stmt_" + type(stmt).__name__)(frame, stmt)
+
+    def stmt_InputStmt(self, frame: Frame, s: ast.InputStmt) -> None:
+        if not frame.is_model:
+            self.diags.error("E209", "`input` inside a block cannot be repeated or nested", s.span)
+            return
+        if s.name in frame.tensors:
+            self.diags.error("E202", f"`{s.name}` is already defined", s.name_span, label="defined again",
+                             notes=[f"first defined at {frame.tensors[s.name].span}"])
+            return
+        if s.shape is None:
+            self.diags.error("E251", f"model input `{s.name}` needs a shape", s.name_span,
+                             label="no shape", help=f"write `input {s.name}: (28, 28, 1)` (the shape without the batch axis)")
+            self.bind(frame, s.name, self.poisoned(), s.name_span)
+            return
+        value = self.evaluator(frame).eval(s.shape)
+        shape = self.check_shape(value, s)
+        dtype = s.dtype or "float32"
+        if shape is None:
+            self.bind(frame, s.name, self.poisoned(), s.name_span)
+            return
+        full = (None,) + shape
+        tid = self.new_tensor(full, dtype, None, name=s.name, span=s.span)
+        self.names.allocate(s.name, claim_reserved=True)
+        self.graph.inputs.append(g.Input(s.name, tid, shape, dtype, s.span))
+        frame.tensors[s.name] = Binding(tid, s.name_span)
+
+    def check_shape(self, value, s: ast.InputStmt):
+        if value is INVALID or contains_invalid(value):
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            self.diags.error("E251", f"an input shape must be a tuple; received {value!r}", s.shape.span,
+                             label="not a tuple", help=f"write `({value},)` for a vector of {value} values")
+            return None
+        if not isinstance(value, tuple):
+            self.diags.error("E251", f"an input shape must be a tuple of sizes; received {describe(value)}",
+                             s.shape.span, label="not a shape", help="write e.g. `(28, 28, 1)` or `(None,)`")
+            return None
+        for dim in value:
+            if dim is None:
+                continue
+            if not isinstance(dim, int) or isinstance(dim, bool) or dim <= 0:
+                self.diags.error("E251", f"every size in an input shape must be a positive integer or None; "
+                                         f"received {describe(dim)} in {value!r}", s.shape.span,
+                                 label="invalid size")
+                return None
+        return value
+
+    def stmt_LayerStmt(self, frame: Frame, s: ast.LayerStmt) -> None:
+        if s.name in frame.layers:
+            self.diags.error("E202", f"layer `{s.name}` is declared twice", s.name_span, label="declared again",
+                             notes=[f"first declared at {frame.layer_spans[s.name]}"])
+            return
+        spec = self.layer_spec(frame, s.call)
+        if spec is None:
+            frame.layers[s.name] = -1
+            frame.layer_spans[s.name] = s.name_span
+            return
+        name = frame.prefix + s.name
+        if name in self.names.reserved and not frame.prefix:
+            self.diags.error("E202", f"`{s.name}` is both a layer and an output name", s.name_span,
+                             help="Keras layer names must be unique: rename the layer or the output")
+        lid = self.add_layer(spec, self.names.allocate(name, claim_reserved=False), s.span, shared=True,
+                             origin=name)
+        frame.layers[s.name] = lid
+        frame.layer_spans[s.name] = s.name_span
+
+    def stmt_BindStmt(self, frame: Frame, s: ast.BindStmt) -> None:
+        target = s.targets[0][0]
+        tensors = self.chain(frame, s.chain, target)
+        n = len(s.targets)
+        if tensors is not None and len(tensors) != n:
+            if n == 1:
+                self.diags.error("E212", f"this chain gives {len(tensors)} tensors; `{target}` can hold one",
+                                 s.chain.span, label=f"{len(tensors)} tensors",
+                                 help=f"bind each: `{', '.join('t%d' % i for i in range(len(tensors)))} = ...`,"
+                                      " or merge them with a step such as `-> Concatenate()`")
+            else:
+                self.diags.error("E212", f"{n} names on the left, but the chain gives {len(tensors)} tensors",
+                                 s.span, label="count mismatch")
+            tensors = None
+        for i, (name, span) in enumerate(s.targets):
+            self.bind(frame, name, tensors[i] if tensors is not None else self.poisoned(), span)
+
+    def stmt_OutputStmt(self, frame: Frame, s: ast.OutputStmt) -> None:
+        if any(o[0] == s.name for o in frame.outputs):
+            self.diags.error("E202", f"output `{s.name}` is declared twice", s.name_span, label="declared again",
+                             help="output names must be unique")
+            return
+        if s.chain is None:
+            binding = frame.tensors.get(s.name)
+            if binding is None:
+                self.diags.error("E201", f"unknown tensor `{s.name}`", s.name_span, label="not bound",
+                                 help=did_you_mean(s.name, frame.tensors)
+                                 or f"bind it first, or write `output {s.name} = ...`")
+                return
+            binding.used = True
+            tensor = binding.tensor
+        else:
+            tensors = self.chain(frame, s.chain, s.name, output=True)
+            if tensors is None:
+                return
+            if len(tensors) != 1:
+                self.diags.error("E212", f"output `{s.name}` must be one tensor; the chain gives {len(tensors)}",
+                                 s.chain.span, help="merge them with a step such as `-> Concatenate()`")
+                return
+            tensor = tensors[0]
+            self.bind(frame, s.name, tensor, s.name_span)
+            frame.tensors[s.name].used = True
+        if self.graph.tensors[tensor].shape is None:
+            return
+        if frame.is_model:
+            tensor = self.name_output(frame, s.name, tensor, s.span)
+            self.graph.outputs.append(g.Output(s.name, tensor, s.span))
+        frame.outputs.append((s.name, tensor, s.span))
+
+    def name_output(self, frame: Frame, name: str, tensor: int, span: Span) -> int:
+        """Make `name` the Keras name of the layer producing an output (Keras names outputs so)."""
+        t = self.graph.tensors[tensor]
+        if t.producer is not None:
+            node = self.graph.nodes[t.producer]
+            layer = self.graph.layers[node.layer]
+            if (layer.kind != "model" and not layer.shared and len(node.outputs) == 1
+                    and not any(o[1] == tensor for o in frame.outputs) and layer.name not in self._output_named):
+                self.names.release(layer.name)
+                layer.name = self.names.allocate(frame.prefix + name, claim_reserved=True)
+                self._output_named.add(layer.name)
+                return tensor
+        # An input, a shared layer, a nested model or another output: an Identity layer carries the name.
+        spec = L.LayerSpec("Identity", "layer", {}, {}, L.registry.get("Identity"))
+        lid = self.add_layer(spec, self.names.allocate(frame.prefix + name, claim_reserved=True), span,
+                             origin=name)
+        self._output_named.add(self.graph.layers[lid].name)
+        return self.apply(lid, [tensor], span)[0]
+
+    def stmt_SettingsStmt(self, frame: Frame, s: ast.SettingsStmt) -> None:
+        if not frame.is_model:
+            self.diags.error("E209", f"`{s.kind}` belongs in a model, not in a block", s.span,
+                             help=f"move the `{s.kind}` block into the model that uses this block")
+            return
+        self.settings.append(s)
+
+    def stmt_RepeatStmt(self, frame: Frame, s: ast.RepeatStmt) -> None:
+        count = self.evaluator(frame).eval(s.count)
+        if count is INVALID:
+            return
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            self.diags.error("E250", f"`repeat` needs a whole number of times; received {describe(count)}",
+                             s.count.span, label="not a count")
+            return
+        if count > MAX_REPEAT:
+            self.diags.error("E004", f"`repeat {count}` is too large (the limit is {MAX_REPEAT:,})",
+                             s.count.span, label="too many", help="a spec expands to at most "
+                                                                  f"{MAX_NODES:,} layer applications")
+            raise Abort()
+        index = s.index[0] if s.index else None
+        saved = frame.values.get(index, _MISSING) if index else _MISSING
+        for i in range(count):
+            if index:
+                frame.values[index] = i
+            self.statements(frame, s.body)
+        if index:
+            if saved is _MISSING:
+                frame.values.pop(index, None)
+            else:
+                frame.values[index] = saved
+
+    # ------------------------------------------------------------ chains
+    def chain(self, frame: Frame, chain: ast.Chain, target: str, output: bool = False) -> Optional[List[int]]:
+        tensors = self.source(frame, chain.source, target)
+        if tensors is None:
+            return None
+        for i, step in enumerate(chain.steps):
+            tensors = self.step(frame, step, tensors, target)
+            if tensors is None:
+                return None
+        return tensors
+
+    def source(self, frame: Frame, src, target: str) -> Optional[List[int]]:
+        if isinstance(src, ast.Chain):
+            return self.chain(frame, src, target)
+        if isinstance(src, ast.TupleSource):
+            out: List[int] = []
+            failed = False
+            for item in src.items:
+                got = self.chain(frame, item, target)
+                if got is None:
+                    failed = True
+                else:
+                    out.extend(got)
+            return None if failed else out
+        name = src.name
+        binding = frame.tensors.get(name)
+        if binding is not None:
+            binding.used = True
+            if self.graph.tensors[binding.tensor].shape is None:
+                return None  # an earlier error already explains this tensor
+            return [binding.tensor]
+        what = self.what_is(frame, name)
+        if what:
+            self.diags.error("E209", f"`{name}` is {what}, not a tensor", src.span, label="not a tensor",
+                             help="a chain starts from an input or a bound tensor: `x -> " + name + "`")
+        else:
+            self.diags.error("E201", f"unknown tensor `{name}`", src.span, label="not defined",
+                             help=did_you_mean(name, frame.tensors)
+                             or "a chain starts from an input or a tensor bound earlier in the model")
+        return None
+
+    def what_is(self, frame: Frame, name: str) -> Optional[str]:
+        if name in frame.layers:
+            return "a layer"
+        if name in self.globals.blocks:
+            return "a block"
+        if name in self.globals.models:
+            return "a model"
+        if name in self.globals.consts or name in frame.values:
+            return "a value"
+        if L.known_layer(name):
+            return "a layer type"
+        return None
+
+    def step(self, frame: Frame, step, inputs: List[int], target: str) -> Optional[List[int]]:
+        name = step.name
+        if isinstance(step, ast.StepName):
+            if name in frame.layers:
+                lid = frame.layers[name]
+                return None if lid < 0 else self.apply(lid, inputs, step.span)
+            if name in self.globals.blocks:
+                return self.expand_block(frame, self.globals.blocks[name], None, inputs, step.span, target)
+            if name in self.globals.models:
+                return self.apply_model(name, inputs, step.span)
+            if L.known_layer(name):
+                self.diags.error("E209", f"`{name}` is a layer type; call it to make a layer", step.span,
+                                 label="not called", help=f"write `{name}()`")
+                return None
+            if name in frame.tensors:
+                self.diags.error("E209", f"`{name}` is a tensor, not a step", step.span, label="a tensor",
+                                 help=f"to combine tensors, start from a tuple: `(..., {name}) -> Concatenate()`")
+                return None
+            self.diags.error("E201", f"unknown layer, block or model `{name}`", step.span, label="not defined",
+                             help=did_you_mean(name, list(frame.layers) + list(self.globals.blocks)
+                                               + list(self.globals.models) + L.layer_names()))
+            return None
+        # a call
+        if name in self.globals.blocks:
+            return self.expand_block(frame, self.globals.blocks[name], step, inputs, step.span, target)
+        if name == "Lambda":
+            self.diags.error("E210", "`Lambda` is not allowed: a spec never runs code", step.name_span,
+                             label="runs Python code",
+                             help="use a Keras layer that does the same, or register a custom layer from "
+                                  "Python with `graphspec.register_layer`")
+            return None
+        if name in frame.layers or name in self.globals.models:
+            kind = "a shared layer" if name in frame.layers else "a model"
+            self.diags.error("E209", f"`{name}` is {kind}; it takes no arguments", step.span,
+                             label="called", help=f"apply it by name: `-> {name}`")
+            return None
+        spec = self.layer_spec(frame, step)
+        if spec is None:
+            return None
+        lid = self.add_layer(spec, self.names.allocate(f"{frame.prefix}{target}_{snake(spec.type)}"),
+                             step.span, origin=f"{frame.prefix}{target}")
+        return self.apply(lid, inputs, step.span)
+
+    def layer_spec(self, frame: Frame, call: ast.Call) -> Optional[L.LayerSpec]:
+        if call.name == "Lambda":
+            self.diags.error("E210", "`Lambda` is not allowed: a spec never runs code", call.name_span,
+                             label="runs Python code",
+                             help="use a Keras layer, or register a custom layer from Python")
+            return None
+        if L.known_layer(call.name) is None:
+            if call.name in self.globals.blocks:
+                self.diags.error("E209", f"`{call.name}` is a block; a `layer` declaration needs a layer",
+                                 call.name_span, help="apply the block in a chain: `x -> " + call.name + "(...)`")
+                return None
+            self.diags.error("E220", f"unknown layer `{call.name}`", call.name_span, label="not a Keras layer",
+                             help=did_you_mean(call.name, L.layer_names() + list(self.globals.blocks))
+                             or "layers are Keras's own (`graphspec layers` lists them) or registered "
+                                "from Python with `graphspec.register_layer`")
+            return None
+        value = self.evaluator(frame).eval(call)
+        if value is INVALID or contains_invalid(value):
+            return None
+        return L.make_layer(call, value, self.diags)
+
+    # ------------------------------------------------------------ layers and nodes
+    def add_layer(self, spec: L.LayerSpec, name: str, span: Span, shared=False, origin="") -> int:
+        lid = len(self.graph.layers)
+        self.graph.layers.append(g.Layer(lid, name, spec.type, spec.kind, spec.explicit, span, shared=shared,
+                                         origin=origin))
+        self.specs[lid] = spec
+        return lid
+
+    def count_node(self, span: Span) -> None:
+        self.checker.node_count += 1
+        if self.checker.node_count > MAX_NODES:
+            self.diags.error("E004", f"the spec expands to more than {MAX_NODES:,} layer applications", span,
+                             label="limit reached here",
+                             help="lower the `repeat` counts, or split the model into nested models")
+            raise Abort()
+
+    def apply(self, lid: int, inputs: List[int], span: Span) -> Optional[List[int]]:
+        """Apply layer `lid` to `inputs`, inferring the output shapes."""
+        self.count_node(span)
+        layer = self.graph.layers[lid]
+        spec = self.specs[lid]
+        entry = spec.entry
+        shapes = [self.graph.tensors[t].shape for t in inputs]
+        if any(s is None for s in shapes):
+            return None
+        call = SINGLE
+        if entry is not None:
+            call = entry.call
+            n = len(inputs)
+            if n < entry.min_inputs or (entry.max_inputs is not None and n > entry.max_inputs):
+                self.diags.error("E402", self.arity_message(layer.type, entry, n), span,
+                                 label=f"{n} tensor{'s' if n != 1 else ''}",
+                                 help=self.arity_help(layer.type, entry, n))
+                return None
+        elif len(inputs) > 1:
+            call = LIST
+        try:
+            result = self.infer(spec, shapes)
+            if layer.uses == 0:
+                layer.params = L.param_counts(spec, shapes)
+        except ShapeError as err:
+            self.diags.error(err.code, f"{layer.type}: {err.message}", span, label="fails here", help=err.help,
+                             notes=[f"input shapes: {', '.join(fmt_shape(s) for s in shapes)}"])
+            return None
+        except Exception as exc:  # a rule's own bug must not become a traceback
+            self.diags.error("E499", f"{layer.type}: the shape rule failed ({type(exc).__name__}: {exc})", span,
+                             help="this is a bug in graphspec; please report it")
+            return None
+        layer.uses += 1
+        outs = result if isinstance(result, list) else [result]
+        node_id = len(self.graph.nodes)
+        dtype = self.out_dtype(layer, spec, inputs)
+        out_ids = [self.new_tensor(tuple(s), dtype, node_id, i, span=span) for i, s in enumerate(outs)]
+        self.graph.nodes.append(g.Node(node_id, lid, list(inputs), out_ids, call, span))
+        return out_ids
+
+    def infer(self, spec: L.LayerSpec, shapes):
+        if spec.entry is not None:
+            return spec.entry.shape(spec.full, shapes)
+        if spec.custom is not None and spec.custom.shape is not None:
+            return spec.custom.shape(spec.full, shapes)
+        from graphspec.custom import keras_shape  # the user's own Keras class: Keras is loaded already
+
+        return keras_shape(spec, shapes)
+
+    def out_dtype(self, layer: g.Layer, spec: L.LayerSpec, inputs: List[int]) -> str:
+        given = spec.full.get("dtype")
+        if isinstance(given, str):
+            return given
+        if spec.type == "Identity":
+            return self.graph.tensors[inputs[0]].dtype
+        return "float32"
+
+    @staticmethod
+    def arity_message(type_name: str, entry, n: int) -> str:
+        lo, hi = entry.min_inputs, entry.max_inputs
+        if hi == 1:
+            return f"{type_name} takes one tensor; received {n}"
+        if hi is None:
+            return f"{type_name} takes at least {lo} tensors; received {n}"
+        return f"{type_name} takes {lo} to {hi} tensors; received {n}"
+
+    @staticmethod
+    def arity_help(type_name: str, entry, n: int) -> Optional[str]:
+        if entry.max_inputs == 1 and n > 1:
+            return f"merge the tensors first, e.g. `(a, b) -> Concatenate() -> {type_name}(...)`"
+        if n == 1 and entry.min_inputs > 1:
+            if entry.call == ATTENTION:
+                return f"pass query and value as a tuple: `(query, value) -> {type_name}(...)`"
+            return f"start from a tuple of tensors: `(a, b) -> {type_name}()`"
+        return None
+
+    # ------------------------------------------------------------ nested models
+    def apply_model(self, name: str, inputs: List[int], span: Span) -> Optional[List[int]]:
+        sub = self.checker.graph(name, span)
+        if sub is None:
+            return None
+        if len(inputs) != len(sub.inputs):
+            self.diags.error("E402", f"model `{name}` takes {len(sub.inputs)} input(s); received {len(inputs)}",
+                             span, label="wrong number of tensors",
+                             notes=[f"its inputs: {', '.join(i.name for i in sub.inputs)}"])
+            return None
+        for t, inp in zip(inputs, sub.inputs):
+            shape = self.graph.tensors[t].shape
+            if shape is None:
+                return None
+            want = (None,) + inp.shape
+            if len(shape) != len(want) or any(a is not None and b is not None and a != b
+                                              for a, b in zip(shape, want)):
+                self.diags.error("E401", f"model `{name}` expects input `{inp.name}` of shape {fmt_shape(want)}; "
+                                         f"received {fmt_shape(shape)}", span, label="incompatible shape")
+                return None
+        self.count_node(span)
+        lid = self.model_layers.get(name)
+        if lid is None:
+            lid = len(self.graph.layers)
+            layer = g.Layer(lid, self.names.allocate(name), "Model", "model", {}, span, shared=True, model=name,
+                            params=sub.param_counts(), origin=name)
+            self.graph.layers.append(layer)
+            self.model_layers[name] = lid
+        layer = self.graph.layers[lid]
+        layer.uses += 1
+        node_id = len(self.graph.nodes)
+        outs = [self.new_tensor(sub.tensors[o.tensor].shape, sub.tensors[o.tensor].dtype, node_id, i, span=span)
+                for i, o in enumerate(sub.outputs)]
+        self.graph.nodes.append(g.Node(node_id, lid, list(inputs), outs, LIST if len(inputs) > 1 else SINGLE,
+                                       span))
+        return outs
+
+    # ------------------------------------------------------------ blocks
+    def expand_block(self, frame: Frame, block: ast.BlockDef, call: Optional[ast.Call], inputs: List[int],
+                     span: Span, target: str) -> Optional[List[int]]:
+        if block.name in frame.blocks:
+            chain = " -> ".join(frame.blocks[frame.blocks.index(block.name):] + (block.name,))
+            self.diags.error("E205", f"block `{block.name}` uses itself: {chain}", span, label="recursive use",
+                             help="a block cannot expand into itself, directly or through other blocks")
+            return None
+        if len(frame.blocks) >= MAX_EXPANSION_DEPTH:
+            self.diags.error("E205", f"blocks nested more than {MAX_EXPANSION_DEPTH} deep", span)
+            return None
+        values = self.block_args(frame, block, call, span)
+        if values is None:
+            return None
+        block_inputs = [s for s in block.body if isinstance(s, ast.InputStmt)]
+        if len(inputs) != len(block_inputs):
+            names = ", ".join(s.name for s in block_inputs) or "none"
+            self.diags.error("E211", f"block `{block.name}` takes {len(block_inputs)} tensor(s) ({names}); "
+                                     f"received {len(inputs)}", span, label="wrong number of tensors",
+                             help="the tensors before `->` fill the block's `input` lines in order")
+            return None
+        n = self.block_counts.get(block.name, 0) + 1
+        self.block_counts[block.name] = n
+        prefix = f"{frame.prefix}{block.name}{'' if n == 1 else '_%d' % n}_"
+        inner = Frame(prefix=prefix, values=values, blocks=frame.blocks + (block.name,), is_model=False)
+        for stmt, tensor in zip(block_inputs, inputs):
+            inner.tensors[stmt.name] = Binding(tensor, stmt.name_span)
+            if stmt.shape is not None:
+                self.diags.error("E209", f"block input `{stmt.name}` takes its shape from the tensor it receives",
+                                 stmt.shape.span, label="no shape here", help=f"write `input {stmt.name}`")
+        self.statements(inner, [s for s in block.body if not isinstance(s, ast.InputStmt)])
+        self.finish_bindings(inner)
+        if not inner.outputs:
+            if not any(isinstance(s, ast.OutputStmt) for s in block.body):
+                self.diags.error("E505", f"block `{block.name}` has no outputs", block.name_span,
+                                 help="declare one with `output NAME = ...`")
+            return None
+        return [t for _, t, _ in inner.outputs]
+
+    def block_args(self, frame: Frame, block: ast.BlockDef, call: Optional[ast.Call], span: Span):
+        ev = self.evaluator(frame)
+        params = {p.name: p for p in block.params}
+        values: Dict[str, object] = {}
+        ok = True
+        args = call.args if call else []
+        kwargs = call.kwargs if call else []
+        if len(args) > len(block.params):
+            self.diags.error("E211", f"block `{block.name}` takes {len(block.params)} argument(s); "
+                                     f"received {len(args)} positional", args[len(block.params)].span,
+                             label="too many", notes=[f"its parameters: {self.param_list(block)}"])
+            ok = False
+        for p, a in zip(block.params, args):
+            values[p.name] = ev.eval(a)
+        for kw in kwargs:
+            if kw.name not in params:
+                self.diags.error("E211", f"block `{block.name}` has no parameter `{kw.name}`", kw.name_span,
+                                 label="unknown parameter",
+                                 help=did_you_mean(kw.name, params) or f"its parameters: {self.param_list(block)}")
+                ok = False
+                continue
+            if kw.name in values:
+                self.diags.error("E304", f"argument `{kw.name}` is given twice", kw.name_span, label="repeated")
+                ok = False
+                continue
+            values[kw.name] = ev.eval(kw.value)
+        for p in block.params:
+            if p.name in values:
+                continue
+            if p.default is None:
+                self.diags.error("E211", f"block `{block.name}` needs an argument for `{p.name}`", span,
+                                 label="missing argument", help=f"pass it: `{block.name}({p.name}=...)`")
+                ok = False
+                continue
+            # Defaults see the block's earlier parameters and the consts.
+            scope = Frame(prefix="", values=dict(values))
+            values[p.name] = self.evaluator(scope).eval(p.default)
+        if not ok or any(contains_invalid(v) for v in values.values()):
+            return None
+        return values
+
+    @staticmethod
+    def param_list(block: ast.BlockDef) -> str:
+        return ", ".join(p.name for p in block.params) or "none"
+
+
+_MISSING = object()

@@ -1,0 +1,164 @@
+"""Turning a layer call written in a spec into a validated layer configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Dict, List, Optional, Tuple
+
+from graphspec import custom
+from graphspec.catalog import registry, signatures
+from graphspec.catalog.base import ArgError, CallValue, LayerEntry
+from graphspec.catalog.params import check_config
+from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.passes.values import contains_invalid
+from graphspec.source import Span
+from graphspec.suggest import did_you_mean
+from graphspec.syntax import ast
+
+
+@dataclass
+class LayerSpec:
+    """A validated layer call: its type, the arguments as written, and the full config."""
+
+    type: str
+    kind: str  # "layer" or "custom"
+    explicit: Dict[str, object]  # arguments as written, bound to names
+    full: Dict[str, object]  # with every default filled in (what shape rules see)
+    entry: Optional[LayerEntry]
+    custom: Optional[custom.CustomLayer] = None
+
+
+def known_layer(name: str) -> Optional[str]:
+    """The canonical catalogue name (or registered custom name) for `name`, if any."""
+    if custom.get(name) is not None:
+        return name
+    canonical = signatures.canonical_layer_name(name)
+    if canonical is not None and registry.get(canonical) is not None:
+        return canonical
+    return None
+
+
+def layer_names() -> List[str]:
+    """Every layer name a spec may call (catalogue with aliases, and custom layers)."""
+    return [n for n in signatures.layer_names() if registry.get(signatures.canonical_layer_name(n) or n)] + custom.names()
+
+
+def _custom_signature(c: custom.CustomLayer) -> signatures.Signature:
+    params = [signatures.Param(name, "keyword_only" if kw_only else "positional_or_keyword", required, default)
+              for name, kw_only, required, default in c.params]
+    return signatures.Signature(c.name, params, c.var_kwargs)
+
+
+def _arg_span(call: ast.Call, sig: signatures.Signature, param: str) -> Span:
+    for kw in call.kwargs:
+        if kw.name == param:
+            return kw.value.span if hasattr(kw.value, "span") else kw.name_span
+    positional = [p.name for p in sig.params if p.kind == "positional_or_keyword"]
+    if param in positional and positional.index(param) < len(call.args):
+        return call.args[positional.index(param)].span
+    for kw in call.kwargs:  # an unknown keyword: point at its name
+        if kw.name == param:
+            return kw.name_span
+    return call.name_span
+
+
+def _explicit(sig: signatures.Signature, args: tuple, kwargs: tuple) -> Dict[str, object]:
+    positional = [p.name for p in sig.params if p.kind == "positional_or_keyword"]
+    out = {}
+    for name, value in zip(positional, args):
+        out[name] = value
+    for name, value in kwargs:
+        out[name] = value
+    return out
+
+
+def _report(diags: Diagnostics, errors: List[ArgError], call: ast.Call, span_of) -> None:
+    for err in errors:
+        source = getattr(err, "source", None)
+        if source and source[0] == "positional" and source[1] < len(call.args):
+            span = call.args[source[1]].span
+        elif source and source[0] == "keyword" and source[1] < len(call.kwargs):
+            span = call.kwargs[source[1]].name_span if err.code == "E301" else call.kwargs[source[1]].value.span
+        else:
+            span = span_of(err.param)
+        diags.error(err.code, err.message, span, help=err.help, label=_LABELS.get(err.code, ""))
+
+
+_LABELS = {"E301": "unknown argument", "E302": "wrong type", "E303": "missing argument",
+           "E304": "too many", "E305": "out of range"}
+
+
+def make_layer(call: ast.Call, value: CallValue, diags: Diagnostics) -> Optional[LayerSpec]:
+    """Validate a layer call (its evaluated arguments in `value`); None when it has errors."""
+    type_name = known_layer(call.name)
+    if type_name is None:
+        return None
+    c = custom.get(type_name)
+    sig = _custom_signature(c) if c is not None else signatures.layer_signature(type_name)
+    kind = "custom" if c is not None else "layer"
+    span_of = lambda p: _arg_span(call, sig, p)  # noqa: E731
+    full, problems = signatures.bind(sig, list(value.args), list(value.kwargs), kind="layer", callee=call.name)
+    if problems:
+        _report(diags, problems, call, span_of)
+        return None
+    if contains_invalid(full):
+        return None
+    entry = registry.get(type_name) if c is None else None
+    ok = True
+    if entry is not None:
+        # Arguments that are themselves layers (Bidirectional(LSTM(16))) are validated in turn.
+        for pname in entry.layer_params:
+            inner = full.get(pname)
+            if inner is None:
+                continue
+            inner_spec = _inner_layer(inner, type_name, pname, span_of(pname), diags)
+            if inner_spec is None:
+                ok = False
+                continue
+            full[pname] = inner_spec
+        errors = check_config(type_name, full)
+        if entry.validate is not None and not errors:
+            try:
+                entry.validate(full)
+            except ArgError as err:
+                errors = [err]
+        if errors:
+            _report(diags, errors, call, span_of)
+            ok = False
+    if not ok:
+        return None
+    explicit = _explicit(sig, value.args, value.kwargs)
+    for pname in entry.layer_params if entry else ():
+        if pname in explicit:
+            explicit[pname] = full[pname]
+    return LayerSpec(type_name, kind, explicit, full, entry, c)
+
+
+def _inner_layer(value, outer: str, pname: str, span: Span, diags: Diagnostics) -> Optional[CallValue]:
+    if not isinstance(value, CallValue):
+        diags.error("E302", f"{outer}: `{pname}` must be a layer such as `LSTM(16)`; received {value!r}", span,
+                    label="not a layer")
+        return None
+    type_name = known_layer(value.callee)
+    if type_name is None or custom.get(type_name) is not None:
+        diags.error("E220", f"unknown layer `{value.callee}`", span, label="not a Keras layer",
+                    help=did_you_mean(value.callee, signatures.layer_names()))
+        return None
+    sig = signatures.layer_signature(type_name)
+    full, problems = signatures.bind(sig, list(value.args), list(value.kwargs), kind="layer")
+    if not problems:
+        problems = check_config(type_name, full)
+    if problems:
+        for err in problems:
+            diags.error(err.code, f"{err.message} (inside {outer})", span, help=err.help)
+        return None
+    return replace(value, callee=type_name, config=full)
+
+
+def param_counts(spec: LayerSpec, shapes) -> Tuple[int, int]:
+    """(trainable, non-trainable) parameters; raises ShapeError when they cannot be known."""
+    if spec.entry is not None:
+        return spec.entry.params(spec.full, shapes)
+    if spec.custom is not None and spec.custom.count is not None:
+        return spec.custom.count(spec.full, shapes)
+    return (0, 0)

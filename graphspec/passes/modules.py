@@ -1,0 +1,140 @@
+"""Reading spec files and following their imports."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.limits import MAX_FILE_BYTES, MAX_IMPORT_DEPTH
+from graphspec.source import Source, Span
+from graphspec.syntax import ast
+from graphspec.syntax.parse import parse
+
+
+def decode(name: str, data: bytes, diags: Diagnostics, at: Optional[Span] = None):
+    """Decode a file's bytes as UTF-8: (source, ok). A bad byte is reported at its position;
+    the source is still returned, decoded leniently, so the diagnostic can show the line."""
+    if len(data) > MAX_FILE_BYTES:
+        diags.error("E003", f"the file is too large (more than {MAX_FILE_BYTES:,} bytes)",
+                    at or Span(name, 1, 1, 1, 1), label="too large",
+                    help="split it into several files joined with `import`")
+        return None, False
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return Source(name, data.decode("utf-8")), True
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8", errors="replace")
+        line = good.count("\n") + 1
+        col = len(good) - (good.rfind("\n") + 1) + 1
+        diags.error("E002", f"the file is not valid UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
+                    Span(name, line, col, line, col + 1), label="invalid byte",
+                    help="save the file as UTF-8")
+        return Source(name, data.decode("utf-8", errors="replace")), False
+
+
+def display_name(path: Path) -> str:
+    """How a file is named in diagnostics: relative to the working directory where possible."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith(".." + os.sep + "..") else str(path)
+
+
+class Loader:
+    """Reads, parses and follows imports; every file once."""
+
+    def __init__(self, diags: Diagnostics):
+        self.diags = diags
+        self.sources: Dict[str, Source] = {}  # by display name, for rendering
+        self.modules: Dict[Path, Optional[ast.Module]] = {}
+        self.order: List[ast.Module] = []
+        self._stack: List[Path] = []
+
+    def read(self, path: Path, at: Optional[Span] = None) -> Optional[Source]:
+        name = display_name(path)
+        try:
+            if path.is_dir():
+                self.diags.error("E001", f"`{name}` is a directory, not a spec file", at or Span(name, 1, 1, 1, 1),
+                                 label="a directory", help="name a .gspec file")
+                return None
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        except FileNotFoundError:
+            self.diags.error("E001", f"file not found: `{name}`", at or Span(name, 1, 1, 1, 1),
+                             label="no such file",
+                             help="import paths are relative to the importing file" if at else None)
+            return None
+        except OSError as exc:
+            self.diags.error("E001", f"cannot read `{name}`: {exc.strerror or exc}", at or Span(name, 1, 1, 1, 1))
+            return None
+        src, ok = decode(name, data, self.diags, at)
+        if src is not None:
+            src.path = path
+            self.sources[name] = src
+        return src if ok else None
+
+    def load_text(self, name: str, text: str, base: Path) -> Optional[ast.Module]:
+        """Parse text not read from a file (graphspec.loads); imports resolve against `base`."""
+        data = text.encode("utf-8", errors="surrogatepass")
+        src, ok = decode(name, data, self.diags)
+        if src is not None:
+            src.path = base / name
+            self.sources[name] = src
+        if not ok:
+            return None
+        return self._parse(src, base / name)
+
+    def load(self, path: Path, at: Optional[Span] = None) -> Optional[ast.Module]:
+        path = path.resolve()
+        if path in self.modules:
+            return self.modules[path]
+        src = self.read(path, at)
+        if src is None:
+            self.modules[path] = None
+            return None
+        return self._parse(src, path)
+
+    def _parse(self, src: Source, path: Path) -> Optional[ast.Module]:
+        module = parse(src, self.diags)
+        self.modules[path] = module
+        if module is None:
+            return None
+        self._stack.append(path)
+        for imp in module.imports:
+            self._follow(imp, path)
+        self._stack.pop()
+        self.order.append(module)
+        return module
+
+    def _follow(self, imp: ast.Import, importer: Path) -> None:
+        target = (importer.parent / imp.path).resolve()
+        if target in self._stack:
+            cycle = self._stack[self._stack.index(target):] + [target]
+            chain = " -> ".join(display_name(p) for p in cycle)
+            self.diags.error("E204", f"import cycle: {chain}", imp.span, label="imports a file that imports this one",
+                             help="move what both files need into a third file that both import")
+            return
+        if len(self._stack) >= MAX_IMPORT_DEPTH:
+            self.diags.error("E204", f"imports nested more than {MAX_IMPORT_DEPTH} files deep", imp.span)
+            return
+        if target in self.modules:
+            return
+        if not imp.path:
+            self.diags.error("E203", "empty import path", imp.span, help='write `import "other.gspec"`')
+            self.modules[target] = None
+            return
+        if not target.exists():
+            self.diags.error("E203", f"imported file not found: `{imp.path}`", imp.span, label="no such file",
+                             help=f"import paths are relative to the importing file; looked for {display_name(target)}")
+            self.modules[target] = None
+            return
+        if target.is_dir():
+            self.diags.error("E203", f"`{imp.path}` is a directory, not a spec file", imp.span,
+                             label="a directory", help="import a .gspec file")
+            self.modules[target] = None
+            return
+        self.load(target, imp.span)

@@ -1,0 +1,70 @@
+"""Top-level names of a program (consts, blocks, models) across all its files."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.passes.values import INVALID, Evaluator
+from graphspec.syntax import ast
+
+
+class Globals:
+    """Every top-level definition, with consts evaluated on first use."""
+
+    def __init__(self, modules: List[ast.Module], diags: Diagnostics, overrides: Optional[dict] = None):
+        self.diags = diags
+        self.consts: Dict[str, ast.ConstDef] = {}
+        self.blocks: Dict[str, ast.BlockDef] = {}
+        self.models: Dict[str, ast.ModelDef] = {}
+        self.overrides = dict(overrides or {})
+        self._values: Dict[str, object] = {}
+        self._evaluating: List[str] = []
+        first: Dict[str, object] = {}
+        for module in modules:
+            for kind, items, table in (("const", module.consts, self.consts),
+                                       ("block", module.blocks, self.blocks),
+                                       ("model", module.models, self.models)):
+                for item in items:
+                    prior = first.get(item.name)
+                    if prior is not None:
+                        if prior is item:
+                            continue
+                        where = prior.name_span
+                        diags.error("E202", f"`{item.name}` is defined twice", item.name_span,
+                                    label=f"second definition (as a {kind})",
+                                    notes=[f"first defined at {where}"],
+                                    help="rename one of the definitions")
+                        continue
+                    first[item.name] = item
+                    table[item.name] = item
+        self.evaluator = Evaluator(self.const, self.const_names, diags)
+
+    def const_names(self) -> list:
+        return list(self.consts)
+
+    def const(self, name: str):
+        """The value of const `name` (raises KeyError when there is none)."""
+        if name in self._values:
+            return self._values[name]
+        if name not in self.consts:
+            raise KeyError(name)
+        if name in self.overrides:
+            self._values[name] = self.overrides[name]
+            return self._values[name]
+        if name in self._evaluating:
+            chain = " -> ".join(self._evaluating[self._evaluating.index(name):] + [name])
+            self.diags.error("E208", f"const `{name}` depends on itself: {chain}", self.consts[name].name_span,
+                             label="defined in terms of itself", help="give one of these consts a literal value")
+            return INVALID
+        self._evaluating.append(name)
+        try:
+            value = self.evaluator.eval(self.consts[name].value)
+        finally:
+            self._evaluating.pop()
+        self._values[name] = value
+        return value
+
+    def const_values(self) -> dict:
+        """Every const's value (evaluating those not yet used)."""
+        return {name: self.const(name) for name in self.consts}

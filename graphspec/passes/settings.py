@@ -1,0 +1,189 @@
+"""Checking `compile` and `fit` blocks against the model's outputs and Keras's catalogue."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+from graphspec.catalog import signatures
+from graphspec.catalog.base import CallValue
+from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.passes.values import INVALID, Evaluator, contains_invalid, describe
+from graphspec.source import Span
+from graphspec.suggest import did_you_mean
+from graphspec.syntax import ast
+
+# key -> (what the value holds, whether it may be a dict keyed by output name)
+COMPILE_KEYS: Dict[str, Tuple[str, bool]] = {
+    "optimizer": ("optimizers", False),
+    "loss": ("losses", True),
+    "loss_weights": ("weight", True),
+    "metrics": ("metrics_list", True),
+    "weighted_metrics": ("metrics_list", True),
+    "run_eagerly": ("bool", False),
+    "jit_compile": ("bool_or_auto", False),
+    "steps_per_execution": ("positive_int", False),
+    "auto_scale_loss": ("bool", False),
+}
+FIT_KEYS: Dict[str, str] = {
+    "epochs": "positive_int",
+    "batch_size": "positive_int_or_none",
+    "validation_split": "fraction",
+    "shuffle": "bool",
+    "verbose": "verbose",
+    "callbacks": "callbacks",
+    "initial_epoch": "non_negative_int",
+    "steps_per_epoch": "positive_int_or_none",
+    "validation_steps": "positive_int_or_none",
+    "validation_freq": "positive_int",
+    "class_weight": "class_weight",
+}
+
+_KIND_WORDS = {"optimizers": "optimizer", "losses": "loss", "metrics": "metric", "callbacks": "callback"}
+
+
+class SettingsChecker:
+    """Evaluates and checks the settings of one model's compile and fit blocks."""
+
+    def __init__(self, outputs: List[str], evaluator: Evaluator, diags: Diagnostics):
+        self.outputs = outputs
+        self.ev = evaluator
+        self.diags = diags
+
+    def run(self, stmts: List[ast.SettingsStmt]) -> Tuple[Optional[dict], Optional[dict]]:
+        """Merge the blocks (parents first; dict values merge key by key) and check each key."""
+        result: Dict[str, Optional[dict]] = {"compile": None, "fit": None}
+        seen_here: Dict[Tuple[int, str], Span] = {}
+        for stmt in stmts:
+            merged = result[stmt.kind] if result[stmt.kind] is not None else {}
+            for s in stmt.settings:
+                key = (id(stmt), s.key)
+                if key in seen_here:
+                    self.diags.error("E202", f"`{s.key}` is set twice in this `{stmt.kind}` block", s.key_span,
+                                     label="set again", notes=[f"first set at {seen_here[key]}"])
+                    continue
+                seen_here[key] = s.key_span
+                value = self.check(stmt.kind, s)
+                if value is INVALID:
+                    continue
+                old = merged.get(s.key)
+                if isinstance(old, dict) and isinstance(value, dict):
+                    value = {**old, **value}
+                merged[s.key] = value
+            result[stmt.kind] = merged
+        return result["compile"], result["fit"]
+
+    def check(self, kind: str, s: ast.Setting):
+        keys = COMPILE_KEYS if kind == "compile" else FIT_KEYS
+        if s.key not in keys:
+            self.diags.error("E501", f"`{s.key}` is not a `{kind}` setting", s.key_span, label="unknown setting",
+                             help=did_you_mean(s.key, keys) or f"`{kind}` accepts: {', '.join(keys)}")
+            return INVALID
+        value = self.ev.eval(s.value)
+        if contains_invalid(value):
+            return INVALID
+        span = s.value.span
+        if kind == "compile":
+            what, per_output = COMPILE_KEYS[s.key]
+        else:
+            what, per_output = FIT_KEYS[s.key], False
+        if per_output and isinstance(value, dict):
+            ok = True
+            for out_name, item in value.items():
+                if out_name not in self.outputs:
+                    self.diags.error("E502", f"`{out_name}` in `{s.key}` is not an output of this model",
+                                     self.key_span(s.value, out_name) or span, label="not an output",
+                                     help=did_you_mean(out_name, self.outputs)
+                                     or f"the outputs are: {', '.join(self.outputs) or 'none'}")
+                    ok = False
+                elif not self.value_ok(what, item, s.key, self.item_span(s.value, out_name) or span):
+                    ok = False
+            return value if ok else INVALID
+        if what == "weight" and isinstance(value, list):
+            if len(value) != len(self.outputs):
+                self.diags.error("E504", f"`loss_weights` has {len(value)} values for {len(self.outputs)} outputs",
+                                 span, help="give one weight per output, or a dict keyed by output name")
+                return INVALID
+            return value if all(self.value_ok("weight", v, s.key, span) for v in value) else INVALID
+        return value if self.value_ok(what, value, s.key, span) else INVALID
+
+    @staticmethod
+    def key_span(expr, key: str) -> Optional[Span]:
+        if isinstance(expr, ast.DictExpr):
+            for k, sp in expr.keys:
+                if k == key:
+                    return sp
+        return None
+
+    @staticmethod
+    def item_span(expr, key: str) -> Optional[Span]:
+        if isinstance(expr, ast.DictExpr):
+            for (k, _), v in zip(expr.keys, expr.values):
+                if k == key:
+                    return v.span
+        return None
+
+    # ------------------------------------------------------------ values
+    def value_ok(self, what: str, value, key: str, span: Span) -> bool:
+        if what in ("optimizers", "losses"):
+            return self.named(what, value, key, span)
+        if what == "metrics_list":
+            items = value if isinstance(value, list) else [value]
+            return all(self.named("metrics", v, key, span) for v in items)
+        if what == "callbacks":
+            if not isinstance(value, list):
+                return self.bad(key, "a list of callbacks such as `[EarlyStopping(patience=2)]`", value, span)
+            return all(self.named("callbacks", v, key, span, calls_only=True) for v in value)
+        if what == "weight":
+            return _number(value) or self.bad(key, "a number", value, span)
+        if what == "bool":
+            return isinstance(value, bool) or self.bad(key, "True or False", value, span)
+        if what == "bool_or_auto":
+            return isinstance(value, bool) or value == "auto" or self.bad(key, 'True, False or "auto"', value, span)
+        if what in ("positive_int", "positive_int_or_none", "non_negative_int"):
+            if value is None and what == "positive_int_or_none":
+                return True
+            low = 0 if what == "non_negative_int" else 1
+            return (_int(value) and value >= low) or self.bad(key, f"an integer >= {low}", value, span)
+        if what == "fraction":
+            return (_number(value) and 0 <= value < 1) or self.bad(key, "a number in [0, 1)", value, span)
+        if what == "verbose":
+            return value in ("auto", 0, 1, 2) and not isinstance(value, bool) or self.bad(
+                key, '0, 1, 2 or "auto"', value, span)
+        if what == "class_weight":
+            return isinstance(value, dict) or self.bad(key, "a dict of class index to weight", value, span)
+        return True
+
+    def bad(self, key: str, expected: str, value, span: Span) -> bool:
+        self.diags.error("E504", f"`{key}` must be {expected}; received {describe(value)}", span,
+                         label="wrong value")
+        return False
+
+    def named(self, kind: str, value, key: str, span: Span, calls_only: bool = False) -> bool:
+        word = _KIND_WORDS[kind]
+        known = signatures.names(kind)
+        if isinstance(value, str) and not calls_only:
+            if value in known:
+                return True
+            self.diags.error("E503", f"unknown {word} `{value}`", span, label=f"not a Keras {word}",
+                             help=did_you_mean(value, known))
+            return False
+        if isinstance(value, CallValue):
+            sig = signatures.object_signature(kind, value.callee)
+            if sig is None:
+                self.diags.error("E503", f"unknown {word} `{value.callee}`", span, label=f"not a Keras {word}",
+                                 help=did_you_mean(value.callee, [n for n in known if n[:1].isupper()]))
+                return False
+            _, problems = signatures.bind(sig, list(value.args), list(value.kwargs), kind=kind)
+            for err in problems:
+                self.diags.error(err.code, f"{value.callee}: {err.message}", span, help=err.help)
+            return not problems
+        expected = f"a {word} such as `EarlyStopping(patience=2)`" if calls_only else f"a {word} name or call"
+        return self.bad(key, expected, value, span)
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
