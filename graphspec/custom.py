@@ -37,6 +37,13 @@ def register_layer(cls, name: Optional[str] = None, *, shape: Optional[Callable]
         elif p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
             required = p.default is p.empty
             fields.append((p.name, p.kind is p.KEYWORD_ONLY, required, None if required else p.default))
+    if shape is None or params is None:
+        # Without static rules, Keras itself computes them: the class is a Keras layer, so
+        # Keras is already imported wherever this is called.
+        from graphspec.backends import keras_custom
+
+        shape = shape or keras_custom.shape_rule(cls)
+        params = params or keras_custom.param_rule(cls)
     _REGISTRY[key] = CustomLayer(key, cls, fields, var_kwargs, shape, params)
     return cls
 
@@ -54,3 +61,4 @@ def get(name: str) -> Optional[CustomLayer]:
 def names() -> list:
     """Names of every registered custom layer."""
     return list(_REGISTRY)
+

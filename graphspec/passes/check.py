@@ -46,7 +46,8 @@ class Checker:
             expander = ModelExpander(self, mdef, body)
             graph = expander.run()
             graph.extends = mdef.extends[0] if mdef.extends else None
-            checker = SettingsChecker([o.name for o in graph.outputs], self.globals.evaluator, self.diags)
+            declared = [s.name for s in body if isinstance(s, ast.OutputStmt)]  # even those that failed
+            checker = SettingsChecker(declared, self.globals.evaluator, self.diags)
             graph.compile, graph.fit = checker.run(expander.settings)
             unused_inputs(graph, self.diags)
         finally:

@@ -113,7 +113,7 @@ class ModelExpander:
             return self.graph
         self.finish_bindings(frame)
         for name, layer_id in frame.layers.items():
-            if self.graph.layers[layer_id].uses == 0:
+            if layer_id >= 0 and self.graph.layers[layer_id].uses == 0:
                 self.diags.warning("W102", f"layer `{name}` is declared but never used", frame.layer_spans[name],
                                    label="never applied", help="remove it, or apply it in a chain: `x -> "
                                                                f"{name}`")
@@ -511,11 +511,7 @@ class ModelExpander:
     def infer(self, spec: L.LayerSpec, shapes):
         if spec.entry is not None:
             return spec.entry.shape(spec.full, shapes)
-        if spec.custom is not None and spec.custom.shape is not None:
-            return spec.custom.shape(spec.full, shapes)
-        from graphspec.custom import keras_shape  # the user's own Keras class: Keras is loaded already
-
-        return keras_shape(spec, shapes)
+        return spec.custom.shape(spec.full, shapes)
 
     def out_dtype(self, layer: g.Layer, spec: L.LayerSpec, inputs: List[int]) -> str:
         given = spec.full.get("dtype")

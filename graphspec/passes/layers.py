@@ -159,6 +159,4 @@ def param_counts(spec: LayerSpec, shapes) -> Tuple[int, int]:
     """(trainable, non-trainable) parameters; raises ShapeError when they cannot be known."""
     if spec.entry is not None:
         return spec.entry.params(spec.full, shapes)
-    if spec.custom is not None and spec.custom.count is not None:
-        return spec.custom.count(spec.full, shapes)
-    return (0, 0)
+    return spec.custom.count(spec.full, shapes)

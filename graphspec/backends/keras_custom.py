@@ -1,0 +1,33 @@
+"""Shape and parameter rules for registered custom layers, computed by Keras itself."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+
+
+def shape_rule(cls):
+    """A shape rule (config, input shapes) -> shape(s) that asks Keras for `cls`."""
+
+    def rule(config, shapes):
+        layer = cls(**config)
+        inputs = [keras.KerasTensor(tuple(s)) for s in shapes]
+        out = layer.compute_output_spec(inputs[0] if len(inputs) == 1 else inputs)
+        if isinstance(out, (list, tuple)):
+            return [tuple(o.shape) for o in out]
+        return tuple(out.shape)
+
+    return rule
+
+
+def param_rule(cls):
+    """A parameter-count rule (config, input shapes) -> (trainable, non-trainable) for `cls`."""
+
+    def rule(config, shapes):
+        layer = cls(**config)
+        layer.build(tuple(shapes[0]) if len(shapes) == 1 else [tuple(s) for s in shapes])
+        return (sum(math.prod(w.shape) for w in layer.trainable_weights),
+                sum(math.prod(w.shape) for w in layer.non_trainable_weights))
+
+    return rule
