@@ -249,6 +249,15 @@ model m {
     h = x -> Dense(4)
     output y = x -> Dense(1)
 }""", "Remove the binding, or use the name."),
+    "W104": _c("output without a loss", """
+`loss` is a dict keyed by output name and leaves an output out. Keras trains that output
+with no loss at all (graphspec passes `None` for it), which is rarely intended.""", """
+model m {
+    input x: (3,)
+    output a = x -> Dense(1)
+    output b = x -> Dense(1)
+    compile { optimizer = "adam"  loss = {a: "mse"} }
+}""", "Add the missing outputs to the `loss` dict (or give one loss for all outputs)."),
 }
 
 

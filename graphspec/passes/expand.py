@@ -286,6 +286,8 @@ class ModelExpander:
     def name_output(self, frame: Frame, name: str, tensor: int, span: Span) -> int:
         """Make `name` the Keras name of the layer producing an output (Keras names outputs so)."""
         t = self.graph.tensors[tensor]
+        if t.producer is None and t.name == name and frame.is_model:
+            return tensor  # `output x` of input `x`: Keras names it so already
         if t.producer is not None:
             node = self.graph.nodes[t.producer]
             layer = self.graph.layers[node.layer]

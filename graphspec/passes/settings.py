@@ -70,7 +70,22 @@ class SettingsChecker:
                     value = {**old, **value}
                 merged[s.key] = value
             result[stmt.kind] = merged
+        self.untrained_outputs(stmts, result["compile"])
         return result["compile"], result["fit"]
+
+    def untrained_outputs(self, stmts: List[ast.SettingsStmt], compiled: Optional[dict]) -> None:
+        """Warn when a per-output loss dict leaves an output without a loss."""
+        loss = (compiled or {}).get("loss")
+        if not isinstance(loss, dict):
+            return
+        missing = [o for o in self.outputs if o not in loss]
+        if missing:
+            span = next(s.key_span for st in reversed(stmts) if st.kind == "compile"
+                        for s in st.settings if s.key == "loss")
+            self.diags.warning("W104", f"output{'s' if len(missing) > 1 else ''} "
+                                       f"{', '.join('`%s`' % m for m in missing)} ha{'ve' if len(missing) > 1 else 's'}"
+                                       f" no loss and will not be trained", span, label="per-output losses",
+                               help=f"add {', '.join('`%s: ...`' % m for m in missing)} to the `loss` dict")
 
     def check(self, kind: str, s: ast.Setting):
         keys = COMPILE_KEYS if kind == "compile" else FIT_KEYS
