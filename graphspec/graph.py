@@ -7,42 +7,44 @@ API returns and the backends consume.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from graphspec.record import Record
 from graphspec.source import Span
 
 Shape = Optional[Tuple[Optional[int], ...]]  # None: unknown because an earlier step failed
 
 
-@dataclass
-class Tensor:
+class Tensor(Record):
+    __slots__ = _fields = ("id", "shape", "dtype", "producer", "index", "name", "span")
+    _defaults = {"index": 0, "name": None, "span": None}
     id: int
     shape: Shape
     dtype: str
     producer: Optional[int]  # node id; None for a model input
-    index: int = 0  # which output of the producing node
-    name: Optional[str] = None  # the spec name it was first bound to, if any
-    span: Optional[Span] = None
+    index: int  # which output of the producing node
+    name: Optional[str]  # the spec name it was first bound to, if any
+    span: Optional[Span]
 
 
-@dataclass
-class Layer:
+class Layer(Record):
+    __slots__ = _fields = ("id", "name", "type", "kind", "config", "span", "shared", "model", "params", "origin", "uses")
+    _defaults = {"shared": False, "model": None, "params": (0, 0), "origin": "", "uses": 0}
     id: int
     name: str  # the Keras layer name (unique within the model)
     type: str  # canonical Keras class name, registered custom name, or "Model"
     kind: str  # "layer", "custom" or "model"
     config: Dict[str, Any]  # arguments by name, as written (positional ones bound to names)
     span: Optional[Span]
-    shared: bool = False  # declared with `layer NAME = ...`
-    model: Optional[str] = None  # for kind == "model": the nested model's name
-    params: Tuple[int, int] = (0, 0)  # (trainable, non-trainable)
-    origin: str = ""  # the spec name or block path it came from
-    uses: int = 0
+    shared: bool  # declared with `layer NAME = ...`
+    model: Optional[str]  # for kind == "model": the nested model's name
+    params: Tuple[int, int]  # (trainable, non-trainable)
+    origin: str  # the spec name or block path it came from
+    uses: int
 
 
-@dataclass
-class Node:
+class Node(Record):
+    __slots__ = _fields = ("id", "layer", "inputs", "outputs", "call", "span")
     id: int
     layer: int
     inputs: List[int]
@@ -51,8 +53,8 @@ class Node:
     span: Optional[Span]
 
 
-@dataclass
-class Input:
+class Input(Record):
+    __slots__ = _fields = ("name", "tensor", "shape", "dtype", "span")
     name: str
     tensor: int
     shape: Tuple[Optional[int], ...]  # without the batch axis
@@ -60,27 +62,29 @@ class Input:
     span: Optional[Span]
 
 
-@dataclass
-class Output:
+class Output(Record):
+    __slots__ = _fields = ("name", "tensor", "span")
     name: str
     tensor: int
     span: Optional[Span]
 
 
-@dataclass
-class Graph:
+class Graph(Record):
     """One model, fully expanded."""
+
+    __slots__ = _fields = ("name", "span", "inputs", "outputs", "layers", "nodes", "tensors", "compile", "fit", "extends")
+    _defaults = {"inputs": list, "outputs": list, "layers": list, "nodes": list, "tensors": list, "compile": None, "fit": None, "extends": None}
 
     name: str
     span: Optional[Span]
-    inputs: List[Input] = field(default_factory=list)
-    outputs: List[Output] = field(default_factory=list)
-    layers: List[Layer] = field(default_factory=list)
-    nodes: List[Node] = field(default_factory=list)
-    tensors: List[Tensor] = field(default_factory=list)
-    compile: Optional[Dict[str, Any]] = None
-    fit: Optional[Dict[str, Any]] = None
-    extends: Optional[str] = None
+    inputs: List[Input]
+    outputs: List[Output]
+    layers: List[Layer]
+    nodes: List[Node]
+    tensors: List[Tensor]
+    compile: Optional[Dict[str, Any]]
+    fit: Optional[Dict[str, Any]]
+    extends: Optional[str]
 
     def param_counts(self) -> Tuple[int, int]:
         """(trainable, non-trainable) over every layer, each shared layer once."""
@@ -89,9 +93,10 @@ class Graph:
         return t, n
 
 
-@dataclass
-class Program:
+class Program(Record):
     """Every model of a spec, checked, and the one that is built."""
+
+    __slots__ = _fields = ("root", "models", "files", "consts")
 
     root: Optional[str]
     models: Dict[str, Graph]

@@ -2,69 +2,69 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
+from graphspec.record import Record
 from graphspec.source import Source, Span
 
 # ---------------------------------------------------------------- values
 
 
-@dataclass
-class Literal:
+class Literal(Record):
+    __slots__ = _fields = ("value", "span")
     value: object  # int, float, str, bool or None
     span: Span
 
 
-@dataclass
-class Ref:
+class Ref(Record):
+    __slots__ = _fields = ("name", "span")
     name: str
     span: Span
 
 
-@dataclass
-class BinOp:
+class BinOp(Record):
+    __slots__ = _fields = ("op", "left", "right", "span")
     op: str  # + - * / // %
     left: "Expr"
     right: "Expr"
     span: Span
 
 
-@dataclass
-class Neg:
+class Neg(Record):
+    __slots__ = _fields = ("op", "operand", "span")
     op: str  # - or +
     operand: "Expr"
     span: Span
 
 
-@dataclass
-class TupleExpr:
+class TupleExpr(Record):
+    __slots__ = _fields = ("items", "span")
     items: List["Expr"]
     span: Span
 
 
-@dataclass
-class ListExpr:
+class ListExpr(Record):
+    __slots__ = _fields = ("items", "span")
     items: List["Expr"]
     span: Span
 
 
-@dataclass
-class DictExpr:
+class DictExpr(Record):
+    __slots__ = _fields = ("keys", "values", "span")
     keys: List[Tuple[str, Span]]
     values: List["Expr"]
     span: Span
 
 
-@dataclass
-class Kwarg:
+class Kwarg(Record):
+    __slots__ = _fields = ("name", "name_span", "value")
     name: str
     name_span: Span
     value: "Expr"
 
 
-@dataclass
-class Call:
+class Call(Record):
+    __slots__ = _fields = ("name", "name_span", "args", "kwargs", "span")
     name: str
     name_span: Span
     args: List["Expr"]
@@ -77,26 +77,26 @@ Expr = Union[Literal, Ref, BinOp, Neg, TupleExpr, ListExpr, DictExpr, Call]
 # ---------------------------------------------------------------- chains
 
 
-@dataclass
-class NameSource:
+class NameSource(Record):
+    __slots__ = _fields = ("name", "span")
     name: str
     span: Span
 
 
-@dataclass
-class TupleSource:
+class TupleSource(Record):
+    __slots__ = _fields = ("items", "span")
     items: List["Chain"]
     span: Span
 
 
-@dataclass
-class StepName:
+class StepName(Record):
+    __slots__ = _fields = ("name", "span")
     name: str
     span: Span
 
 
-@dataclass
-class Chain:
+class Chain(Record):
+    __slots__ = _fields = ("source", "steps", "span")
     source: Union[NameSource, TupleSource, "Chain"]
     steps: List[Union[StepName, Call]]
     span: Span
@@ -105,8 +105,8 @@ class Chain:
 # ---------------------------------------------------------------- statements
 
 
-@dataclass
-class InputStmt:
+class InputStmt(Record):
+    __slots__ = _fields = ("name", "name_span", "shape", "dtype", "dtype_span", "span")
     name: str
     name_span: Span
     shape: Optional[Expr]
@@ -115,45 +115,45 @@ class InputStmt:
     span: Span
 
 
-@dataclass
-class LayerStmt:
+class LayerStmt(Record):
+    __slots__ = _fields = ("name", "name_span", "call", "span")
     name: str
     name_span: Span
     call: Call
     span: Span
 
 
-@dataclass
-class OutputStmt:
+class OutputStmt(Record):
+    __slots__ = _fields = ("name", "name_span", "chain", "span")
     name: str
     name_span: Span
     chain: Optional[Chain]
     span: Span
 
 
-@dataclass
-class BindStmt:
+class BindStmt(Record):
+    __slots__ = _fields = ("targets", "chain", "span")
     targets: List[Tuple[str, Span]]
     chain: Chain
     span: Span
 
 
-@dataclass
-class Setting:
+class Setting(Record):
+    __slots__ = _fields = ("key", "key_span", "value")
     key: str
     key_span: Span
     value: Expr
 
 
-@dataclass
-class SettingsStmt:
+class SettingsStmt(Record):
+    __slots__ = _fields = ("kind", "settings", "span")
     kind: str  # "compile" or "fit"
     settings: List[Setting]
     span: Span
 
 
-@dataclass
-class RepeatStmt:
+class RepeatStmt(Record):
+    __slots__ = _fields = ("count", "index", "body", "span")
     count: Expr
     index: Optional[Tuple[str, Span]]
     body: List["Stmt"]
@@ -165,29 +165,29 @@ Stmt = Union[InputStmt, LayerStmt, OutputStmt, BindStmt, SettingsStmt, RepeatStm
 # ---------------------------------------------------------------- top level
 
 
-@dataclass
-class Import:
+class Import(Record):
+    __slots__ = _fields = ("path", "span")
     path: str
     span: Span
 
 
-@dataclass
-class ConstDef:
+class ConstDef(Record):
+    __slots__ = _fields = ("name", "name_span", "value", "span")
     name: str
     name_span: Span
     value: Expr
     span: Span
 
 
-@dataclass
-class Param:
+class Param(Record):
+    __slots__ = _fields = ("name", "span")
     name: str
     span: Span
     default: Optional[Expr]
 
 
-@dataclass
-class BlockDef:
+class BlockDef(Record):
+    __slots__ = _fields = ("name", "name_span", "params", "body", "span")
     name: str
     name_span: Span
     params: List[Param]
@@ -195,8 +195,8 @@ class BlockDef:
     span: Span
 
 
-@dataclass
-class ModelDef:
+class ModelDef(Record):
+    __slots__ = _fields = ("name", "name_span", "extends", "body", "span")
     name: str
     name_span: Span
     extends: Optional[Tuple[str, Span]]
@@ -204,12 +204,14 @@ class ModelDef:
     span: Span
 
 
-@dataclass
-class Module:
+class Module(Record):
     """One parsed file."""
 
+    __slots__ = _fields = ("source", "imports", "consts", "blocks", "models")
+    _defaults = {"imports": list, "consts": list, "blocks": list, "models": list}
+
     source: Source
-    imports: List[Import] = field(default_factory=list)
-    consts: List[ConstDef] = field(default_factory=list)
-    blocks: List[BlockDef] = field(default_factory=list)
-    models: List[ModelDef] = field(default_factory=list)
+    imports: List[Import]
+    consts: List[ConstDef]
+    blocks: List[BlockDef]
+    models: List[ModelDef]

@@ -1,0 +1,36 @@
+"""Regularization layers: spatial dropouts, noise, AlphaDropout, ActivityRegularization."""
+
+from __future__ import annotations
+
+from graphspec.catalog.base import LayerEntry
+from graphspec.catalog.layers._util import channels_last, check_rank, reshape_help, spatial_layout
+
+
+def same_shape(config, inputs):
+    return tuple(inputs[0])
+
+
+def make_spatial_dropout(spatial: int):
+    name = f"SpatialDropout{spatial}D"
+
+    def shape_rule(config, inputs):
+        shape = tuple(inputs[0])
+        have = len(shape) - 2
+        help_ = f"use `SpatialDropout{have}D` for an input of rank {len(shape)}" if 1 <= have <= 3 else \
+            reshape_help(shape, spatial + 2)
+        check_rank(name, shape, spatial + 2, spatial_layout(spatial, channels_last(config)), help_)
+        return shape
+
+    layout = spatial_layout(spatial)
+    return LayerEntry(name=name, shape=shape_rule, summary=f"({layout}) -> the same shape")
+
+
+ENTRIES = [
+    make_spatial_dropout(1),
+    make_spatial_dropout(2),
+    make_spatial_dropout(3),
+    LayerEntry(name="GaussianNoise", shape=same_shape, summary="any shape -> the same shape"),
+    LayerEntry(name="GaussianDropout", shape=same_shape, summary="any shape -> the same shape"),
+    LayerEntry(name="AlphaDropout", shape=same_shape, summary="any shape -> the same shape"),
+    LayerEntry(name="ActivityRegularization", shape=same_shape, summary="any shape -> the same shape"),
+]
