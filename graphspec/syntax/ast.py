@@ -180,7 +180,7 @@ class ConstDef(Record):
 
 
 class Param(Record):
-    __slots__ = _fields = ("name", "span")
+    __slots__ = _fields = ("name", "span", "default")
     name: str
     span: Span
     default: Optional[Expr]
