@@ -156,6 +156,31 @@ def cmd_compile(args) -> int:
     return EXIT_OK
 
 
+def cmd_layers(args) -> int:
+    from graphspec.catalog import listing
+    from graphspec.catalog.signatures import canonical_layer_name
+
+    if args.coverage:
+        cov = listing.coverage()
+        print(json.dumps(cov, indent=2) if args.format == "json" else listing.render_coverage(cov))
+        return EXIT_OK
+    layers = listing.catalogue()
+    if args.names:
+        wanted = []
+        for name in args.names:
+            canonical = canonical_layer_name(name)
+            match = [l for l in layers if l["name"] == canonical]
+            if not match:
+                from graphspec.suggest import did_you_mean
+
+                hint = did_you_mean(name, [l["name"] for l in layers])
+                raise _Usage(f"no layer {name!r} in the catalogue" + (f"; {hint}" if hint else ""))
+            wanted.extend(match)
+        layers = wanted
+    print(json.dumps(layers, indent=2) if args.format == "json" else listing.render_text(layers))
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     from graphspec import __version__
 
@@ -188,6 +213,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("text", "json"), default="text")
     spec_options(s)
     s.set_defaults(func=cmd_summary)
+
+    ly = sub.add_parser("layers", help="list the layer catalogue: arguments, call convention, shape rule")
+    ly.add_argument("names", nargs="*", metavar="NAME", help="show only these layers")
+    ly.add_argument("--format", choices=("text", "json"), default="text")
+    ly.add_argument("--coverage", action="store_true", help="how much of keras.layers is covered, and why not")
+    ly.set_defaults(func=cmd_layers)
 
     k = sub.add_parser("compile", help="build the Keras model and save it (needs graphspec[keras])")
     k.add_argument("file", metavar="FILE")
