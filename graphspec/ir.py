@@ -127,9 +127,7 @@ class Spec(_Frozen):
     def model(self) -> ModelIR:
         """The root model's IR."""
         if self.root is None:
-            from graphspec.diagnostics.diagnostic import SpecError
-
-            raise SpecError([], {})
+            raise ValueError("this spec has no root model; choose one with load(..., model=NAME)")
         return self.models[self.root]
 
     def to_keras(self, model: Optional[str] = None):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict
 
 from graphspec.catalog.base import CallValue
 from graphspec.diagnostics.diagnostic import Diagnostics
@@ -168,7 +168,3 @@ def _kind(v) -> str:
 def describe(value) -> str:
     """Describe a value in a message: `the string 'relu'`, `the tuple (3, 3)`."""
     return _kind(value) if not _is_number(value) else repr(value)
-
-
-def call_span(expr: Optional[ast.Expr]):
-    return getattr(expr, "span", None)

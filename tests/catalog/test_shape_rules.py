@@ -302,6 +302,69 @@ add(
 )
 
 
+# activations, regularization, more core layers
+for name in ("ReLU", "ELU", "GaussianDropout", "ActivityRegularization", "Masking"):
+    add(name, [dict()] if name not in ("GaussianDropout",) else [dict(rate=0.3)], ANY_SHAPES)
+add("LeakyReLU", [dict(), dict(negative_slope=0.1)], ANY_SHAPES)
+add("GaussianNoise", [dict(stddev=0.1)], ANY_SHAPES)
+add("AlphaDropout", [dict(rate=0.2)], ANY_SHAPES)
+add("Rescaling", [dict(scale=1 / 255), dict(scale=2.0, offset=-1.0)], ANY_SHAPES)
+add("Softmax", [dict(), dict(axis=1), dict(axis=-2), dict(axis=3), dict(axis=[1, 2])], [(N, 8), (N, 5, 8), (N, N, N, 3)])
+add("PReLU", [dict(), dict(shared_axes=[1]), dict(shared_axes=[1, 2]), dict(shared_axes=2), dict(shared_axes=[3]),
+              dict(trainable=False)],
+    [(N, 8), (N, 5, 8), (N, N, 8), (N, 4, 4, 3), (N, N, N, 3), (N, 4, N)])
+add("UnitNormalization", [dict(), dict(axis=1), dict(axis=[1, 2]), dict(axis=3), dict(axis=-4)],
+    [(N, 8), (N, 5, 8), (N, N, N)])
+add("RMSNormalization", [dict(), dict(axis=1), dict(axis=[1, 2]), dict(axis=3)],
+    [(N, 8), (N, 5, 8), (N, N, 8), (N, 5, N)])
+add("GroupNormalization", [dict(), dict(groups=4), dict(groups=-1), dict(groups=3, axis=1), dict(groups=2, center=False)],
+    [(N, 32), (N, 8, 8, 64), (N, 6, 12), (N, N, 12), (N, 4, 4, 8), (N, 8, N), (N, 16)])
+for spatial, shapes in ((1, POOL1), (2, POOL2), (3, POOL3)):
+    cfgs = [dict(rate=0.2)] + ([dict(rate=0.2, data_format="channels_first")] if spatial > 1 else [])
+    add(f"SpatialDropout{spatial}D", cfgs, shapes)
+
+# reshaping
+add("Permute", [dict(dims=(2, 1)), dict(dims=(1,)), dict(dims=(3, 1, 2))],
+    [(N, 5, 8), (N, N, 8), (N, 8), (N, 2, 3, 4), (N, 2, N, 4)])
+add("RepeatVector", [dict(n=3)], [(N, 8), (N, N), (N, 5, 8), (N,)])
+add("UpSampling1D", [dict(), dict(size=3)], POOL1)
+add("UpSampling2D", [dict(), dict(size=(2, 3)), dict(size=2, data_format="channels_first"),
+                     dict(size=2, interpolation="bilinear")], POOL2)
+add("UpSampling3D", [dict(), dict(size=(1, 2, 3), data_format="channels_first")], POOL3)
+add("ZeroPadding1D", [dict(), dict(padding=(2, 3)), dict(padding=2, data_format="channels_first")], POOL1)
+add("ZeroPadding2D", [dict(), dict(padding=2), dict(padding=(1, 2)), dict(padding=((1, 2), (3, 4))),
+                      dict(padding=((0, 1), 2), data_format="channels_first")], POOL2)
+add("ZeroPadding3D", [dict(), dict(padding=2), dict(padding=(1, 2, 0), data_format="channels_first")], POOL3)
+add("Cropping1D", [dict(), dict(cropping=(2, 3)), dict(cropping=5)], POOL1)
+add("Cropping2D", [dict(), dict(cropping=1), dict(cropping=(1, 2)), dict(cropping=((1, 2), (0, 4))),
+                   dict(cropping=2, data_format="channels_first")], POOL2)
+add("Cropping3D", [dict(), dict(cropping=2), dict(cropping=((0, 1), 2, (1, 0)), data_format="channels_first")], POOL3)
+
+# transposed, separable and depthwise convolutions
+add("Conv1DTranspose",
+    [dict(filters=4, kernel_size=3), dict(filters=4, kernel_size=3, strides=2), dict(filters=4, kernel_size=2, strides=3),
+     dict(filters=4, kernel_size=3, strides=2, padding="same"), dict(filters=4, kernel_size=3, strides=2, output_padding=1),
+     dict(filters=4, kernel_size=4, strides=2, padding="same", output_padding=1),
+     dict(filters=2, kernel_size=3, dilation_rate=2, use_bias=False), dict(filters=4, kernel_size=3, data_format="channels_first")],
+    [(N, 10, 3), (N, N, 3), (N, 10, N), (N, 1, 2), (N, 784), (N, 4, 4, 3), (N, 3, 10)])
+add("Conv2DTranspose",
+    [dict(filters=8, kernel_size=3), dict(filters=8, kernel_size=(2, 3), strides=(2, 1)),
+     dict(filters=8, kernel_size=3, strides=2, padding="same"), dict(filters=8, kernel_size=3, strides=2, padding="same", output_padding=1),
+     dict(filters=8, kernel_size=5, strides=3, output_padding=(0, 2)), dict(filters=4, kernel_size=3, data_format="channels_first"),
+     dict(filters=4, kernel_size=2, dilation_rate=2, padding="same")],
+    [(N, 7, 7, 16), (N, N, N, 3), (N, 7, 7, N), (N, 49), (N, 7, 7), (N, 2, 7, 7, 1), (N, 3, 5, 6)])
+add("Conv3DTranspose",
+    [dict(filters=2, kernel_size=3), dict(filters=2, kernel_size=2, strides=2, padding="same"),
+     dict(filters=2, kernel_size=3, data_format="channels_first")],
+    [(N, 4, 4, 4, 3), (N, N, 4, 4, 3), (N, 4, 4, 4, N), (N, 4, 4, 3)])
+for name in ("SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D"):
+    spatial = int(name[-2])
+    base = {} if name.startswith("Depthwise") else dict(filters=8)
+    cfgs = [dict(base, kernel_size=3), dict(base, kernel_size=3, strides=2, padding="same", depth_multiplier=2),
+            dict(base, kernel_size=3, dilation_rate=2, use_bias=False), dict(base, kernel_size=2, data_format="channels_first")]
+    add(name, cfgs, POOL1 if spatial == 1 else POOL2)
+
+
 # --------------------------------------------------------------------------- known gaps in Keras
 # Cases that Keras's symbolic build accepts although the model fails on its first real
 # call (or returns a shape other than the symbolic one). The rules refuse them on purpose;
@@ -373,6 +436,9 @@ add("MultiHeadAttention", [dict(num_heads=2, key_dim=4, dropout=0.1, attention_a
 GAPS.append(Gap("MultiHeadAttention", [(N, 5, 8), (N, 7, 8)], "query and key differ on a non-attention axis",
                 lambda kw: kw.get("dropout") == 0.1))
 GAPS.append(Gap("Attention", [(N, 3, 5, 8), (N, 2, 7, 8)], "leading axes differ"))
+for _shape in [(N, 8), (N, 5, 8)]:
+    GAPS.append(Gap("Softmax", [_shape], "an axis out of range", lambda kw, r=len(_shape): any(
+        not -r <= a < r for a in (kw.get("axis", -1) if isinstance(kw.get("axis", -1), list) else [kw.get("axis", -1)]))))
 
 
 def find_gap(case: Case) -> Optional[Gap]:
@@ -542,7 +608,8 @@ def test_every_entry_has_a_grid():
 
 def test_grids_exercise_both_outcomes():
     """Each layer's grid has accepted cases, and every layer that can refuse an input has refused ones."""
-    never_refuse = {"Activation", "Dropout", "Identity", "Flatten", "Embedding", "Attention"}
+    never_refuse = {"Activation", "Dropout", "Identity", "Flatten", "Embedding", "ReLU", "ELU", "LeakyReLU",
+                    "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Masking", "Rescaling"}
     for layer, cases in CASES.items():
         entry = registry.get(layer)
         outcomes = [run_static(c, entry).error is None for c in cases]
@@ -640,3 +707,15 @@ def test_layers_package_does_not_import_keras():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_rules_see_the_same_config_through_the_signatures_file():
+    """Production binds configs from keras_signatures.json; they must equal the inspect-built ones."""
+    from graphspec.catalog import signatures
+
+    for layer, cases in CASES.items():
+        sig = signatures.layer_signature(layer)
+        for case in cases:
+            bound, problems = signatures.bind(sig, [], [(k, to_call_value(v)) for k, v in case.kwargs.items()])
+            assert not problems, f"{case}: {[p.message for p in problems]}"
+            assert bound == full_config(layer, case.kwargs), case

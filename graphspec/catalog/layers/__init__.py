@@ -7,6 +7,9 @@ family module to `MODULES` if it is new).
 
 MODULES = (
     "core",
+    "activations",
+    "regularization",
+    "reshaping",
     "conv",
     "pooling",
     "recurrent",

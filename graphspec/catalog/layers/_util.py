@@ -106,8 +106,12 @@ def spatial_layout(spatial: int, last: bool = True) -> str:
     return _LAYOUTS.get((spatial, last), ", ".join(["batch"] + ["dim"] * spatial + ["channels"]))
 
 
-def reshape_help(shape: Shape, target_rank: int, keep_first: bool = False) -> Optional[str]:
-    """A `Reshape(...)` that gives `shape` rank `target_rank` (batch axis included), if one is clear."""
+def reshape_help(shape: Shape, target_rank: int, keep_first: bool = False, last: bool = True) -> Optional[str]:
+    """A `Reshape(...)` that gives `shape` rank `target_rank` (batch axis included), if one is clear.
+
+    Adding axes adds a channel axis of size 1 (at the end, or first when `last` is False); a
+    flat vector meant for an image becomes a square picture with 1 or 3 channels.
+    """
     dims = tuple(shape[1:])
     want = target_rank - 1
     if want < 1 or any(d is None for d in dims) or not dims:
@@ -115,14 +119,16 @@ def reshape_help(shape: Shape, target_rank: int, keep_first: bool = False) -> Op
     if len(dims) < want:
         n = prod(dims)
         if len(dims) == 1 and want == 3:
-            # a flat vector to an image: a square picture with 1 or 3 channels
             for ch in (1, 3):
                 if n % ch == 0:
                     side = math.isqrt(n // ch)
                     if side * side * ch == n:
-                        return f"reshape the input first, e.g. `Reshape({fmt_value((side, side, ch))})`"
-            return "reshape the input to (height, width, channels) first, with `Reshape((height, width, channels))`"
-        target = dims + (1,) * (want - len(dims))
+                        target = (side, side, ch) if last else (ch, side, side)
+                        return f"reshape the input first, e.g. `Reshape({fmt_value(target)})`"
+            layout = "(height, width, channels)" if last else "(channels, height, width)"
+            return f"reshape the input to {layout} first, with `Reshape(...)`"
+        ones = (1,) * (want - len(dims))
+        target = dims + ones if last else ones + dims
     else:
         extra = len(dims) - want
         if keep_first:
@@ -132,6 +138,29 @@ def reshape_help(shape: Shape, target_rank: int, keep_first: bool = False) -> Op
             # merge the leading axes, keep the trailing ones (channels last)
             target = (prod(dims[: extra + 1]),) + dims[extra + 1 :]
     return f"reshape the input first, e.g. `Reshape({fmt_value(target)})`"
+
+
+def family_rank_help(prefix: str, spatial: int, shape: Shape, last: bool = True, available=(1, 2, 3),
+                     per_step: bool = False, suffix: str = "") -> Optional[str]:
+    """Help for `{prefix}{spatial}D{suffix}` applied to a shape of another rank: reshape, or the sibling layer."""
+    have = len(shape) - 2
+    sibling = f"`{prefix}{have}D{suffix}`" if have in available and have != spatial else None
+    if have > spatial:
+        parts = []
+        if sibling:
+            parts.append(f"use {sibling} for an input of rank {len(shape)}")
+        if per_step and have == spatial + 1:
+            parts.append(f"wrap the layer as `TimeDistributed({prefix}{spatial}D{suffix}(...))` to apply it to every step")
+        reshape = reshape_help(shape, spatial + 2, last=last)
+        if not parts and reshape:
+            parts.append(reshape)
+        return ", or ".join(parts) if parts else None
+    reshape = reshape_help(shape, spatial + 2, last=last)
+    if reshape and sibling:
+        if spatial == 3:  # a volume layer on an image: most likely the 2D layer was meant
+            return f"use {sibling} for an input of rank {len(shape)}, or {reshape}"
+        return f"{reshape}, or use {sibling} for an input of rank {len(shape)}"
+    return reshape or (f"use {sibling} for an input of rank {len(shape)}" if sibling else None)
 
 
 def check_rank(name: str, shape: Shape, rank: int, layout: str, help: Optional[str] = None,

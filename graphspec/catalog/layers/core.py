@@ -1,4 +1,5 @@
-"""Core layers: Dense, Activation, Dropout, Flatten, Embedding, normalization, Reshape, Identity."""
+"""Core layers: Dense, Activation, Dropout, Flatten, Embedding, normalization, Reshape, Identity, Masking,
+Rescaling."""
 
 from __future__ import annotations
 
@@ -23,8 +24,12 @@ def same_shape(config, inputs):
 
 
 def _dense_input(config, shape):
-    check_min_rank("Dense", shape, 2, "batch, ..., features")
-    require_last_defined("Dense", shape, dense_help("Dense", shape))
+    check_min_rank("Dense", shape, 2, "batch, ..., features",
+                   "give the input a feature axis, e.g. declare it as `(1,)` or add `Reshape((1,))`")
+    if len(shape) == 2:
+        require_last_defined("Dense", shape, dense_help("Dense", shape))
+    else:
+        require_last_defined("Dense", shape, "give the last axis a fixed size: Dense acts on the last axis only")
     return shape[-1]
 
 
@@ -137,6 +142,50 @@ def layernorm_params(config, inputs):
     return n * (flag(config, "center", True) + flag(config, "scale", True)), 0
 
 
+def unitnorm_shape(config, inputs):
+    shape = tuple(inputs[0])
+    for a in _ln_axes(config):
+        if norm_axis(a, len(shape)) is None:
+            raise _axis_error(a, shape)
+    return shape
+
+
+def rmsnorm_params(config, inputs):
+    return prod(_norm_dims("RMSNormalization", _ln_axes(config), tuple(inputs[0]))), 0
+
+
+def rmsnorm_shape(config, inputs):
+    rmsnorm_params(config, inputs)
+    return tuple(inputs[0])
+
+
+def _group_dim(config, shape):
+    (dim,) = _norm_dims("GroupNormalization", [int(config.get("axis", -1))], shape)
+    groups = config.get("groups", 32)
+    groups = dim if groups == -1 else groups
+    if dim < groups or dim % groups:
+        raise ShapeError(
+            f"the normalized axis has {dim} channels, which cannot be split into groups={groups}; "
+            f"received shape {fmt(shape)}",
+            f"choose `groups` that divides {dim}, e.g. groups={_divisor_near(dim, groups)}",
+        )
+    return dim
+
+
+def _divisor_near(n: int, want: int) -> int:
+    return max(d for d in range(1, n + 1) if n % d == 0 and d <= max(1, want))
+
+
+def groupnorm_shape(config, inputs):
+    _group_dim(config, tuple(inputs[0]))
+    return tuple(inputs[0])
+
+
+def groupnorm_params(config, inputs):
+    dim = _group_dim(config, tuple(inputs[0]))
+    return dim * (flag(config, "center", True) + flag(config, "scale", True)), 0
+
+
 # --------------------------------------------------------------------------- Reshape
 
 
@@ -212,4 +261,12 @@ ENTRIES = [
         summary="(batch, ...) -> (batch, *target_shape); -1 infers one axis; sizes must match",
     ),
     LayerEntry(name="Identity", shape=same_shape, summary="any shape -> the same shape"),
+    LayerEntry(name="Masking", shape=same_shape, summary="any shape -> the same shape"),
+    LayerEntry(name="Rescaling", shape=same_shape, summary="any shape -> the same shape"),
+    LayerEntry(name="UnitNormalization", shape=unitnorm_shape,
+               summary="any shape -> the same shape; `axis` must exist"),
+    LayerEntry(name="RMSNormalization", shape=rmsnorm_shape, params=rmsnorm_params,
+               summary="any shape -> the same shape; the `axis` dims must be defined"),
+    LayerEntry(name="GroupNormalization", shape=groupnorm_shape, params=groupnorm_params,
+               summary="any shape -> the same shape; the `axis` dim must be defined and divisible by `groups`"),
 ]

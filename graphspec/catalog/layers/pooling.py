@@ -6,20 +6,13 @@ from graphspec.catalog.base import ArgError, LayerEntry
 from graphspec.catalog.layers._util import (
     channels_last,
     check_rank,
+    family_rank_help,
     fmt_value,
     ntuple,
-    reshape_help,
     spatial_layout,
     window_output,
     with_spatial,
 )
-
-
-def _rank_help(prefix: str, spatial: int, shape):
-    have = len(shape) - 2
-    if have != spatial and 1 <= have <= 3:
-        return f"use `{prefix}{have}D` for an input of rank {len(shape)}"
-    return reshape_help(shape, spatial + 2)
 
 
 def make_pooling(kind: str, spatial: int):
@@ -28,7 +21,8 @@ def make_pooling(kind: str, spatial: int):
     def shape_rule(config, inputs):
         shape = tuple(inputs[0])
         last = channels_last(config)
-        check_rank(name, shape, spatial + 2, spatial_layout(spatial, last), _rank_help(f"{kind}Pooling", spatial, shape))
+        check_rank(name, shape, spatial + 2, spatial_layout(spatial, last),
+                   family_rank_help(f"{kind}Pooling", spatial, shape, last, per_step=True))
         sizes = ntuple(config.get("pool_size", 2), spatial, "pool_size")
         strides = config.get("strides")
         strides = sizes if strides is None else ntuple(strides, spatial, "strides")
@@ -67,9 +61,8 @@ def make_global(kind: str, spatial: int):
     def shape_rule(config, inputs):
         shape = tuple(inputs[0])
         last = channels_last(config)
-        check_rank(
-            name, shape, spatial + 2, spatial_layout(spatial, last), _rank_help(f"Global{kind}Pooling", spatial, shape)
-        )
+        check_rank(name, shape, spatial + 2, spatial_layout(spatial, last),
+                   family_rank_help(f"Global{kind}Pooling", spatial, shape, last, per_step=True))
         channels = shape[-1] if last else shape[1]
         if config.get("keepdims"):
             return with_spatial(shape, last, (1,) * spatial, channels)

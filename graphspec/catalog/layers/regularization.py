@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graphspec.catalog.base import LayerEntry
-from graphspec.catalog.layers._util import channels_last, check_rank, reshape_help, spatial_layout
+from graphspec.catalog.layers._util import channels_last, check_rank, family_rank_help, spatial_layout
 
 
 def same_shape(config, inputs):
@@ -15,10 +15,9 @@ def make_spatial_dropout(spatial: int):
 
     def shape_rule(config, inputs):
         shape = tuple(inputs[0])
-        have = len(shape) - 2
-        help_ = f"use `SpatialDropout{have}D` for an input of rank {len(shape)}" if 1 <= have <= 3 else \
-            reshape_help(shape, spatial + 2)
-        check_rank(name, shape, spatial + 2, spatial_layout(spatial, channels_last(config)), help_)
+        last = channels_last(config)
+        check_rank(name, shape, spatial + 2, spatial_layout(spatial, last),
+                   family_rank_help("SpatialDropout", spatial, shape, last))
         return shape
 
     layout = spatial_layout(spatial)

@@ -10,25 +10,18 @@ from graphspec.catalog.layers._util import (
     channels_last,
     check_rank,
     fmt,
+    family_rank_help,
     fmt_value,
     ntuple,
-    reshape_help,
     spatial_dims,
     spatial_layout,
     with_spatial,
 )
 
 
-def _family_help(prefix: str, spatial: int, shape):
-    have = len(shape) - 2
-    if have != spatial and 1 <= have <= 3:
-        return f"use `{prefix}{have}D` for an input of rank {len(shape)}"
-    return reshape_help(shape, spatial + 2)
-
-
 def _check(prefix: str, spatial: int, config: dict, shape, last: bool = True):
     check_rank(f"{prefix}{spatial}D", shape, spatial + 2, spatial_layout(spatial, last),
-               _family_help(prefix, spatial, shape))
+               family_rank_help(prefix, spatial, shape, last))
 
 
 # --------------------------------------------------------------------------- Permute, RepeatVector
