@@ -181,6 +181,26 @@ def cmd_layers(args) -> int:
     return EXIT_OK
 
 
+def cmd_plot(args) -> int:
+    from graphspec.backends import plot
+
+    out = Path(args.output)
+    if out.suffix not in plot.FORMATS:
+        raise _Usage(f"plot: the output must end in {', '.join(plot.FORMATS)}; received {args.output!r}")
+    spec, status = _load(args)
+    if spec is None:
+        return status
+    try:
+        data = plot.picture(spec, out.suffix, spec.root, expand=args.expand)
+    except plot.GraphvizMissing as exc:
+        raise _Usage(str(exc))
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     from graphspec import __version__
 
@@ -219,6 +239,13 @@ def _parser() -> argparse.ArgumentParser:
     ly.add_argument("--format", choices=("text", "json"), default="text")
     ly.add_argument("--coverage", action="store_true", help="how much of keras.layers is covered, and why not")
     ly.set_defaults(func=cmd_layers)
+
+    pl = sub.add_parser("plot", help="draw the model: .mmd (Mermaid), .dot, or .svg/.png (needs Graphviz)")
+    pl.add_argument("file", metavar="FILE")
+    pl.add_argument("-o", "--output", required=True, metavar="OUT")
+    pl.add_argument("--expand", action="store_true", help="draw the insides of blocks and nested models")
+    spec_options(pl)
+    pl.set_defaults(func=cmd_plot)
 
     k = sub.add_parser("compile", help="build the Keras model and save it (needs graphspec[keras])")
     k.add_argument("file", metavar="FILE")

@@ -28,8 +28,9 @@ class Tensor(Record):
 
 
 class Layer(Record):
-    __slots__ = _fields = ("id", "name", "type", "kind", "config", "span", "shared", "model", "params", "origin", "uses")
-    _defaults = {"shared": False, "model": None, "params": (0, 0), "origin": "", "uses": 0}
+    __slots__ = _fields = ("id", "name", "type", "kind", "config", "span", "shared", "model", "params", "origin",
+                           "uses", "scope")
+    _defaults = {"shared": False, "model": None, "params": (0, 0), "origin": "", "uses": 0, "scope": ()}
     id: int
     name: str  # the Keras layer name (unique within the model)
     type: str  # canonical Keras class name, registered custom name, or "Model"
@@ -41,6 +42,7 @@ class Layer(Record):
     params: Tuple[int, int]  # (trainable, non-trainable)
     origin: str  # the spec name or block path it came from
     uses: int
+    scope: Tuple[Tuple[str, str], ...]  # enclosing block expansions, outermost first: (instance, block)
 
 
 class Node(Record):

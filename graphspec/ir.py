@@ -58,6 +58,7 @@ class LayerIR(_Frozen):
     trainable_params: int = 0
     non_trainable_params: int = 0
     origin: str = ""
+    scope: List[Tuple[str, str]] = []  # enclosing block expansions, outermost first: (instance, block)
     span: Optional[SpanIR] = None
 
     @field_serializer("config")
@@ -148,6 +149,21 @@ class Spec(_Frozen):
 
         return summarize(self, model or self.root)
 
+    def _repr_svg_(self):
+        """Jupyter: the root model's picture as SVG when Graphviz is installed."""
+        from graphspec.backends import plot
+
+        try:
+            return plot.render(plot.to_dot(self), "svg").decode("utf-8")
+        except (plot.GraphvizMissing, RuntimeError):
+            return None
+
+    def _repr_markdown_(self):
+        """Jupyter without Graphviz: the root model as a Mermaid diagram."""
+        from graphspec.backends import plot
+
+        return "```mermaid\n" + plot.to_mermaid(self) + "```\n"
+
     def to_json(self, indent: int = 2) -> str:
         """The IR as JSON."""
         return json.dumps(self.model_dump(mode="json"), indent=indent)
@@ -169,7 +185,8 @@ def from_program(program: Program) -> Spec:
             outputs=[OutputIR(name=o.name, tensor=o.tensor, span=_span(o.span)) for o in g.outputs],
             layers=[LayerIR(id=l.id, name=l.name, type=l.type, kind=l.kind, config=l.config,
                             shared=l.shared, model=l.model, trainable_params=l.params[0],
-                            non_trainable_params=l.params[1], origin=l.origin, span=_span(l.span))
+                            non_trainable_params=l.params[1], origin=l.origin, scope=list(l.scope),
+                            span=_span(l.span))
                     for l in g.layers],
             nodes=[NodeIR(id=n.id, layer=n.layer, inputs=n.inputs, outputs=n.outputs, call=n.call,
                           span=_span(n.span)) for n in g.nodes],

@@ -7,10 +7,12 @@ creates it, so a shape error is reported where it happens.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from graphspec import custom
 from graphspec import graph as g
 from graphspec.catalog import signatures
 from graphspec.catalog.base import ATTENTION, LIST, SINGLE, CallValue, ShapeError
@@ -31,6 +33,7 @@ class Abort(Exception):
     """Stops expanding a model once a limit is reached (already reported)."""
 
 
+@functools.lru_cache(maxsize=None)
 def snake(name: str) -> str:
     """Keras's own snake_case of a class name: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d."""
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
@@ -97,12 +100,15 @@ class ModelExpander:
         self.graph = g.Graph(mdef.name, mdef.name_span)
         reserved = [s.name for s in body if isinstance(s, ast.OutputStmt)]
         self.names = Names(reserved)
-        self.block_counts: Dict[str, int] = {}
+        self.block_counts: Dict[tuple, int] = {}
+        self.scope: tuple = ()  # the block expansions being expanded: ((instance, block), ...)
         self.full_configs: Dict[int, dict] = {}
         self.specs: Dict[int, L.LayerSpec] = {}
         self.model_layers: Dict[str, int] = {}
         self.settings: List[ast.SettingsStmt] = []
         self._output_named: set = set()  # layers already renamed after an output
+        self.first_shapes: Dict[int, list] = {}  # shared layer id -> input shapes of its first use
+        self._layer_specs: Dict[tuple, L.LayerSpec] = {}  # checked layer calls, by (name, repr of value)
 
     # ------------------------------------------------------------ entry
     def run(self) -> g.Graph:
@@ -452,13 +458,26 @@ class ModelExpander:
         value = self.evaluator(frame).eval(call)
         if value is INVALID or contains_invalid(value):
             return None
-        return L.make_layer(call, value, self.diags)
+        # The same call written again (a chain in a `repeat`, a block used many times) validates
+        # the same way: reuse the checked spec. The key is the value's repr, which tells 1, 1.0
+        # and True apart; custom layers may be re-registered, so they are always checked afresh.
+        key = (call.name, repr(value)) if custom.get(call.name) is None else None
+        cached = self._layer_specs.get(key) if key is not None else None
+        if cached is not None:
+            return L.LayerSpec(cached.type, cached.kind, dict(cached.explicit), dict(cached.full), cached.entry,
+                               cached.custom)
+        before = len(self.diags.items)
+        spec = L.make_layer(call, value, self.diags)
+        if spec is not None and key is not None and len(self.diags.items) == before:
+            self._layer_specs[key] = spec
+            return L.LayerSpec(spec.type, spec.kind, dict(spec.explicit), dict(spec.full), spec.entry, spec.custom)
+        return spec
 
     # ------------------------------------------------------------ layers and nodes
     def add_layer(self, spec: L.LayerSpec, name: str, span: Span, shared=False, origin="") -> int:
         lid = len(self.graph.layers)
         self.graph.layers.append(g.Layer(lid, name, spec.type, spec.kind, spec.explicit, span, shared=shared,
-                                         origin=origin))
+                                         origin=origin, scope=self.scope))
         self.specs[lid] = spec
         return lid
 
@@ -494,6 +513,18 @@ class ModelExpander:
             result = self.infer(spec, shapes)
             if layer.uses == 0:
                 layer.params = L.param_counts(spec, shapes)
+                if layer.shared:
+                    self.first_shapes[lid] = shapes
+            elif layer.shared and L.param_counts(spec, shapes) != layer.params:
+                # One layer object has one set of weights: Keras builds them for the first
+                # input it sees and rejects an input that would need other weights.
+                first = ", ".join(fmt_shape(s) for s in self.first_shapes.get(lid, ()))
+                self.diags.error("E401", f"shared layer `{layer.name}` was built for input shape {first}; "
+                                         f"its weights do not fit {', '.join(fmt_shape(s) for s in shapes)}",
+                                 span, label="incompatible shape",
+                                 help="every use of a `layer` shares its weights, so its inputs must match; "
+                                      "use a separate layer for inputs of another size")
+                return None
         except ShapeError as err:
             self.diags.error(err.code, f"{layer.type}: {err.message}", span, label="fails here", help=err.help,
                              notes=[f"input shapes: {', '.join(fmt_shape(s) for s in shapes)}"])
@@ -600,10 +631,20 @@ class ModelExpander:
                                      f"received {len(inputs)}", span, label="wrong number of tensors",
                              help="the tensors before `->` fill the block's `input` lines in order")
             return None
-        n = self.block_counts.get(block.name, 0) + 1
-        self.block_counts[block.name] = n
-        prefix = f"{frame.prefix}{block.name}{'' if n == 1 else '_%d' % n}_"
+        # Expansions are numbered per enclosing scope: residual, residual_2, residual_2_conv_bn, ...
+        n = self.block_counts.get((frame.prefix, block.name), 0) + 1
+        self.block_counts[(frame.prefix, block.name)] = n
+        instance = f"{frame.prefix}{block.name}{'' if n == 1 else '_%d' % n}"
+        prefix = instance + "_"
         inner = Frame(prefix=prefix, values=values, blocks=frame.blocks + (block.name,), is_model=False)
+        outer_scope = self.scope
+        self.scope = outer_scope + ((instance, block.name),)
+        try:
+            return self._expand_body(block, inner, block_inputs, inputs)
+        finally:
+            self.scope = outer_scope
+
+    def _expand_body(self, block: ast.BlockDef, inner: Frame, block_inputs, inputs) -> Optional[List[int]]:
         for stmt, tensor in zip(block_inputs, inputs):
             inner.tensors[stmt.name] = Binding(tensor, stmt.name_span)
             if stmt.shape is not None:

@@ -1,0 +1,129 @@
+"""Pictures: Mermaid and DOT text for every spec, SVG/PNG through Graphviz, Jupyter reprs."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import graphspec
+from graphspec.backends import plot
+
+ROOT = Path(__file__).parents[2]
+SPECS = sorted(p for p in (ROOT / "specs").rglob("*.gspec") if "custom" not in p.parts)
+
+TINY_RESNET = """
+block conv_bn(filters, kernel=3, strides=1) {
+    input x
+    output y = x -> Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False)
+                 -> BatchNormalization()
+                 -> Activation("relu")
+}
+block residual(filters, strides=1) {
+    input x
+    y = x -> conv_bn(filters, strides=strides) -> Conv2D(filters, 3, padding="same")
+    shortcut = x -> Conv2D(filters, 1, strides=strides, padding="same")
+    output out = (y, shortcut) -> Add() -> Activation("relu")
+}
+model tiny_resnet {
+    input image: (32, 32, 3)
+    h = image -> conv_bn(32)
+    repeat 2 { h = h -> residual(32) }
+    output label = h -> GlobalAveragePooling2D() -> Dense(10, activation="softmax")
+}
+"""
+
+
+def _edges(text, arrow):
+    return re.findall(rf"(\w+) {re.escape(arrow)} (\w+)", text)
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_spec_draws_as_mermaid_and_dot(path):
+    spec = graphspec.load(path)
+    for expand in (False, True):
+        mmd = plot.to_mermaid(spec, expand=expand)
+        dot = plot.to_dot(spec, expand=expand)
+        assert mmd.startswith("flowchart TD")
+        assert dot.startswith("digraph") and dot.rstrip().endswith("}")
+        for inp in spec.model.inputs:
+            assert inp.name in mmd and inp.name in dot
+        for out in spec.model.outputs:
+            assert out.name in mmd and out.name in dot
+        # Every edge joins declared nodes.
+        declared = set(re.findall(r"^\s*(n\d+)\s*\[label", dot, re.M))
+        for a, b in _edges(dot, "->"):
+            assert a in declared and b in declared
+
+
+def test_shared_layer_is_one_node_with_an_edge_per_use():
+    spec = graphspec.load(ROOT / "specs/seeds/siamese_lstm.gspec")
+    dot = plot.to_dot(spec)
+    lstm_nodes = re.findall(r'^\s*(n\d+) \[label="[^"]*LSTM\(', dot, re.M)
+    assert len(lstm_nodes) == 1
+    incoming = [a for a, b in _edges(dot, "->") if b == lstm_nodes[0]]
+    assert len(incoming) == 2
+
+
+def test_nested_model_is_one_node_or_an_expanded_cluster():
+    spec = graphspec.load(ROOT / "specs/seeds/dual_camera.gspec")
+    dot = plot.to_dot(spec)
+    assert dot.count("model encoder_net") == 1 and "subgraph" not in dot
+    expanded = plot.to_dot(spec, expand=True)
+    assert 'label="model encoder_net"' in expanded and "subgraph" in expanded
+    assert expanded.count("Conv2D(") == 2  # drawn once although used twice
+
+
+def test_block_expansions_collapse_or_expand_into_clusters():
+    spec = graphspec.loads(TINY_RESNET)
+    collapsed = plot.to_mermaid(spec)
+    assert "block residual" in collapsed and "Conv2D(" not in collapsed
+    expanded = plot.to_mermaid(spec, expand=True)
+    assert "subgraph" in expanded and "residual_2 (residual)" in expanded
+    assert expanded.count("Conv2D(") == 1 + 2 * 3
+
+
+def _cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "graphspec", *args], capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def test_cli_writes_mermaid_and_dot(tmp_path):
+    for suffix in (".mmd", ".dot"):
+        out = tmp_path / f"fashion{suffix}"
+        done = _cli("plot", str(ROOT / "specs/seeds/fashion_cnn.gspec"), "-o", str(out))
+        assert done.returncode == 0, done.stderr
+        assert "Conv2D(" in out.read_text()
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_cli_svg_and_png_with_graphviz(tmp_path):
+    svg = tmp_path / "m.svg"
+    assert _cli("plot", str(ROOT / "specs/seeds/inception_block.gspec"), "-o", str(svg)).returncode == 0
+    assert svg.read_text().lstrip().startswith(("<?xml", "<svg"))
+    png = tmp_path / "m.png"
+    assert _cli("plot", str(ROOT / "specs/seeds/inception_block.gspec"), "-o", str(png), "--expand").returncode == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert graphspec.load(ROOT / "specs/seeds/fashion_cnn.gspec")._repr_svg_().lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_cli_svg_without_graphviz_says_what_to_install(tmp_path):
+    env = dict(os.environ, PATH=str(tmp_path))  # no `dot` anywhere on this PATH
+    out = tmp_path / "m.svg"
+    done = _cli("plot", str(ROOT / "specs/seeds/fashion_cnn.gspec"), "-o", str(out), env=env)
+    assert done.returncode == 2
+    assert "apt-get install graphviz" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_cli_rejects_unknown_suffix(tmp_path):
+    done = _cli("plot", str(ROOT / "specs/seeds/fashion_cnn.gspec"), "-o", str(tmp_path / "m.jpg"))
+    assert done.returncode == 2 and ".mmd" in done.stderr
+
+
+def test_jupyter_markdown_repr_is_mermaid():
+    spec = graphspec.load(ROOT / "specs/seeds/fashion_cnn.gspec")
+    assert spec._repr_markdown_().startswith("```mermaid\nflowchart TD")
