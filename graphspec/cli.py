@@ -141,11 +141,20 @@ def cmd_summary(args) -> int:
 
 def cmd_compile(args) -> int:
     out = Path(args.output)
-    if out.suffix != ".keras":
-        raise _Usage(f"compile: the output must end in .keras; received {args.output!r}")
+    if out.suffix not in (".keras", ".py"):
+        raise _Usage(f"compile: the output must end in .keras (a saved model) or .py (Python source); "
+                     f"received {args.output!r}")
     spec, status = _load(args)
     if spec is None:
         return status
+    if out.suffix == ".py":
+        from graphspec.backends.python_codegen import generate
+
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(generate(spec), encoding="utf-8")
+        tmp.replace(out)
+        print(f"wrote {out} (model `{spec.root}` as Keras Python code)")
+        return EXIT_OK
     from graphspec.backends.keras_file import save_keras
 
     model = spec.to_keras()
@@ -249,7 +258,7 @@ def _parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("compile", help="build the Keras model and save it (needs graphspec[keras])")
     k.add_argument("file", metavar="FILE")
-    k.add_argument("-o", "--output", required=True, metavar="OUT.keras")
+    k.add_argument("-o", "--output", required=True, metavar="OUT.keras|OUT.py")
     spec_options(k)
     k.set_defaults(func=cmd_compile)
     return p

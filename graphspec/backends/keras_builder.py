@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional
 import keras
 
 from graphspec import custom
+from graphspec.backends import kinds
 from graphspec.catalog.base import CallValue
 
 __all__ = ["build", "fit_kwargs", "compile_kwargs", "to_keras_value", "resolve_class", "BuildError"]
@@ -27,11 +28,6 @@ class BuildError(ValueError):
     """The IR cannot be built as written (a front-end contract was not met)."""
 
 
-# Where a call written as a value is looked up, by the kind of value expected.
-# The first module that has a public class of that name wins; the kind only
-# decides the order, so that names present in several modules (`Identity` is an
-# initializer and a layer, `MeanSquaredError` a loss and a metric) resolve to
-# what the context expects.
 _MODULES = {
     "layer": keras.layers,
     "optimizer": keras.optimizers,
@@ -44,19 +40,9 @@ _MODULES = {
     "constraint": keras.constraints,
     "dtype_policy": keras.dtype_policies,
 }
-_FALLBACK = ("layer", "initializer", "regularizer", "constraint", "optimizer", "schedule",
-             "loss", "metric", "callback", "dtype_policy")
-_ORDER = {kind: (kind,) + tuple(k for k in _FALLBACK if k != kind) for kind in _MODULES}
-_ORDER[None] = _FALLBACK
-
-# Layer arguments whose calls are of a known kind, by the argument name's suffix.
-_SUFFIX_KINDS = (("_initializer", "initializer"), ("_regularizer", "regularizer"),
-                 ("_constraint", "constraint"))
-
-# Compile keys whose values (or the values of their per-output dicts/lists) are of a kind.
-_COMPILE_KINDS = {"optimizer": "optimizer", "loss": "loss", "metrics": "metric",
-                  "weighted_metrics": "metric"}
-_FIT_KINDS = {"callbacks": "callback"}
+_COMPILE_KINDS = kinds.COMPILE_KINDS
+_FIT_KINDS = kinds.FIT_KINDS
+_param_kind = kinds.param_kind
 
 _class_cache: Dict[tuple, type] = {}
 
@@ -69,7 +55,7 @@ def resolve_class(name: str, kind: Optional[str] = None) -> type:
         return cls
     registered = custom.get(name)
     if not name.startswith("_"):
-        for k in _ORDER.get(kind, _FALLBACK):
+        for k in kinds.order(kind):
             candidate = getattr(_MODULES[k], name, None)
             if inspect.isclass(candidate):
                 cls = candidate
@@ -82,13 +68,6 @@ def resolve_class(name: str, kind: Optional[str] = None) -> type:
     if registered is None:  # custom layers may be re-registered: do not cache them
         _class_cache[key] = cls
     return cls
-
-
-def _param_kind(param: str, default: Optional[str]) -> Optional[str]:
-    for suffix, kind in _SUFFIX_KINDS:
-        if param.endswith(suffix):
-            return kind
-    return default
 
 
 def to_keras_value(value: Any, kind: Optional[str] = None) -> Any:
@@ -220,15 +199,8 @@ def compile_kwargs(spec, model_name: str) -> Dict[str, Any]:
     ir = spec.models[model_name]
     if not ir.compile:
         return {}
-    kwargs = _convert_settings(ir.compile, _COMPILE_KINDS)
-    # Keras wants a per-output dict to name every output: an output left out has no loss
-    # (the checker warns, W104) and weight 1.0.
-    names = [o.name for o in ir.outputs]
-    if isinstance(kwargs.get("loss"), dict):
-        kwargs["loss"] = {n: kwargs["loss"].get(n) for n in names}
-    if isinstance(kwargs.get("loss_weights"), dict):
-        kwargs["loss_weights"] = {n: kwargs["loss_weights"].get(n, 1.0) for n in names}
-    return kwargs
+    settings = kinds.complete_compile(ir.compile, [o.name for o in ir.outputs])
+    return _convert_settings(settings, _COMPILE_KINDS)
 
 
 def build(spec, model_name: Optional[str] = None):

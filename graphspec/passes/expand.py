@@ -235,7 +235,7 @@ class ModelExpander:
         if name in self.names.reserved and not frame.prefix:
             self.diags.error("E202", f"`{s.name}` is both a layer and an output name", s.name_span,
                              help="Keras layer names must be unique: rename the layer or the output")
-        lid = self.add_layer(spec, self.names.allocate(name, claim_reserved=False), s.span, shared=True,
+        lid = self.add_layer(spec, self.layer_name(spec, name, s.call.span), s.span, shared=True,
                              origin=name)
         frame.layers[s.name] = lid
         frame.layer_spans[s.name] = s.name_span
@@ -297,7 +297,7 @@ class ModelExpander:
         if t.producer is not None:
             node = self.graph.nodes[t.producer]
             layer = self.graph.layers[node.layer]
-            if (layer.kind != "model" and not layer.shared and len(node.outputs) == 1
+            if (layer.kind != "model" and not layer.shared and len(node.outputs) == 1 and "name" not in layer.config
                     and not any(o[1] == tensor for o in frame.outputs) and layer.name not in self._output_named):
                 self.names.release(layer.name)
                 layer.name = self.names.allocate(frame.prefix + name, claim_reserved=True)
@@ -435,7 +435,7 @@ class ModelExpander:
         spec = self.layer_spec(frame, step)
         if spec is None:
             return None
-        lid = self.add_layer(spec, self.names.allocate(f"{frame.prefix}{target}_{snake(spec.type)}"),
+        lid = self.add_layer(spec, self.layer_name(spec, f"{frame.prefix}{target}_{snake(spec.type)}", step.span),
                              step.span, origin=f"{frame.prefix}{target}")
         return self.apply(lid, inputs, step.span)
 
@@ -474,6 +474,19 @@ class ModelExpander:
         return spec
 
     # ------------------------------------------------------------ layers and nodes
+    def layer_name(self, spec: L.LayerSpec, default: str, span: Span) -> str:
+        """The Keras name of a new layer: the user's `name=` if given, else a derived one."""
+        given = spec.explicit.get("name")
+        if not isinstance(given, str):
+            return self.names.allocate(default)
+        if given in self.names.taken or given in self.names.reserved:
+            self.diags.error("E202", f"the layer name `{given}` is used twice in model `{self.mdef.name}`", span,
+                             label="name taken", help="Keras layer names must be unique within a model: "
+                                                      "choose another `name=`, or leave it out")
+            return self.names.allocate(default)
+        self.names.taken.add(given)
+        return given
+
     def add_layer(self, spec: L.LayerSpec, name: str, span: Span, shared=False, origin="") -> int:
         lid = len(self.graph.layers)
         self.graph.layers.append(g.Layer(lid, name, spec.type, spec.kind, spec.explicit, span, shared=shared,
