@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from pathlib import Path
 from typing import Dict, List, Optional, Set
 
@@ -199,15 +201,34 @@ def parse_override(text: str):
     return name, result
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while checking.
+
+    Parsing and expanding allocate a great many small, acyclic objects (freed by
+    reference counting as usual); the collector's full passes over the growing
+    heap made checking a 10,000-layer spec super-linear (benchmarks/run.py).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check_path(path: Path, diags: Diagnostics, **kw):
     """Load and check a file: (program or None, loader)."""
-    loader = Loader(diags)
-    main = loader.load(Path(path))
-    return run(loader, main, diags, **kw), loader
+    with _gc_paused():
+        loader = Loader(diags)
+        main = loader.load(Path(path))
+        return run(loader, main, diags, **kw), loader
 
 
 def check_text(text: str, diags: Diagnostics, name: str = "<string>", base: Optional[Path] = None, **kw):
     """Check spec text: (program or None, loader)."""
-    loader = Loader(diags)
-    main = loader.load_text(name, text, base or Path.cwd())
-    return run(loader, main, diags, **kw), loader
+    with _gc_paused():
+        loader = Loader(diags)
+        main = loader.load_text(name, text, base or Path.cwd())
+        return run(loader, main, diags, **kw), loader

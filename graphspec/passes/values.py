@@ -69,6 +69,13 @@ class Evaluator:
         return method(expr)
 
     def _Literal(self, e: ast.Literal):
+        if isinstance(e.value, float) and e.value in (float("inf"), float("-inf")):
+            self.diags.error("E250", "this number is too large to represent", e.span, label="overflows",
+                             help="write a finite number")
+            return INVALID
+        if isinstance(e.value, int) and not isinstance(e.value, bool) and abs(e.value) > MAX_INT:
+            self.diags.error("E250", "this integer is too large (the limit is 2**53)", e.span, label="too large")
+            return INVALID
         return e.value
 
     def _Ref(self, e: ast.Ref):

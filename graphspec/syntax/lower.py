@@ -31,7 +31,10 @@ class Lower(Transformer):
 
     # values ---------------------------------------------------------------
     def int(self, meta, c):
-        return ast.Literal(int(c[0]), self._span(meta))
+        # Beyond 30 digits the value is refused later anyway (E250); this keeps Python's
+        # int-from-string limit (4300 digits) from ever raising here.
+        text = str(c[0])
+        return ast.Literal(int(text) if len(text) <= 30 else float("inf"), self._span(meta))
 
     def float(self, meta, c):
         return ast.Literal(float(c[0]), self._span(meta))
