@@ -115,6 +115,12 @@ def cmd_ir(args) -> int:
 def cmd_explain(args) -> int:
     from graphspec.diagnostics.codes import CODES, explain
 
+    if args.list:
+        for key, info in CODES.items():
+            print(f"{key}  {info.title}")
+        return EXIT_OK
+    if not args.code:
+        raise _Usage("explain: give a CODE (e.g. E401), or --list")
     code = args.code.upper()
     if code not in CODES:
         from graphspec.suggest import did_you_mean
@@ -234,7 +240,8 @@ def _parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_ir)
 
     e = sub.add_parser("explain", help="explain a diagnostic code, e.g. `graphspec explain E401`")
-    e.add_argument("code", metavar="CODE")
+    e.add_argument("code", nargs="?", metavar="CODE")
+    e.add_argument("--list", action="store_true", help="list every code with its title")
     e.set_defaults(func=cmd_explain)
 
     s = sub.add_parser("summary", help="layers, output shapes and parameter counts (no TensorFlow needed)")

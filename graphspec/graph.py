@@ -88,11 +88,27 @@ class Graph(Record):
     fit: Optional[Dict[str, Any]]
     extends: Optional[str]
 
+    def live_layers(self) -> List[int]:
+        """Ids of the layers the outputs depend on: the ones Keras keeps in the model."""
+        seen, live = set(), set()
+        stack = [o.tensor for o in self.outputs]
+        while stack:
+            t = stack.pop()
+            if t in seen:
+                continue
+            seen.add(t)
+            producer = self.tensors[t].producer
+            if producer is not None:
+                node = self.nodes[producer]
+                live.add(node.layer)
+                stack.extend(node.inputs)
+        return sorted(live)
+
     def param_counts(self) -> Tuple[int, int]:
-        """(trainable, non-trainable) over every layer, each shared layer once."""
-        t = sum(layer.params[0] for layer in self.layers)
-        n = sum(layer.params[1] for layer in self.layers)
-        return t, n
+        """(trainable, non-trainable) as Keras counts them: over the layers the outputs
+        depend on (a dead branch is not part of the Keras model), each shared layer once."""
+        live = [self.layers[i] for i in self.live_layers()]
+        return sum(layer.params[0] for layer in live), sum(layer.params[1] for layer in live)
 
 
 class Program(Record):

@@ -111,9 +111,23 @@ class ModelIR(_Frozen):
         return self.tensors[tensor_id]
 
     def param_counts(self) -> Tuple[int, int]:
-        """(trainable, non-trainable) parameters, each shared layer once."""
-        return (sum(l.trainable_params for l in self.layers),
-                sum(l.non_trainable_params for l in self.layers))
+        """(trainable, non-trainable) parameters as Keras counts them: over the layers the
+        outputs depend on (a dead branch is not part of the Keras model), each shared layer once."""
+        seen, live = set(), set()
+        stack = [o.tensor for o in self.outputs]
+        while stack:
+            t = stack.pop()
+            if t in seen:
+                continue
+            seen.add(t)
+            producer = self.tensors[t].producer
+            if producer is not None:
+                node = self.nodes[producer]
+                live.add(node.layer)
+                stack.extend(node.inputs)
+        layers = [self.layers[i] for i in sorted(live)]
+        return (sum(l.trainable_params for l in layers),
+                sum(l.non_trainable_params for l in layers))
 
 
 class Spec(_Frozen):

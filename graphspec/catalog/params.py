@@ -146,6 +146,10 @@ def _sequence(value: Any) -> Optional[tuple]:
 # --------------------------------------------------------------------------- rules
 
 
+_EXAMPLE_SIZES = {"units": 64, "filters": 32, "output_dim": 64, "input_dim": 10000, "key_dim": 64,
+                  "value_dim": 64, "head_dim": 64, "groups": 1, "depth_multiplier": 1}
+
+
 def positive_int(ctx: Ctx, value: Any):
     if _is_int(value):
         if value <= 0:
@@ -155,7 +159,7 @@ def positive_int(ctx: Ctx, value: Any):
                     ctx,
                     value,
                     "a positive integer",
-                    f"`{ctx.param}` must be at least 1; received {show(value)}",
+                    f"write a whole number of at least 1, e.g. `{ctx.param}={_EXAMPLE_SIZES.get(ctx.param, 2)}`",
                 )
             ]
         return None
@@ -174,9 +178,9 @@ def fraction(ctx: Ctx, value: Any):
                 pass
         return [_err(WRONG_TYPE, ctx, value, "a float in [0, 1)", help_)]
     if not (0 <= value < 1):
-        help_ = f"`{ctx.param}` must be in [0, 1); received {show(value)}"
+        help_ = f"`{ctx.param}` is the fraction of the units to drop: write e.g. `{ctx.param}=0.5`"
         if 2 <= value < 100:
-            help_ += f" (a fraction, not a percentage: did you mean `{value / 100:g}`?)"
+            help_ = f"`{ctx.param}` is a fraction, not a percentage: did you mean `{value / 100:g}`?"
         return [_err(OUT_OF_RANGE, ctx, value, "a float in [0, 1)", help_)]
     return None
 

@@ -84,7 +84,8 @@ class SpecError(Exception):
         self.sources = sources or {}
         errors = [d for d in diagnostics if d.is_error]
         first = errors[0] if errors else (diagnostics[0] if diagnostics else None)
-        head = f"{first.span}: {first.code} {first.message}" if first else "invalid spec"
+        where = f"{first.span}: " if first is not None and first.span is not None else ""
+        head = f"{where}{first.code} {first.message}" if first else "invalid spec"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         super().__init__(head + more)
 

@@ -35,7 +35,8 @@ class Checker:
         if name in self.building:
             cycle = " -> ".join(self.building[self.building.index(name):] + [name])
             self.diags.error("E206", f"model `{name}` uses itself: {cycle}", use, label="cyclic use",
-                             help="a model cannot contain itself, directly or through other models")
+                             help=f"a model cannot contain itself, directly or through other models: remove "
+                                  f"this use of `{name}`, or share structure with a block instead")
             return None
         mdef = self.globals.models[name]
         body = self.body_of(mdef)
@@ -51,7 +52,8 @@ class Checker:
             declared = [s.name for s in body if isinstance(s, ast.OutputStmt)]  # even those that failed
             checker = SettingsChecker(declared, self.globals.evaluator, self.diags)
             graph.compile, graph.fit = checker.run(expander.settings)
-            unused_inputs(graph, self.diags)
+            if sum(d.is_error for d in self.diags.items) == before:  # a failed step leaves inputs unreached
+                unused_inputs(graph, self.diags)
         finally:
             self.building.pop()
         ok = sum(d.is_error for d in self.diags.items) == before
@@ -132,7 +134,9 @@ def pick_root(main: ast.Module, modules: List[ast.Module], model: Optional[str],
     """The model to build: `model` if given, else the one model of the main file no other model uses."""
     if model is not None:
         if model not in globals_.models:
-            diags.error("E207", f"there is no model `{model}`", main.source.span(0, 0),
+            # A command-line mistake, not a place in the file: no span.
+            diags.error("E207", f"`--model {model}`: there is no model `{model}` in {main.source.name} or its imports",
+                        None,
                         help=did_you_mean(model, globals_.models)
                         or f"the models are: {', '.join(globals_.models) or 'none'}")
             return None
@@ -163,9 +167,11 @@ def run(loader: Loader, main: Optional[ast.Module], diags: Diagnostics, *, model
     globals_ = Globals(modules, diags, overrides)
     for name in (overrides or {}):
         if name not in globals_.consts:
-            diags.error("E213", f"--set names an unknown const `{name}`", main.source.span(0, 0),
+            diags.error("E213", f"`--set {name}=...`: there is no const `{name}` in {main.source.name} or its imports",
+                        None,
                         help=did_you_mean(name, globals_.consts) or
-                        f"the consts are: {', '.join(globals_.consts) or 'none'}")
+                        (f"the consts are: {', '.join(globals_.consts)}" if globals_.consts
+                         else "the spec defines no const; `--set` overrides a `const NAME = VALUE` line"))
     checker = Checker(globals_, diags)
     root = pick_root(main, modules, model, globals_, diags, require_root)
     names = [m.name for m in main.models]

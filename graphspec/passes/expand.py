@@ -60,6 +60,7 @@ class Frame:
     tensors: Dict[str, Binding] = field(default_factory=dict)
     layers: Dict[str, int] = field(default_factory=dict)
     layer_spans: Dict[str, Span] = field(default_factory=dict)
+    used_layers: set = field(default_factory=set)  # `layer` names referenced, even by a failing step
     outputs: List[Tuple[str, int, Span]] = field(default_factory=list)
     blocks: Tuple[str, ...] = ()
     is_model: bool = True
@@ -113,23 +114,35 @@ class ModelExpander:
     # ------------------------------------------------------------ entry
     def run(self) -> g.Graph:
         frame = Frame(prefix="", values={})
+        errors_before = sum(d.is_error for d in self.diags.items)
         try:
             self.statements(frame, self.body)
         except Abort:
             return self.graph
-        self.finish_bindings(frame)
+        if any(isinstance(st, ast.OutputStmt) for st in self.body):  # else E505 says it all
+            self.finish_bindings(frame)
         for name, layer_id in frame.layers.items():
-            if layer_id >= 0 and self.graph.layers[layer_id].uses == 0:
+            if layer_id >= 0 and name not in frame.used_layers:
                 self.diags.warning("W102", f"layer `{name}` is declared but never used", frame.layer_spans[name],
                                    label="never applied", help="remove it, or apply it in a chain: `x -> "
                                                                f"{name}`")
-        if not self.graph.outputs and not self.diags.has_errors:
+        # Only when this model has no other error: a failed `output` line is not a missing one.
+        clean = sum(d.is_error for d in self.diags.items) == errors_before
+        if not self.graph.outputs and clean:
             self.diags.error("E505", f"model `{self.mdef.name}` has no outputs", self.mdef.name_span,
-                             help="declare one with `output NAME = ...`")
-        if not self.graph.inputs and not self.diags.has_errors:
+                             label="no `output` line", help=self.no_output_help(frame))
+        if not self.graph.inputs and clean:
             self.diags.error("E505", f"model `{self.mdef.name}` has no inputs", self.mdef.name_span,
-                             help="declare one with `input NAME: (SHAPE)`")
+                             label="no `input` line",
+                             help="declare one with `input NAME: SHAPE`, e.g. `input image: (28, 28, 1)`")
         return self.graph
+
+    def no_output_help(self, frame: Frame) -> str:
+        """Suggest turning the last unused binding into an output."""
+        unused = [n for n, b in frame.tensors.items() if not b.used and self.graph.tensors[b.tensor].producer is not None]
+        if unused:
+            return f"declare one with `output NAME = ...`, e.g. write `output {unused[-1]} = ...` instead of `{unused[-1]} = ...`"
+        return "declare one with `output NAME = ...`"
 
     # ------------------------------------------------------------ values
     def evaluator(self, frame: Frame) -> Evaluator:
@@ -181,7 +194,8 @@ class ModelExpander:
             return
         if s.name in frame.tensors:
             self.diags.error("E202", f"`{s.name}` is already defined", s.name_span, label="defined again",
-                             notes=[f"first defined at {frame.tensors[s.name].span}"])
+                             notes=[f"first defined at {frame.tensors[s.name].span}"],
+                             help="give this input another name: inputs are named uniquely")
             return
         if s.shape is None:
             self.diags.error("E251", f"model input `{s.name}` needs a shape", s.name_span,
@@ -248,11 +262,16 @@ class ModelExpander:
             if n == 1:
                 self.diags.error("E212", f"this chain gives {len(tensors)} tensors; `{target}` can hold one",
                                  s.chain.span, label=f"{len(tensors)} tensors",
-                                 help=f"bind each: `{', '.join('t%d' % i for i in range(len(tensors)))} = ...`,"
-                                      " or merge them with a step such as `-> Concatenate()`")
+                                 help="merge them with a step such as `-> Concatenate()`, or bind one name per "
+                                      f"tensor: `{', '.join('t%d' % i for i in range(len(tensors)))} = ...`")
             else:
-                self.diags.error("E212", f"{n} names on the left, but the chain gives {len(tensors)} tensors",
-                                 s.span, label="count mismatch")
+                first, last = s.targets[0][1], s.targets[-1][1]
+                k = len(tensors)
+                self.diags.error("E212", f"{n} names on the left, but the chain gives {_count(k, 'tensor')}",
+                                 Span(first.file, first.line, first.col, last.end_line, last.end_col),
+                                 label=f"{n} names",
+                                 help=f"write {_count(k, 'name')} on the left" if k > 1
+                                 else f"the chain's last step gives one tensor: bind it with `{s.targets[0][0]} = ...`")
             tensors = None
         for i, (name, span) in enumerate(s.targets):
             self.bind(frame, name, tensors[i] if tensors is not None else self.poisoned(), span)
@@ -327,8 +346,9 @@ class ModelExpander:
             return
         if count > MAX_REPEAT:
             self.diags.error("E004", f"`repeat {count}` is too large (the limit is {MAX_REPEAT:,})",
-                             s.count.span, label="too many", help="a spec expands to at most "
-                                                                  f"{MAX_NODES:,} layer applications")
+                             s.count.span, label="too many",
+                             help=f"lower the count: a spec expands to at most {MAX_NODES:,} layer applications "
+                                  "in all; split a very large network into nested models")
             raise Abort()
         index = s.index[0] if s.index else None
         saved = frame.values.get(index, _MISSING) if index else _MISSING
@@ -346,12 +366,33 @@ class ModelExpander:
     def chain(self, frame: Frame, chain: ast.Chain, target: str, output: bool = False) -> Optional[List[int]]:
         tensors = self.source(frame, chain.source, target)
         if tensors is None:
+            self.check_steps(frame, chain.steps)
             return None
         for i, step in enumerate(chain.steps):
             tensors = self.step(frame, step, tensors, target)
             if tensors is None:
+                self.check_steps(frame, chain.steps[i + 1:])
                 return None
         return tensors
+
+    def unknown_step_help(self, frame: Frame, name: str) -> str:
+        return (did_you_mean(name, list(frame.layers) + list(self.globals.blocks) + list(self.globals.models)
+                             + L.layer_names())
+                or "a step is a layer call such as `Dense(10)`, a `layer` name, a block or a model "
+                   "(`graphspec layers` lists the Keras layers)")
+
+    def check_steps(self, frame: Frame, steps) -> None:
+        """Check the steps after a failed one for mistakes of their own (arguments, unknown
+        names), so that one run reports every independent error; shapes are not inferred."""
+        for step in steps:
+            name = step.name
+            if name in self.globals.blocks or name in frame.layers or name in self.globals.models:
+                continue
+            if isinstance(step, ast.Call):
+                self.layer_spec(frame, step)
+            elif not L.known_layer(name) and name not in frame.tensors:
+                self.diags.error("E201", f"unknown layer, block or model `{name}`", step.span, label="not defined",
+                                 help=self.unknown_step_help(frame, name))
 
     def source(self, frame: Frame, src, target: str) -> Optional[List[int]]:
         if isinstance(src, ast.Chain):
@@ -380,7 +421,8 @@ class ModelExpander:
         else:
             self.diags.error("E201", f"unknown tensor `{name}`", src.span, label="not defined",
                              help=did_you_mean(name, frame.tensors)
-                             or "a chain starts from an input or a tensor bound earlier in the model")
+                             or (f"declare it as an input: `input {name}: SHAPE`" if frame.is_model and not frame.tensors
+                                 else "a chain starts from an input or a tensor bound earlier in the model"))
         return None
 
     def what_is(self, frame: Frame, name: str) -> Optional[str]:
@@ -400,6 +442,7 @@ class ModelExpander:
         name = step.name
         if isinstance(step, ast.StepName):
             if name in frame.layers:
+                frame.used_layers.add(name)
                 lid = frame.layers[name]
                 return None if lid < 0 else self.apply(lid, inputs, step.span)
             if name in self.globals.blocks:
@@ -415,8 +458,7 @@ class ModelExpander:
                                  help=f"to combine tensors, start from a tuple: `(..., {name}) -> Concatenate()`")
                 return None
             self.diags.error("E201", f"unknown layer, block or model `{name}`", step.span, label="not defined",
-                             help=did_you_mean(name, list(frame.layers) + list(self.globals.blocks)
-                                               + list(self.globals.models) + L.layer_names()))
+                             help=self.unknown_step_help(frame, name))
             return None
         # a call
         if name in self.globals.blocks:
@@ -428,6 +470,7 @@ class ModelExpander:
                                   "Python with `graphspec.register_layer`")
             return None
         if name in frame.layers or name in self.globals.models:
+            frame.used_layers.add(name)
             kind = "a shared layer" if name in frame.layers else "a model"
             self.diags.error("E209", f"`{name}` is {kind}; it takes no arguments", step.span,
                              label="called", help=f"apply it by name: `-> {name}`")
@@ -539,12 +582,23 @@ class ModelExpander:
                                       "use a separate layer for inputs of another size")
                 return None
         except ShapeError as err:
-            self.diags.error(err.code, f"{layer.type}: {err.message}", span, label="fails here", help=err.help,
-                             notes=[f"input shapes: {', '.join(fmt_shape(s) for s in shapes)}"])
+            # Name the layer once (rules often start with it), and show the input shapes
+            # only when the message does not already.
+            message = err.message if err.message.startswith(layer.type + " ") else f"{layer.type}: {err.message}"
+            shown = [fmt_shape(s) for s in shapes]
+            notes = [] if all(s in message for s in shown) else [f"input shapes: {', '.join(shown)}"]
+            self.diags.error(err.code, message, span, label="fails here", help=err.help, notes=notes)
             return None
         except Exception as exc:  # a rule's own bug must not become a traceback
-            self.diags.error("E499", f"{layer.type}: the shape rule failed ({type(exc).__name__}: {exc})", span,
-                             help="this is a bug in graphspec; please report it")
+            if spec.custom is not None:  # the user's own rule, given to graphspec.register_layer
+                self.diags.error("E499", f"{layer.type}: the shape function of this custom layer raised "
+                                         f"{type(exc).__name__}: {exc}", span, label="shape rule failed",
+                                 help="fix the `shape=` function given to `graphspec.register_layer`, or leave "
+                                      "it out to let Keras compute the shape")
+            else:
+                self.diags.error("E499", f"{layer.type}: graphspec's shape rule failed ({type(exc).__name__}: "
+                                         f"{exc})", span, label="shape rule failed",
+                                 help="this is a bug in graphspec; please report it with the spec that triggers it")
             return None
         layer.uses += 1
         outs = result if isinstance(result, list) else [result]
@@ -559,13 +613,19 @@ class ModelExpander:
             return spec.entry.shape(spec.full, shapes)
         return spec.custom.shape(spec.full, shapes)
 
+    # Layers whose Keras output keeps a non-floating input's dtype (int, bool, string);
+    # a floating input is cast to the layer's compute dtype, as by every other layer.
+    _KEEPS_NON_FLOAT_DTYPE = frozenset({"Identity", "Flatten", "Reshape", "Permute"})
+
     def out_dtype(self, layer: g.Layer, spec: L.LayerSpec, inputs: List[int]) -> str:
         given = spec.full.get("dtype")
-        if isinstance(given, str):
-            return given
-        if spec.type == "Identity":
-            return self.graph.tensors[inputs[0]].dtype
-        return "float32"
+        # A dtype policy name such as "mixed_float16" computes in float16.
+        compute = given.split("_", 1)[1] if isinstance(given, str) and given.startswith("mixed_") else given
+        if spec.type in self._KEEPS_NON_FLOAT_DTYPE and inputs:
+            source = self.graph.tensors[inputs[0]].dtype
+            if not source.startswith(("float", "bfloat")):
+                return source
+        return compute if isinstance(compute, str) else "float32"
 
     @staticmethod
     def arity_message(type_name: str, entry, n: int) -> str:
@@ -592,9 +652,12 @@ class ModelExpander:
         if sub is None:
             return None
         if len(inputs) != len(sub.inputs):
-            self.diags.error("E402", f"model `{name}` takes {len(sub.inputs)} input(s); received {len(inputs)}",
+            names = ", ".join(i.name for i in sub.inputs)
+            self.diags.error("E402", f"model `{name}` takes {_count(len(sub.inputs), 'input')} ({names}); "
+                                     f"received {_count(len(inputs), 'tensor')}",
                              span, label="wrong number of tensors",
-                             notes=[f"its inputs: {', '.join(i.name for i in sub.inputs)}"])
+                             help=f"pass one tensor per input, in order: `({names}) -> {name}`"
+                             if len(sub.inputs) > 1 else f"pass one tensor: `x -> {name}`")
             return None
         for t, inp in zip(inputs, sub.inputs):
             shape = self.graph.tensors[t].shape
@@ -604,7 +667,9 @@ class ModelExpander:
             if len(shape) != len(want) or any(a is not None and b is not None and a != b
                                               for a, b in zip(shape, want)):
                 self.diags.error("E401", f"model `{name}` expects input `{inp.name}` of shape {fmt_shape(want)}; "
-                                         f"received {fmt_shape(shape)}", span, label="incompatible shape")
+                                         f"received {fmt_shape(shape)}", span, label="incompatible shape",
+                                 help=f"`{name}` declares `input {inp.name}: {fmt_shape(inp.shape)}`; give it a "
+                                      "tensor of that shape (e.g. resize or reshape first)")
                 return None
         self.count_node(span)
         lid = self.model_layers.get(name)
@@ -629,7 +694,8 @@ class ModelExpander:
         if block.name in frame.blocks:
             chain = " -> ".join(frame.blocks[frame.blocks.index(block.name):] + (block.name,))
             self.diags.error("E205", f"block `{block.name}` uses itself: {chain}", span, label="recursive use",
-                             help="a block cannot expand into itself, directly or through other blocks")
+                             help="a block cannot expand into itself, directly or through other blocks; to "
+                                  f"stack it, use `repeat N {{ h = h -> {block.name}(...) }}` in the model")
             return None
         if len(frame.blocks) >= MAX_EXPANSION_DEPTH:
             self.diags.error("E205", f"blocks nested more than {MAX_EXPANSION_DEPTH} deep", span)
@@ -640,7 +706,7 @@ class ModelExpander:
         block_inputs = [s for s in block.body if isinstance(s, ast.InputStmt)]
         if len(inputs) != len(block_inputs):
             names = ", ".join(s.name for s in block_inputs) or "none"
-            self.diags.error("E211", f"block `{block.name}` takes {len(block_inputs)} tensor(s) ({names}); "
+            self.diags.error("E211", f"block `{block.name}` takes {_count(len(block_inputs), 'tensor')} ({names}); "
                                      f"received {len(inputs)}", span, label="wrong number of tensors",
                              help="the tensors before `->` fill the block's `input` lines in order")
             return None
@@ -664,11 +730,13 @@ class ModelExpander:
                 self.diags.error("E209", f"block input `{stmt.name}` takes its shape from the tensor it receives",
                                  stmt.shape.span, label="no shape here", help=f"write `input {stmt.name}`")
         self.statements(inner, [s for s in block.body if not isinstance(s, ast.InputStmt)])
-        self.finish_bindings(inner)
+        has_outputs = any(isinstance(s, ast.OutputStmt) for s in block.body)
+        if has_outputs:  # else every binding is unused, and E505 says why
+            self.finish_bindings(inner)
         if not inner.outputs:
-            if not any(isinstance(s, ast.OutputStmt) for s in block.body):
+            if not has_outputs:
                 self.diags.error("E505", f"block `{block.name}` has no outputs", block.name_span,
-                                 help="declare one with `output NAME = ...`")
+                                 label="no `output` line", help=self.no_output_help(inner))
             return None
         return [t for _, t, _ in inner.outputs]
 
@@ -680,9 +748,11 @@ class ModelExpander:
         args = call.args if call else []
         kwargs = call.kwargs if call else []
         if len(args) > len(block.params):
-            self.diags.error("E211", f"block `{block.name}` takes {len(block.params)} argument(s); "
-                                     f"received {len(args)} positional", args[len(block.params)].span,
-                             label="too many", notes=[f"its parameters: {self.param_list(block)}"])
+            self.diags.error("E211", f"block `{block.name}` takes {_count(len(block.params), 'argument')} "
+                                     f"({self.param_list(block)}); received {len(args)}",
+                             args[len(block.params)].span, label="too many",
+                             help="remove the extra argument" if len(args) == len(block.params) + 1
+                             else "remove the extra arguments")
             ok = False
         for p, a in zip(block.params, args):
             values[p.name] = ev.eval(a)
@@ -694,7 +764,8 @@ class ModelExpander:
                 ok = False
                 continue
             if kw.name in values:
-                self.diags.error("E304", f"argument `{kw.name}` is given twice", kw.name_span, label="repeated")
+                self.diags.error("E304", f"block `{block.name}` got multiple values for argument `{kw.name}`",
+                                 kw.name_span, label="given again", help=f"remove one of the values for `{kw.name}`")
                 ok = False
                 continue
             values[kw.name] = ev.eval(kw.value)
@@ -719,3 +790,8 @@ class ModelExpander:
 
 
 _MISSING = object()
+
+
+def _count(n: int, word: str) -> str:
+    """`1 tensor`, `2 tensors`."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

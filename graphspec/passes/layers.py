@@ -78,14 +78,18 @@ def _report(diags: Diagnostics, errors: List[ArgError], call: ast.Call, span_of)
         if source and source[0] == "positional" and source[1] < len(call.args):
             span = call.args[source[1]].span
         elif source and source[0] == "keyword" and source[1] < len(call.kwargs):
-            span = call.kwargs[source[1]].name_span if err.code == "E301" else call.kwargs[source[1]].value.span
+            kw = call.kwargs[source[1]]
+            span = kw.name_span if err.code in ("E301", "E304") else kw.value.span
         else:
             span = span_of(err.param)
-        diags.error(err.code, err.message, span, help=err.help, label=_LABELS.get(err.code, ""))
+        label = _LABELS.get(err.code, "")
+        if err.code == "E304" and "multiple values" in err.message:
+            label = "given again"
+        diags.error(err.code, err.message, span, help=err.help, label=label)
 
 
 _LABELS = {"E301": "unknown argument", "E302": "wrong type", "E303": "missing argument",
-           "E304": "too many", "E305": "out of range"}
+           "E304": "too many", "E305": "invalid value"}
 
 
 def make_layer(call: ast.Call, value: CallValue, diags: Diagnostics) -> Optional[LayerSpec]:

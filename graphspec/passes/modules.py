@@ -17,7 +17,7 @@ def decode(name: str, data: bytes, diags: Diagnostics, at: Optional[Span] = None
     """Decode a file's bytes as UTF-8: (source, ok). A bad byte is reported at its position;
     the source is still returned, decoded leniently, so the diagnostic can show the line."""
     if len(data) > MAX_FILE_BYTES:
-        diags.error("E003", f"the file is too large (more than {MAX_FILE_BYTES:,} bytes)",
+        diags.error("E003", f"the file is larger than the limit for a spec, 5 MiB ({MAX_FILE_BYTES:,} bytes)",
                     at or Span(name, 1, 1, 1, 1), label="too large",
                     help="split it into several files joined with `import`")
         return None, False
@@ -29,9 +29,12 @@ def decode(name: str, data: bytes, diags: Diagnostics, at: Optional[Span] = None
         good = data[: exc.start].decode("utf-8", errors="replace")
         line = good.count("\n") + 1
         col = len(good) - (good.rfind("\n") + 1) + 1
-        diags.error("E002", f"the file is not valid UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
-                    Span(name, line, col, line, col + 1), label="invalid byte",
-                    help="save the file as UTF-8")
+        byte = data[exc.start]
+        notes = [f"in Latin-1 (ISO-8859-1), byte 0x{byte:02x} is `{bytes([byte]).decode('latin-1')}`: the file "
+                 "was probably saved in that encoding"] if byte >= 0xa0 else []
+        diags.error("E002", f"the file is not valid UTF-8: byte 0x{byte:02x} cannot be decoded",
+                    Span(name, line, col, line, col + 1), label="invalid byte", notes=notes,
+                    help="save the file as UTF-8 (most editors offer the encoding in their Save As dialog)")
         return Source(name, data.decode("utf-8", errors="replace")), False
 
 
@@ -66,7 +69,8 @@ class Loader:
         except FileNotFoundError:
             self.diags.error("E001", f"file not found: `{name}`", at or Span(name, 1, 1, 1, 1),
                              label="no such file",
-                             help="import paths are relative to the importing file" if at else None)
+                             help="import paths are relative to the importing file" if at
+                             else "check the path; a relative path starts from the current directory")
             return None
         except OSError as exc:
             self.diags.error("E001", f"cannot read `{name}`: {exc.strerror or exc}", at or Span(name, 1, 1, 1, 1))
@@ -115,8 +119,11 @@ class Loader:
         if target in self._stack:
             cycle = self._stack[self._stack.index(target):] + [target]
             chain = " -> ".join(display_name(p) for p in cycle)
-            self.diags.error("E204", f"import cycle: {chain}", imp.span, label="imports a file that imports this one",
-                             help="move what both files need into a third file that both import")
+            self.diags.error("E204", f"import cycle: {chain}", imp.span,
+                             label="imports itself" if target == importer.resolve() else "closes the cycle",
+                             help="remove this import: a file's own definitions are always in scope"
+                             if target == importer.resolve()
+                             else "move what both files need into a third file that both import")
             return
         if len(self._stack) >= MAX_IMPORT_DEPTH:
             self.diags.error("E204", f"imports nested more than {MAX_IMPORT_DEPTH} files deep", imp.span)

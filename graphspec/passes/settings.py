@@ -110,7 +110,8 @@ class SettingsChecker:
                                      help=did_you_mean(out_name, self.outputs)
                                      or f"the outputs are: {', '.join(self.outputs) or 'none'}")
                     ok = False
-                elif not self.value_ok(what, item, s.key, self.item_span(s.value, out_name) or span):
+                elif not self.value_ok(what, item, s.key, self.item_span(s.value, out_name) or span,
+                                       self.item_expr(s.value, out_name)):
                     ok = False
             return value if ok else INVALID
         if what == "weight" and isinstance(value, list):
@@ -119,7 +120,7 @@ class SettingsChecker:
                                  span, help="give one weight per output, or a dict keyed by output name")
                 return INVALID
             return value if all(self.value_ok("weight", v, s.key, span) for v in value) else INVALID
-        return value if self.value_ok(what, value, s.key, span) else INVALID
+        return value if self.value_ok(what, value, s.key, span, s.value) else INVALID
 
     @staticmethod
     def key_span(expr, key: str) -> Optional[Span]:
@@ -127,6 +128,14 @@ class SettingsChecker:
             for k, sp in expr.keys:
                 if k == key:
                     return sp
+        return None
+
+    @staticmethod
+    def item_expr(expr, key: str):
+        if isinstance(expr, ast.DictExpr):
+            for (k, _), v in zip(expr.keys, expr.values):
+                if k == key:
+                    return v
         return None
 
     @staticmethod
@@ -138,16 +147,23 @@ class SettingsChecker:
         return None
 
     # ------------------------------------------------------------ values
-    def value_ok(self, what: str, value, key: str, span: Span) -> bool:
+    def value_ok(self, what: str, value, key: str, span: Span, expr=None) -> bool:
         if what in ("optimizers", "losses"):
-            return self.named(what, value, key, span)
+            return self.named(what, value, key, span, expr=expr)
         if what == "metrics_list":
-            items = value if isinstance(value, list) else [value]
-            return all(self.named("metrics", v, key, span) for v in items)
+            if isinstance(value, list):  # every bad item is reported, each at its own place
+                return all([self.named("metrics", v, key, *_item(expr, i, span)) for i, v in enumerate(value)])
+            return self.named("metrics", value, key, span, expr=expr)
         if what == "callbacks":
             if not isinstance(value, list):
+                if isinstance(value, CallValue):
+                    self.diags.error("E504", f"`{key}` must be a list of callbacks; received a single call to "
+                                             f"`{value.callee}`", span, label="not a list",
+                                     help=f"put it in a list: `{key} = [{value.callee}(...)]`")
+                    return False
                 return self.bad(key, "a list of callbacks such as `[EarlyStopping(patience=2)]`", value, span)
-            return all(self.named("callbacks", v, key, span, calls_only=True) for v in value)
+            return all([self.named("callbacks", v, key, *_item(expr, i, span), calls_only=True)
+                        for i, v in enumerate(value)])
         if what == "weight":
             return _number(value) or self.bad(key, "a number", value, span)
         if what == "bool":
@@ -169,11 +185,12 @@ class SettingsChecker:
         return True
 
     def bad(self, key: str, expected: str, value, span: Span) -> bool:
+        example = _EXAMPLES.get(key)
         self.diags.error("E504", f"`{key}` must be {expected}; received {describe(value)}", span,
-                         label="wrong value")
+                         label="wrong value", help=f"e.g. `{key} = {example}`" if example else None)
         return False
 
-    def named(self, kind: str, value, key: str, span: Span, calls_only: bool = False) -> bool:
+    def named(self, kind: str, value, key: str, span: Span, expr=None, calls_only: bool = False) -> bool:
         word = _KIND_WORDS[kind]
         known = signatures.names(kind)
         if isinstance(value, str) and not calls_only:
@@ -188,12 +205,43 @@ class SettingsChecker:
                 self.diags.error("E503", f"unknown {word} `{value.callee}`", span, label=f"not a Keras {word}",
                                  help=did_you_mean(value.callee, [n for n in known if n[:1].isupper()]))
                 return False
-            _, problems = signatures.bind(sig, list(value.args), list(value.kwargs), kind=kind)
-            for err in problems:
-                self.diags.error(err.code, f"{value.callee}: {err.message}", span, help=err.help)
+            _, problems = signatures.bind(sig, list(value.args), list(value.kwargs), kind=kind, callee=value.callee)
+            for err in problems:  # the messages name the callee already
+                self.diags.error(err.code, err.message, _arg_span(expr, err, span), help=err.help,
+                                 label=_ARG_LABELS.get(err.code, ""))
             return not problems
         expected = f"a {word} such as `EarlyStopping(patience=2)`" if calls_only else f"a {word} name or call"
         return self.bad(key, expected, value, span)
+
+
+# A typical value per setting, for the `help:` line of E504.
+_EXAMPLES = {
+    "epochs": "10", "batch_size": "32", "validation_split": "0.2", "shuffle": "True", "verbose": "1",
+    "initial_epoch": "0", "steps_per_epoch": "100", "validation_steps": "10", "validation_freq": "1",
+    "run_eagerly": "False", "jit_compile": '"auto"',
+    "steps_per_execution": "1", "auto_scale_loss": "True", "loss_weights": "1.0",
+}
+
+_ARG_LABELS = {"E301": "unknown argument", "E303": "missing argument", "E304": "too many"}
+
+
+def _item(expr, i: int, span: Span):
+    """(span, expr) of item `i` of a list value, falling back to the whole value's span."""
+    if isinstance(expr, ast.ListExpr) and i < len(expr.items):
+        return expr.items[i].span, expr.items[i]
+    return span, None
+
+
+def _arg_span(expr, err, span: Span) -> Span:
+    """Where in a call such as `Adam(learnin_rate=1e-3)` a binding problem is."""
+    source = getattr(err, "source", None)
+    if isinstance(expr, ast.Call) and source:
+        kind, i = source
+        if kind == "positional" and i < len(expr.args):
+            return expr.args[i].span
+        if kind == "keyword" and i < len(expr.kwargs):
+            return expr.kwargs[i].name_span
+    return span
 
 
 def _number(v) -> bool:

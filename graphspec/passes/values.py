@@ -95,9 +95,8 @@ class Evaluator:
             return INVALID
         if not (_is_number(a) and _is_number(b)):
             self.diags.error(
-                "E250", f"`{e.op}` works on numbers; received {_kind(a)} and {_kind(b)}", e.span,
-                label="not arithmetic",
-                help="arithmetic is only for numbers, consts and block parameters",
+                "E250", f"`{e.op}` needs two numbers; received {describe(a)} and {describe(b)}", e.span,
+                label="not arithmetic", help=_arith_help(e, a, b),
             )
             return INVALID
         if e.op in ("/", "//", "%") and b == 0:
@@ -143,20 +142,28 @@ class Evaluator:
                                   "from Python with `graphspec.register_layer`")
             return INVALID
         args = tuple(self.eval(a) for a in e.args)
-        kwargs = []
-        seen = set()
-        for kw in e.kwargs:
-            if kw.name in seen:
-                self.diags.error("E304", f"argument `{kw.name}` is given twice", kw.name_span,
-                                 label="repeated")
-            seen.add(kw.name)
-            kwargs.append((kw.name, self.eval(kw.value)))
+        # An argument given twice is reported where the call is bound to its signature (E304).
+        kwargs = [(kw.name, self.eval(kw.value)) for kw in e.kwargs]
         return CallValue(e.name, args, tuple(kwargs))
+
+
+def _arith_help(e: ast.BinOp, a, b) -> str:
+    """The fix for arithmetic on a non-number: a quoted number names its const."""
+    for operand, value in ((e.left, a), (e.right, b)):
+        if isinstance(value, str) and isinstance(operand, ast.Ref):
+            try:
+                float(value)
+            except ValueError:
+                continue
+            return f"`{operand.name}` holds the string \"{value}\"; write the number without quotes"
+    return "arithmetic is only for numbers, consts and block parameters"
 
 
 def _kind(v) -> str:
     if isinstance(v, str):
-        return f"the string {v!r}"
+        from graphspec.catalog.params import show
+
+        return f"the string {show(v)}"
     if v is None:
         return "None"
     if isinstance(v, bool):

@@ -150,7 +150,7 @@ def _report(exc, source: Source, diags: Diagnostics, unclosed) -> None:
             diags.error("E102", "unterminated string", source.span(pos, source.text.find("\n", pos)
                                                                     if "\n" in source.text[pos:] else len(source.text)),
                         label="this string is never closed",
-                        help=f"close the string with {ch} on the same line")
+                        help=f"close the string with `{ch}` on the same line")
         elif ch == ".":
             diags.error("E101", "unexpected character `.`", span, label="not part of the language",
                         help="a spec has no attribute access: write a layer by its name alone, "
@@ -176,16 +176,94 @@ def _report(exc, source: Source, diags: Diagnostics, unclosed) -> None:
             diags.error("E100", f"unexpected end of file; expected {expected_phrase(expected, terminals)}",
                         span, label="the file ends here", help=help_, notes=notes)
             return
+        typo = _dtype_typo(token, expected, source)
+        if typo is not None:
+            span, message, help_ = typo
+            diags.error("E100", message, span, label="not a dtype", help=help_)
+            return
         span = source.span(token.start_pos, token.end_pos)
-        help_ = _hint(token, expected, source)
+        help_, notes = _hint(token, expected, source)
         diags.error("E100", f"unexpected {_token_text(token)}; expected {expected_phrase(expected, terminals)}",
-                    span, label="unexpected here", help=help_)
+                    span, label="unexpected here", help=help_, notes=notes)
         return
     diags.error("E100", "syntax error", source.end_span())
 
 
-def _hint(token, expected: set, source: Source) -> Optional[str]:
-    """A fix for the common mistakes, where the token and context make it clear."""
+_PREV = re.compile(r"(->|[A-Za-z_][A-Za-z0-9_]*|\S)$")
+_DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "string")
+
+
+def _open_brackets(text: str, end: int) -> List[Tuple[str, int]]:
+    """The brackets still open at offset `end` (strings and comments skipped)."""
+    stack: List[Tuple[str, int]] = []
+    for m in _SCAN.finditer(text, 0, end):
+        ch = m.group()
+        if ch in _OPEN:
+            stack.append((ch, m.start()))
+        elif ch in _CLOSE and stack and stack[-1][0] == _CLOSE[ch]:
+            stack.pop()
+    return stack
+
+
+def _previous(source: Source, pos: int) -> Tuple[str, int, int]:
+    """The token before offset `pos` (comments skipped), its line and offset; ('', 0, 0) at the start."""
+    line, _ = source.position(pos)
+    text = source.text[:pos]
+    while line >= 1:
+        start = text.rfind("\n") + 1
+        segment = text[start:]
+        for m in _SCAN.finditer(segment):  # cut a comment off the line
+            if m.group().startswith("#"):
+                segment = segment[:m.start()]
+                break
+        m = _PREV.search(segment.rstrip())
+        if m:
+            return m.group(1), line, start + m.start(1)
+        text = text[:max(start - 1, 0)]
+        line -= 1
+        if start == 0:
+            break
+    return "", 0, 0
+
+
+def _dtype_typo(token, expected: set, source: Source):
+    """`input x: (3,) float33`: the parser reads `float33` as the start of a binding and fails
+    on the next line; report it at the word itself. Returns (span, message, help) or None."""
+    if not expected or not expected <= {"COMMA", "EQUAL"}:
+        return None
+    prev, line, offset = _previous(source, token.start_pos)
+    words = source.line_text(line).split()
+    if not prev or line >= (token.line or 0) or words[:1] != ["input"] or len(words) < 3 or words[-1] != prev:
+        return None
+    from graphspec.suggest import closest
+
+    best = closest(prev, _DTYPES)
+    return (source.span(offset, offset + len(prev)), f"unknown dtype `{prev}`",
+            f"did you mean `{best}`?" if best else f"the dtypes are: {', '.join(_DTYPES)}")
+
+
+def _hint(token, expected: set, source: Source) -> Tuple[Optional[str], List[str]]:
+    """A fix (and notes) for the common mistakes, where the token and context make it clear."""
+    prev, prev_line, _ = _previous(source, token.start_pos)
+    open_ = _open_brackets(source.text, token.start_pos)
+    closers = {"RPAR": ")", "RSQB": "]", "RBRACE": "}"}
+    if token.type in closers and (not open_ or _OPEN[open_[-1][0]] != str(token)):
+        return f"this `{token}` has no matching `{_CLOSE[str(token)]}`; remove it", []
+    if prev == "->":
+        return "`->` must be followed by a step such as `Dense(10)`; remove the trailing `->`", []
+    if open_ and token.line and token.line > prev_line and any(closers.get(t) == _OPEN[open_[-1][0]]
+                                                               for t in expected):
+        ch, pos = open_[-1]
+        line, col = source.position(pos)
+        return (f"add the missing `{_OPEN[ch]}` at the end of line {line}",
+                [f"the `{ch}` opened at {source.name}:{line}:{col} is never closed"])
+    if expected and expected <= {"COMMA", "EQUAL"} and prev and prev_line < (token.line or 0):
+        return f"`{prev}` on line {prev_line} is read as the start of a binding `{prev} = ...`; complete or remove it", []
+    return _simple_hint(token, expected, source), []
+
+
+def _simple_hint(token, expected: set, source: Source) -> Optional[str]:
+    """A fix for the common mistakes, where the token alone makes it clear."""
     if "COMMA" in expected and ("RPAR" in expected or "RSQB" in expected or "RBRACE" in expected):
         if token.type in ("NAME", "INT", "FLOAT", "STRING"):
             return "separate the items with `,`"

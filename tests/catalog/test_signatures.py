@@ -391,7 +391,7 @@ def test_fraction_rules(layer, param):
     assert _check(layer, **{param: 0.5}) == []
     assert _check(layer, **{param: 0}) == []
     err = _only(_check(layer, **{param: 1.5}), "E305")
-    assert err.help == f"`{param}` must be in [0, 1); received 1.5"
+    assert err.help == f"`{param}` is the fraction of the units to drop: write e.g. `{param}=0.5`"
     assert f"{param}=1.5" in err.message
     assert _only(_check(layer, **{param: 1}), "E305")
     assert _only(_check(layer, **{param: -0.1}), "E305")

@@ -150,7 +150,8 @@ def family_rank_help(prefix: str, spatial: int, shape: Shape, last: bool = True,
         if sibling:
             parts.append(f"use {sibling} for an input of rank {len(shape)}")
         if per_step and have == spatial + 1:
-            parts.append(f"wrap the layer as `TimeDistributed({prefix}{spatial}D{suffix}(...))` to apply it to every step")
+            wrapped = f"TimeDistributed({prefix}{spatial}D{suffix}(...))"
+            parts.append(f"wrap the layer as `{wrapped}` to apply it to every step")
         reshape = reshape_help(shape, spatial + 2, last=last)
         if not parts and reshape:
             parts.append(reshape)

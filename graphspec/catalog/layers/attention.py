@@ -108,7 +108,8 @@ def _attention_check(config, inputs, additive: bool):
     key = tuple(inputs[2]) if len(inputs) > 2 else value
     if not len(query) == len(value) == len(key):
         raise ShapeError(
-            f"query, value and key must have the same rank; received shapes {join_shapes([query, value, key][:len(inputs)])}",
+            "query, value and key must have the same rank; received shapes "
+            f"{join_shapes([query, value, key][:len(inputs)])}",
             "reshape them to (batch, steps, features) first",
         )
     if len(query) < 3:

@@ -160,12 +160,13 @@ def _concat_error(axis, shapes, rank_mismatch: bool = False) -> ShapeError:
     ranks = {len(s) for s in shapes}
     if len(ranks) == 1 and ranks == {4} and axis in (-1, 3):
         # images of different sizes: suggest pooling the larger one down
-        a, b = shapes[0], next(s for s in shapes[1:] if s[1:3] != shapes[0][1:3])
+        a, b = shapes[0], next((s for s in shapes[1:] if s[1:3] != shapes[0][1:3]), shapes[0])
         big, small = (a, b) if (a[1] or 0) >= (b[1] or 0) else (b, a)
         if all(x and y and x % y == 0 for x, y in zip(big[1:3], small[1:3])):
             f = tuple(x // y for x, y in zip(big[1:3], small[1:3]))
             pool = f[0] if f[0] == f[1] else f
-            help_ = f"only axis {axis} may differ; downsample the larger input first, e.g. `MaxPooling2D({fmt_value(pool)})`"
+            help_ = (f"only axis {axis} may differ; downsample the larger input first, "
+                     f"e.g. `MaxPooling2D({fmt_value(pool)})`")
     return ShapeError(
         "Concatenate requires inputs with matching shapes except on the concatenation axis "
         f"(axis={axis}); received shapes {join_shapes(shapes)}",
