@@ -113,11 +113,10 @@ def cmd_ir(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from graphspec.diagnostics.codes import CODES, explain
+    from graphspec.diagnostics.codes import CODES, explain, listing
 
-    if args.list:
-        for key, info in CODES.items():
-            print(f"{key}  {info.title}")
+    if args.list:  # one line per code: code, severity, title
+        print(listing())
         return EXIT_OK
     if not args.code:
         raise _Usage("explain: give a CODE (e.g. E401), or --list")
@@ -157,14 +156,21 @@ def cmd_compile(args) -> int:
         from graphspec.backends.python_codegen import generate
 
         tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(generate(spec), encoding="utf-8")
-        tmp.replace(out)
+        try:
+            tmp.write_text(generate(spec), encoding="utf-8")
+            tmp.replace(out)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise _Usage(f"compile: cannot write {args.output!r}: {exc.strerror or exc}")
         print(f"wrote {out} (model `{spec.root}` as Keras Python code)")
         return EXIT_OK
     from graphspec.backends.keras_file import save_keras
 
     model = spec.to_keras()
-    save_keras(model, out)
+    try:
+        save_keras(model, out)  # atomic: on failure no file is left, an existing one is untouched
+    except OSError as exc:
+        raise _Usage(f"compile: cannot write {args.output!r}: {exc.strerror or exc}")
     trainable, non_trainable = spec.model.param_counts()
     print(f"wrote {out} (model `{spec.root}`, {trainable + non_trainable:,} parameters"
           f"{', compiled' if spec.model.compile else ''})")
@@ -216,6 +222,68 @@ def cmd_plot(args) -> int:
     return EXIT_OK
 
 
+def _diff(before: str, after: str, name: str) -> str:
+    import difflib
+
+    lines = []
+    for line in difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                     fromfile=name, tofile=f"{name} (formatted)"):
+        lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(lines)
+
+
+def cmd_fmt(args) -> int:
+    """Print specs in the canonical layout: rewrite files in place, or (--check) show the diff."""
+    from graphspec.backends.formatter import format_source
+    from graphspec.diagnostics.diagnostic import Diagnostics
+    from graphspec.diagnostics.render import render_text
+    from graphspec.passes.modules import decode
+
+    status = EXIT_OK
+    for path in args.files:
+        name = "<stdin>" if path == "-" else path
+        try:
+            data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        except OSError as exc:
+            print(f"graphspec: error: cannot read {path!r}: {exc.strerror or exc}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        diags = Diagnostics()
+        source, ok = decode(name, data, diags)
+        formatted = None
+        if ok:
+            formatted, diags = format_source(source)
+        if formatted is None:  # never rewritten: the diagnostics say why
+            print(render_text(diags.sorted(), {name: source} if source is not None else {},
+                              color=_use_color(sys.stderr)), file=sys.stderr)
+            status = max(status, EXIT_PROBLEMS)
+            continue
+        changed = formatted.encode("utf-8") != data
+        if args.check:
+            if changed:
+                sys.stdout.write(_diff(data.decode("utf-8", errors="replace"), formatted, name))
+                print(f"would reformat {name}", file=sys.stderr)
+                status = max(status, EXIT_PROBLEMS)
+        elif path == "-":
+            sys.stdout.write(formatted)
+        elif changed:
+            target = Path(path)
+            tmp = target.with_name(f".{target.name}.fmt.tmp")
+            try:
+                tmp.write_bytes(formatted.encode("utf-8"))
+                import shutil
+
+                shutil.copymode(target, tmp)
+                tmp.replace(target)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                print(f"graphspec: error: cannot write {path!r}: {exc.strerror or exc}", file=sys.stderr)
+                status = EXIT_USAGE
+                continue
+            print(f"reformatted {name}")
+    return status
+
+
 def _parser() -> argparse.ArgumentParser:
     from graphspec import __version__
 
@@ -241,7 +309,7 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("explain", help="explain a diagnostic code, e.g. `graphspec explain E401`")
     e.add_argument("code", nargs="?", metavar="CODE")
-    e.add_argument("--list", action="store_true", help="list every code with its title")
+    e.add_argument("--list", action="store_true", help="list every code with its severity and title")
     e.set_defaults(func=cmd_explain)
 
     s = sub.add_parser("summary", help="layers, output shapes and parameter counts (no TensorFlow needed)")
@@ -268,6 +336,12 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("-o", "--output", required=True, metavar="OUT.keras|OUT.py")
     spec_options(k)
     k.set_defaults(func=cmd_compile)
+
+    f = sub.add_parser("fmt", help="rewrite specs in the canonical layout (comments kept); --check only reports")
+    f.add_argument("files", nargs="+", metavar="FILE", help="spec files; `-` reads stdin and writes stdout")
+    f.add_argument("--check", action="store_true",
+                   help="change nothing: print a diff and exit 1 if a file is not formatted")
+    f.set_defaults(func=cmd_fmt)
     return p
 
 

@@ -67,7 +67,7 @@ def test_check_inprocess_benchmark_runs():
 def test_to_keras_benchmark_runs():
     rows = run.bench_to_keras(stems=["fashion_cnn"], generated_layers=9, runs=1)
     assert set(rows) == {"fashion_cnn", "generated (9 layers)"}
-    assert all(r["ratio"] > 0 for r in rows.values())
+    assert all(r["ratio_hand"] > 0 and r["ratio_named"] > 0 for r in rows.values())
 
 
 def test_report_renders_every_part():
@@ -75,6 +75,7 @@ def test_report_renders_every_part():
         {"check_s": 0.09, "baseline_s": 1.8, "ratio": 20.0, "runs": 3, "check_cmd": "graphspec check x",
          "baseline_cmd": "-c import keras"},
         {200: 0.015, 1000: 0.08, 10000: 0.8},
-        {"fashion_cnn": {"graphspec_s": 0.01, "keras_s": 0.01, "ratio": 1.0, "runs": 1}},
+        {"fashion_cnn": {"graphspec_s": 0.01, "hand_s": 0.02, "ratio_hand": 0.5, "named_s": 0.01,
+                         "ratio_named": 1.0, "runs": 1}},
     )
-    assert "20.0x faster" in text and "10.0" in text and "1.000x" in text
+    assert "20.0x faster" in text and "10.0" in text and "0.500x" in text and "1.000x" in text

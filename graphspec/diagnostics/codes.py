@@ -1,37 +1,77 @@
-"""The catalogue of diagnostic codes, each with its explanation (`graphspec explain CODE`)."""
+"""The catalogue of diagnostic codes, each with its explanation (`graphspec explain CODE`).
+
+Every code a pass, the catalogue or a shape rule can emit has an entry here (a test
+greps the package for codes). Each entry's example really triggers the code: a
+test runs it (`example_kind` says how) and docs/errors.md is generated from this
+table (`python -m graphspec.diagnostics.docs`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict
+from typing import Dict, Optional
+
+# How an example is written, and so how the example test runs it.
+SPEC = "spec"  # a complete .gspec file, run with `command`
+CLI = "cli"  # a command line, run as it is in an empty directory
+FRAGMENT = "fragment"  # part of a file (too long to show whole); not run
+DESCRIPTION = "description"  # words only: the input cannot be written as text; not run
+
+DEFAULT_COMMAND = "graphspec check example.gspec"
 
 
 @dataclass(frozen=True)
 class Code:
     title: str
     what: str  # what happened
-    example: str  # a spec that triggers it
+    example: str  # a spec that triggers it (see example_kind)
     fix: str  # how to fix it
+    example_kind: str = SPEC
+    command: str = DEFAULT_COMMAND  # for SPEC examples: how the file is run
+
+    @property
+    def runnable(self) -> bool:
+        """True when the example can be run to show the code (a spec or a command line)."""
+        return self.example_kind in (SPEC, CLI)
 
 
-def _c(title: str, what: str, example: str, fix: str) -> Code:
-    return Code(title, what.strip(), example.strip("\n"), fix.strip())
+def _c(title: str, what: str, example: str, fix: str, kind: str = SPEC,
+       command: Optional[str] = None) -> Code:
+    return Code(title, what.strip(), example.strip("\n"), fix.strip(), kind, command or DEFAULT_COMMAND)
+
+
+def severity(code: str) -> str:
+    """`error` for E codes, `warning` for W codes."""
+    return "warning" if code.startswith("W") else "error"
 
 
 CODES: Dict[str, Code] = {
     # ------------------------------------------------------------ files and limits
     "E001": _c("cannot read file", """
-The file named on the command line does not exist, is a directory, or cannot be read.""",
-               "graphspec check missing.gspec", "Check the path; name a `.gspec` file."),
+A file named on the command line does not exist, is a directory, or cannot be read
+(permissions). Relative paths start from the current directory. `graphspec check`
+exits with status 2 for this error, as for any other usage error, so that a CI job
+tells a wrong path apart from a spec with errors (status 1). A missing *import* is
+E203.""", "graphspec check missing.gspec", """
+Check the path and the current directory; name a `.gspec` file, not a directory.""", kind=CLI),
     "E002": _c("file is not UTF-8", """
-Spec files are UTF-8 text. The byte shown cannot be decoded as UTF-8.""",
-               "(a file saved as Latin-1 containing `é`)", "Save the file as UTF-8."),
+Spec files are UTF-8 text. The byte shown cannot be decoded as UTF-8: the file was
+most often saved in a legacy encoding such as Latin-1 or Windows-1252 (a comment
+with `é`, a name pasted from a word processor). The line is shown with the
+undecodable byte replaced by `�`, and a note says what the byte would be in Latin-1.""",
+               "(a file saved as Latin-1: the `è` of `# Modèle` is the single byte 0xe8)", """
+Save the file as UTF-8 (editors offer the encoding in their Save As dialog), or
+convert it: `iconv -f latin1 -t utf-8 old.gspec > new.gspec`.""", kind=DESCRIPTION),
     "E003": _c("file too large", """
-A spec file may be at most 5 MiB. Larger inputs are refused before parsing so that a
-pre-commit hook never hangs.""", "(a 10 MB file)", "Split the spec into several files joined with `import`."),
+A spec file may be at most 5 MiB. Larger inputs are refused before they are parsed,
+so that a pre-commit hook or an editor integration never hangs on a generated or
+binary file given by mistake.""", "(a 10 MB file)", """
+Split the spec into several files joined with `import`; generate repeated structure
+with `repeat` and blocks rather than writing it out.""", kind=DESCRIPTION),
     "E004": _c("expansion too large", """
-After expanding blocks and `repeat` loops, a spec may apply at most 200,000 layers, and a
-single `repeat` count may be at most 100,000.""", """
+After expanding blocks and `repeat` loops, a spec may apply at most 200,000 layers,
+and a single `repeat` count may be at most 100,000. The limits keep a typo (a count
+with three zeros too many) from making the checker run for hours.""", """
 model m {
     input x: (8,)
     repeat 1000000000 { x = x -> Dense(8) }
@@ -39,219 +79,310 @@ model m {
 }""", "Lower the `repeat` counts, or split the model into nested models."),
     # ------------------------------------------------------------ syntax
     "E100": _c("syntax error", """
-The parser met a token it did not expect. The message says what was found and what the
-language allows at that point.""", """
+The parser met a token it did not expect. The message says what was found and what
+the language allows at that point; the `help:` line names the usual mistake: a
+missing `,` between arguments, an unclosed `(` (with the place it was opened), a
+stray `)`, a `->` with no step after it, an unknown dtype after an input's shape.
+After a syntax error the parser skips to the next `model`, `block`, `const` or
+`import`, so one run reports a syntax error in each top-level item.""", """
 model m {
     input x: (3,)
     output y = x -> Dense(64 activation="relu")
-}""", "Fix the text at the caret; the `help:` line names the usual mistake (a missing `,`, `)` or `}`)."),
+}""", "Fix the text at the caret as the `help:` line says."),
     "E101": _c("unexpected character", """
-A character that is not part of the language, such as `.` (there is no attribute access),
-`@`, `$` or a control character.""", """
+A character that is not part of the language, such as `.` (a spec has no attribute
+access, so `keras.layers.Dense` cannot be written), `@`, `$`, `;` or a control
+character.""", """
 model m {
     input x: (3,)
     output y = x -> keras.layers.Dense(3)
 }""", "Remove the character. Layers are named alone: `Dense(3)`."),
     "E102": _c("unterminated string", """
-A string opened with `\"` or `'` is not closed on the same line.""", """
+A string opened with `"` or `'` is not closed on the same line. Strings cannot span
+lines.""", """
 model m {
     input x: (3,)
     output y = x -> Dense(3, activation="relu)
-}""", "Close the string on the same line."),
+}""", "Close the string with the same quote on the same line."),
     "E103": _c("nesting too deep", """
-Brackets may be nested at most 64 deep.""", "x = ((((((((...))))))))", "Name parts of the value with `const`."),
+Brackets may be nested at most 64 deep. Deeper nesting only comes from generated
+text, and is refused before parsing so that it cannot exhaust the parser.""",
+               "const scale = ((((((((((( ... 65 levels ... 2 )))))))))))", """
+Name parts of the value with `const` and combine the names.""", kind=FRAGMENT),
     # ------------------------------------------------------------ names
     "E201": _c("unknown name", """
-A tensor, layer, block, model or value name that is not defined where it is used. Names
-of tensors are visible after the line that binds them; consts, blocks and models anywhere
-in the file or its imports.""", """
+A tensor, layer, block, model or value name that is not defined where it is used.
+Names of tensors are visible after the line that binds them; consts, blocks and
+models anywhere in the file or its imports. The `help:` line suggests the closest
+name in scope.""", """
 model m {
     input image: (28, 28, 1)
     output label = imgae -> Flatten() -> Dense(10)
-}""", "Fix the spelling (the `help:` line suggests the closest name), or define the name."),
+}""", "Fix the spelling, or define the name (`input`, a binding, `const`, `block`, `model`)."),
     "E202": _c("defined twice", """
-Two definitions share a name where names must be unique: consts, blocks and models across
-all files of a program; inputs, layers and outputs within a model; keys in a dict or a
-`compile` block.""", """
+Two definitions share a name where names must be unique: consts, blocks and models
+across all files of a program; inputs, layers and outputs within a model; keys in a
+dict or a `compile`/`fit` block. A note shows where the first definition is.""", """
 const width = 64
 const width = 128""", "Rename or remove one of the definitions."),
     "E203": _c("import not found", """
-An `import` names a file that does not exist, or a directory. Import paths are relative to
-the importing file.""", 'import "common/blocks.gspec"', "Fix the path, relative to the importing file."),
+An `import` names a file that does not exist, or a directory. Import paths are
+relative to the importing file, not to the current directory; the `help:` line shows
+the path that was looked for.""", 'import "common/blocks.gspec"', """
+Fix the path, relative to the importing file."""),
     "E204": _c("import cycle", """
-Files import each other in a cycle (or a file imports itself).""", 'import "a.gspec"   # inside a.gspec',
-               "Move what both files need into a third file that both import."),
+Files import each other in a cycle, or a file imports itself. The message shows the
+whole cycle; the caret is on the import that closes it. (Imports nested more than
+64 files deep are reported with this code too.)""", """
+# a.gspec: a file that imports itself
+import "a.gspec"
+const width = 64""", """
+Move what both files need into a third file that both import; a file never needs to
+import itself.""", command="graphspec check a.gspec"),
     "E205": _c("recursive block", """
-A block uses itself, directly or through other blocks; its expansion would never end.""", """
-block a() { input x  output y = x -> a }""", "Remove the recursive use."),
+A block uses itself, directly or through other blocks; its expansion would never
+end. (Blocks nested more than 64 deep are reported with this code too.)""", """
+block down(filters) {
+    input x
+    output y = x -> Conv2D(filters, 3, strides=2, padding="same") -> down(filters * 2)
+}
+model encoder {
+    input image: (64, 64, 3)
+    output code = image -> down(16)
+}""", """
+Remove the recursive use. To stack a block several times, repeat it from the model:
+`repeat 3 { h = h -> down(16) }`."""),
     "E206": _c("cyclic model", """
-A model uses itself as a layer (directly or through other models), or extends itself.""", """
+A model uses itself as a layer, directly or through other models (or extends
+itself). A nested model is one shared layer, so it cannot contain itself.""", """
 model a { input x: (3,)  output y = x -> b }
-model b { input x: (3,)  output y = x -> a }""", "Break the cycle."),
+model b { input x: (3,)  output y = x -> a }""", """
+Break the cycle; to reuse structure without sharing weights, write it as a block."""),
     "E207": _c("no root model", """
-The model to build could not be chosen: the file defines none, several models are used by
-no other model, or `--model` names a model that does not exist.""", """
+The model to build could not be chosen: several models of the file are used by no
+other model (commands that build one model, such as `summary`, `ir` and `compile`,
+need one root), the file defines no model, or `--model` names a model that does
+not exist. `graphspec check` checks every model and needs no root, unless
+`--model` is given.""", """
 model a { input x: (3,)  output y = x -> Dense(1) }
-model b { input x: (3,)  output y = x -> Dense(2) }""",
-               "Pass `--model NAME` on the command line or `model=NAME` to `graphspec.load`."),
+model b { input x: (3,)  output y = x -> Dense(2) }""", """
+Pass `--model NAME` on the command line, or `model=NAME` to `graphspec.load`.""",
+               command="graphspec summary example.gspec"),
     "E208": _c("const depends on itself", """
-A const's value refers back to itself, directly or through other consts.""", """
+A const's value refers back to itself, directly or through other consts; the
+message shows the chain.""", """
 const a = b + 1
 const b = a * 2""", "Give one of the consts a literal value."),
     "E209": _c("wrong kind of name", """
-A name is used where a different kind of thing is expected: a tensor as a step, a layer
-type without parentheses, a shared layer called with arguments, a `compile` block inside a
+A name is used where a different kind of thing is expected: a layer type without
+parentheses (`-> Flatten`), a tensor as a step, a layer or block as the start of a
+chain, a shared `layer` or a model called with arguments, a `compile` block inside a
 block, a shape on a block input.""", """
 model m {
     input x: (3, 4)
     output y = x -> Flatten -> Dense(2)
 }""", "Follow the `help:` line: e.g. write `Flatten()` to make a new layer."),
     "E210": _c("code is not allowed", """
-A spec never runs code: there is no `Lambda` layer, no Python expression, no attribute
-access and no import of Python modules.""", """
+A spec never runs code: there is no `Lambda` layer, no Python expression, no
+attribute access and no import of Python modules, so a spec from an untrusted
+source is safe to check and build.""", """
 model m {
     input x: (3,)
     output y = x -> Lambda("x * 2")
-}""", "Use a Keras layer that does the same, or register a custom layer from Python with "
-      "`graphspec.register_layer` and use it by name."),
+}""", """
+Use a Keras layer that does the same (`Rescaling(2.0)` here), or register a custom
+layer from Python with `graphspec.register_layer` and use it by name."""),
     "E211": _c("block call does not match the block", """
-A block call passes the wrong number of tensors (they fill the block's `input` lines in
-order), an argument the block does not declare, or misses an argument without default.""", """
+A block call passes the wrong number of tensors (the tensors before `->` fill the
+block's `input` lines in order), more arguments than the block has parameters, an
+argument the block does not declare, or misses a parameter without a default.""", """
 block conv_bn(filters, kernel=3) { input x  output y = x -> Conv2D(filters, kernel) }
-model m { input i: (32, 32, 3)  output o = i -> conv_bn(kernal=5) }""",
-               "Match the block's `input` lines and parameters."),
+model m { input i: (32, 32, 3)  output o = i -> conv_bn(kernal=5) }""", """
+Match the block's `input` lines and parameters; the `help:` line suggests the
+closest parameter name."""),
     "E212": _c("tensor count mismatch", """
-The number of names on the left of `=` differs from the number of tensors the chain gives,
-or an output is given several tensors.""", """
+The number of names on the left of `=` differs from the number of tensors the chain
+gives, or an `output` is given several tensors. A tuple `(a, b)` is two tensors; a
+block with several outputs gives one tensor per output.""", """
 model m {
     input a: (3,)
     input b: (3,)
     x = (a, b)
     output y = x -> Dense(1)
-}""", "Bind one name per tensor, or merge tensors with a step such as `Concatenate()`."),
+}""", "Merge tensors with a step such as `-> Concatenate()`, or bind one name per tensor: `p, q = ...`."),
     "E213": _c("unknown const in --set", """
-`--set NAME=VALUE` names a const the spec does not define.""", "graphspec compile f.gspec --set vocb=20000",
-               "Use a const defined with `const NAME = ...` in the spec."),
+`--set NAME=VALUE` names a const the spec (with its imports) does not define. The
+error has no place in the file: it is in the command line.""", """
+const vocab = 10000
+model m {
+    input ids: (None,) int32
+    output y = ids -> Embedding(vocab, 16) -> GlobalAveragePooling1D() -> Dense(1)
+}""", "Use a const defined with `const NAME = ...` in the spec; the `help:` line suggests the closest.",
+               command="graphspec check example.gspec --set vocb=20000"),
     "E220": _c("unknown layer", """
-A call names no Keras layer, no block of the spec and no custom layer registered from
-Python.""", """
+A call names no Keras layer, no block of the spec and no custom layer registered
+from Python. Layer names are case-sensitive Keras class names (`Conv2D`, not
+`Conv2d`); Keras's aliases such as `MaxPool2D` are accepted.""", """
 model m {
     input x: (28, 28, 1)
     output y = x -> Conv2d(32, 3)
-}""", "Fix the spelling (`graphspec layers` lists the catalogue), or register your layer with "
-      "`graphspec.register_layer`."),
+}""", """
+Fix the spelling (`graphspec layers` lists the catalogue), or register your layer
+with `graphspec.register_layer`."""),
     "E250": _c("invalid value", """
-An argument value could not be computed: arithmetic on something other than numbers,
-division by zero, a result beyond 2**53, or a `repeat` count that is not a whole number.""", """
+A value could not be computed: arithmetic on something other than numbers (often a
+number written in quotes), division by zero, a result beyond 2**53, a number
+literal that is not finite, or a `repeat` count that is not a whole number >= 0.""", """
 const width = "64"
-model m { input x: (3,)  output y = x -> Dense(width * 2) }""",
-               "Use numbers (or consts and parameters holding numbers) in arithmetic."),
+model m { input x: (3,)  output y = x -> Dense(width * 2) }""", """
+Use numbers (or consts and parameters holding numbers) in arithmetic; write numbers
+without quotes."""),
     "E251": _c("invalid input shape", """
-A model input needs a shape: a tuple of positive integers or `None`, without the batch axis.""", """
+A model input needs a shape: a tuple of positive integers or `None`, without the
+batch axis. A single number is not a shape: a vector of 784 values is `(784,)`.""", """
 model m {
     input x: 784
     output y = x -> Dense(10)
 }""", "Write the shape as a tuple: `input x: (784,)`."),
     # ------------------------------------------------------------ layer arguments
     "E301": _c("unknown argument", """
-A layer (or optimizer, loss, metric, callback) does not take an argument of this name in
-the Keras version graphspec is pinned to.""", """
+A layer (or optimizer, loss, metric, callback, initializer, regularizer) does not
+take a keyword argument of this name in the Keras version graphspec is pinned to,
+or takes it only positionally.""", """
 model m {
     input x: (3,)
     output y = x -> Dense(8, activaton="relu")
 }""", "Fix the spelling; the `help:` line suggests the closest argument."),
     "E302": _c("wrong argument type", """
-An argument has a type Keras does not accept there: e.g. a string for `units`, a float for
-`filters`, a number for `activation`.""", """
+An argument has a type Keras does not accept there: a string for `units`, a float
+for `filters` (often from `/`, which always gives a float: use `//`), a number for
+`activation`, a string `"True"` for a flag.""", """
 model m {
     input x: (3,)
     output y = x -> Dense("64")
-}""", "Pass a value of the type shown in the message."),
+}""", "Pass a value of the type shown in the message; the `help:` line shows it written out."),
     "E303": _c("missing argument", """
-A required argument of a layer or object is not given.""", """
+A required argument of a layer or object is not given, e.g. `units` of `Dense` or
+`filters` of `Conv2D`.""", """
 model m {
     input x: (3,)
     output y = x -> Dense()
 }""", "Pass the argument, positionally or by name."),
     "E304": _c("too many arguments", """
-More positional arguments than the constructor takes, or one argument given twice.""", """
+More positional arguments than the constructor takes, or one argument given twice
+(positionally and by keyword, or by keyword twice).""", """
 model m {
     input x: (3,)
-    output y = x -> Dropout(0.5, 0.2, 0.1, 7)
+    output y = x -> Activation("leaky_relu", 0.1)
 }""", "Remove the extra arguments, or pass them by name."),
     "E305": _c("argument out of range", """
-An argument's value is outside what Keras accepts: a `Dropout` rate outside [0, 1), zero or
-negative `units`/`filters`, an unknown activation, padding or initializer name.""", """
+An argument's value is outside what Keras accepts: a `Dropout` rate outside [0, 1),
+zero or negative `units`/`filters`, a kernel size with the wrong number of axes, an
+unknown activation, padding, initializer or dtype name.""", """
 model m {
     input x: (3,)
     output y = x -> Dropout(1.5)
 }""", "Pass a value in the range shown; for names the `help:` line suggests the closest."),
     # ------------------------------------------------------------ shapes
     "E401": _c("incompatible shapes", """
-A layer cannot be applied to the shapes it receives; Keras would raise when building the
-model. The message shows the shapes received, as tuples, batch axis first.""", """
+A layer cannot be applied to the shapes it receives; Keras would raise when building
+the model. The message shows the shapes received, as tuples, batch axis first, and
+the `help:` line the usual fix: a residual shortcut projected with a 1x1 `Conv2D`,
+`Reshape` before a convolution, `return_sequences=True` on a recurrent layer that
+feeds another, a smaller pool or kernel, a nested model given the wrong input.""", """
 model m {
     input x: (32, 32, 64)
     y = x -> Conv2D(128, 3, strides=2, padding="same")
     output z = (x, y) -> Add()
-}""", "Follow the `help:` line: e.g. project a residual shortcut with a 1x1 `Conv2D`, or insert "
-      "`Flatten()` before a layer that needs a defined last axis."),
+}""", """
+Follow the `help:` line. Here the shortcut `x` must be projected to the branch's
+shape before the `Add`: `shortcut = x -> Conv2D(128, 1, strides=2, padding="same")`,
+then `(shortcut, y) -> Add()`."""),
     "E402": _c("wrong number of tensors", """
-A step receives more or fewer tensors than its layer takes: a merge layer needs at least
-two, `Dense` takes one, attention layers take (query, value[, key]).""", """
+A step receives more or fewer tensors than its layer takes: a merge layer (`Add`,
+`Concatenate`, ...) needs at least two, `Dense` takes one, attention layers take
+(query, value[, key]), a nested model one per input.""", """
 model m {
     input a: (3,)
     input b: (3,)
     output y = (a, b) -> Dense(1)
 }""", "Merge the tensors first, or pass a tuple to a layer that takes several."),
     "E499": _c("shape rule failed", """
-graphspec's own shape rule for a layer failed unexpectedly. This is a bug in graphspec.""",
-               "(none known)", "Report it with the spec that triggers it."),
+A shape rule raised an unexpected exception. For a custom layer registered with a
+`shape=` function, the function is at fault: the message shows its exception. For
+a Keras layer it is a bug in graphspec's own rule.""",
+               "(a custom layer whose `shape=` function raises, e.g. unpacks a rank-2 shape into three names)", """
+Fix the `shape=` function given to `graphspec.register_layer` (or leave it out to
+let Keras compute the shape); for a Keras layer, report the bug with the spec that
+triggers it.""", kind=DESCRIPTION),
     # ------------------------------------------------------------ compile and fit
     "E501": _c("unknown setting", """
-A key in a `compile` or `fit` block is not an argument of `keras.Model.compile` or a
-data-free argument of `keras.Model.fit`.""", """
-compile { optimiser = "adam" }""", "Fix the spelling; the `help:` line suggests the closest key."),
+A key in a `compile` block is not an argument of `keras.Model.compile`, or a key in a
+`fit` block is not a data-free argument of `keras.Model.fit` (`epochs`,
+`batch_size`, `validation_split`, `callbacks`, ...).""", """
+model m {
+    input x: (3,)
+    output y = x -> Dense(1)
+    compile { optimiser = "adam"  loss = "mse" }
+}""", "Fix the spelling; the `help:` line suggests the closest key."),
     "E502": _c("not an output", """
-A dict in `compile` (loss, loss_weights, metrics) has a key that is not an output of the
-model.""", """
-compile { loss = {prority: "mse"} }""", "Use the names of the model's `output` lines."),
+A dict in `compile` (`loss`, `loss_weights`, `metrics`, `weighted_metrics`) has a
+key that is not an `output` of the model.""", """
+model m {
+    input x: (3,)
+    output priority = x -> Dense(1)
+    compile { optimizer = "adam"  loss = {prority: "mse"} }
+}""", "Use the names of the model's `output` lines."),
     "E503": _c("unknown optimizer, loss, metric or callback", """
-The name does not resolve in Keras's own catalogue.""", """
-compile { optimizer = "adamm" }""", "Fix the spelling; the `help:` line suggests the closest name."),
+The name does not resolve in Keras's own catalogue of optimizers, losses, metrics or
+callbacks (strings such as `"adam"`, or classes such as `Adam(...)`).""", """
+model m {
+    input x: (3,)
+    output y = x -> Dense(1)
+    compile { optimizer = "adamm"  loss = "mse" }
+}""", "Fix the spelling; the `help:` line suggests the closest name."),
     "E504": _c("invalid setting value", """
-A `compile` or `fit` setting has a value of the wrong kind: e.g. `epochs = 0`,
-`validation_split = 1.5`, callbacks not in a list.""", """
-fit { epochs = 0 }""", "Pass a value of the kind shown in the message."),
+A `compile` or `fit` setting has a value of the wrong kind: `epochs = 0`,
+`validation_split = 1.5`, `callbacks` not in a list, one `loss_weights` value per
+output not matching the outputs.""", """
+model m {
+    input x: (3,)
+    output y = x -> Dense(1)
+    fit { epochs = 0 }
+}""", "Pass a value of the kind shown in the message; the `help:` line shows a typical one."),
     "E505": _c("missing inputs or outputs", """
-A model needs at least one input and one output; a block needs at least one output.""", """
-model m { input x: (3,) }""", "Declare them with `input NAME: (SHAPE)` and `output NAME = ...`."),
+A model needs at least one input and one output; a block needs at least one output.
+Often the last line was written as a binding (`y = ...`) instead of an
+`output y = ...` line.""", """
+model m { input x: (3,) }""", "Declare them with `input NAME: SHAPE` and `output NAME = ...`."),
     # ------------------------------------------------------------ warnings
     "W101": _c("unused input", """
-No output of the model depends on this input. Keras builds such a model, but the input is
-dead weight for every caller.""", """
+No output of the model depends on this input. Keras builds such a model, but every
+caller must feed the input for nothing.""", """
 model m {
     input a: (3,)
     input b: (3,)
     output y = a -> Dense(1)
 }""", "Remove the input, or connect it to an output."),
     "W102": _c("unused layer", """
-A `layer` declaration is never applied.""", """
+A `layer` declaration is never applied, so its weights would never exist.""", """
 model m {
     input x: (3,)
     layer shared = Dense(4)
     output y = x -> Dense(1)
-}""", "Remove it, or apply it in a chain."),
+}""", "Remove it, or apply it in a chain: `x -> shared`."),
     "W103": _c("unused binding", """
-A tensor is bound to a name that is never read before it is bound again or the model ends.""", """
+A tensor is bound to a name that is never read before it is bound again or the model
+ends: the layers computing it are dead code.""", """
 model m {
     input x: (3,)
     h = x -> Dense(4)
     output y = x -> Dense(1)
 }""", "Remove the binding, or use the name."),
     "W104": _c("output without a loss", """
-`loss` is a dict keyed by output name and leaves an output out. Keras trains that output
-with no loss at all (graphspec passes `None` for it), which is rarely intended.""", """
+`loss` is a dict keyed by output name and leaves an output out. Keras trains that
+output with no loss at all (graphspec passes `None` for it), which is rarely
+intended.""", """
 model m {
     input x: (3,)
     output a = x -> Dense(1)
@@ -264,8 +395,18 @@ model m {
 def explain(code: str) -> str:
     """The explanation of `code`, in the style of `ruff rule`."""
     c = CODES[code]
-    kind = "warning" if code.startswith("W") else "error"
-    return (f"{code}: {c.title} ({kind})\n\n"
+    example = c.example
+    if c.example_kind == CLI:
+        example = "$ " + example
+    elif c.example_kind == SPEC and c.command != DEFAULT_COMMAND:
+        example += "\n\n$ " + c.command
+    text = (f"{code}: {c.title} ({severity(code)})\n\n"
             f"What it means\n  " + c.what.replace("\n", "\n  ") + "\n\n"
-            f"Example\n  " + c.example.replace("\n", "\n  ") + "\n\n"
+            f"Example\n  " + example.replace("\n", "\n  ") + "\n\n"
             f"How to fix it\n  " + c.fix.replace("\n", "\n  ") + "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def listing() -> str:
+    """One line per code: code, severity, title (`graphspec explain --list`)."""
+    return "\n".join(f"{code}  {severity(code):<7}  {c.title}" for code, c in CODES.items())

@@ -35,10 +35,13 @@ class Checker:
         if name in self.building:
             cycle = " -> ".join(self.building[self.building.index(name):] + [name])
             self.diags.error("E206", f"model `{name}` uses itself: {cycle}", use, label="cyclic use",
-                             help=f"a model cannot contain itself, directly or through other models: remove "
-                                  f"this use of `{name}`, or share structure with a block instead")
+                             help=f"remove this use of `{name}`: a model cannot contain itself (to repeat "
+                                  "structure without sharing weights, write a block)")
             return None
-        mdef = self.globals.models[name]
+        mdef = self.globals.models.get(name)
+        if mdef is None:  # a model whose name another definition took first: already reported (E202)
+            self.graphs[name] = None
+            return None
         body = self.body_of(mdef)
         if body is None:
             self.graphs[name] = None
@@ -147,6 +150,8 @@ def pick_root(main: ast.Module, modules: List[ast.Module], model: Optional[str],
         return roots[0]
     if not required:
         return None
+    if not roots and main.models:
+        return None  # every model is used by another: a cycle (E206), or `run` says so after checking
     if not roots:
         diags.error("E207", "this file defines no model to build", main.source.span(0, 0),
                     help="add `model NAME { ... }`, or pick an imported model with --model")
@@ -179,6 +184,9 @@ def run(loader: Loader, main: Optional[ast.Module], diags: Diagnostics, *, model
         names.append(root)
     for name in names:
         checker.graph(name)
+    if require_root and root is None and model is None and main.models and not diags.has_errors:
+        diags.error("E207", "every model of this file is used by another model, so none is the root",
+                    main.models[0].name_span, help=f"pick one with --model (e.g. `--model {main.models[0].name}`)")
     consts = globals_.const_values()
     if diags.has_errors:
         return None

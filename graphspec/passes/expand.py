@@ -347,8 +347,7 @@ class ModelExpander:
         if count > MAX_REPEAT:
             self.diags.error("E004", f"`repeat {count}` is too large (the limit is {MAX_REPEAT:,})",
                              s.count.span, label="too many",
-                             help=f"lower the count: a spec expands to at most {MAX_NODES:,} layer applications "
-                                  "in all; split a very large network into nested models")
+                             help="lower the count; a very large network can be split into nested models")
             raise Abort()
         index = s.index[0] if s.index else None
         saved = frame.values.get(index, _MISSING) if index else _MISSING
@@ -694,8 +693,8 @@ class ModelExpander:
         if block.name in frame.blocks:
             chain = " -> ".join(frame.blocks[frame.blocks.index(block.name):] + (block.name,))
             self.diags.error("E205", f"block `{block.name}` uses itself: {chain}", span, label="recursive use",
-                             help="a block cannot expand into itself, directly or through other blocks; to "
-                                  f"stack it, use `repeat N {{ h = h -> {block.name}(...) }}` in the model")
+                             help="a block cannot expand into itself; to stack it, repeat it in the model: "
+                                  f"`repeat 3 {{ h = h -> {block.name}(...) }}`")
             return None
         if len(frame.blocks) >= MAX_EXPANSION_DEPTH:
             self.diags.error("E205", f"blocks nested more than {MAX_EXPANSION_DEPTH} deep", span)

@@ -125,6 +125,8 @@ def make_layer(call: ast.Call, value: CallValue, diags: Diagnostics) -> Optional
             try:
                 entry.validate(full)
             except ArgError as err:
+                if type_name not in err.message:  # say which layer, as the per-argument checks do
+                    err.message = f"{type_name}: {err.message}"
                 errors = [err]
         if errors:
             _report(diags, errors, call, span_of)

@@ -11,9 +11,11 @@ from graphspec.source import Source, Span
 
 
 class Literal(Record):
-    __slots__ = _fields = ("value", "span")
+    __slots__ = _fields = ("value", "span", "text")
+    _defaults = {"text": None}
     value: object  # int, float, str, bool or None
     span: Span
+    text: Optional[str]  # a number's token as written (`1e-3`), for the formatter; else None
 
 
 class Ref(Record):

@@ -34,10 +34,10 @@ class Lower(Transformer):
         # Beyond 30 digits the value is refused later anyway (E250); this keeps Python's
         # int-from-string limit (4300 digits) from ever raising here.
         text = str(c[0])
-        return ast.Literal(int(text) if len(text) <= 30 else float("inf"), self._span(meta))
+        return ast.Literal(int(text) if len(text) <= 30 else float("inf"), self._span(meta), text)
 
     def float(self, meta, c):
-        return ast.Literal(float(c[0]), self._span(meta))
+        return ast.Literal(float(c[0]), self._span(meta), str(c[0]))
 
     def string(self, meta, c):
         return ast.Literal(_unquote(str(c[0])), self._span(meta))

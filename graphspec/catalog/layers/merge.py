@@ -88,8 +88,12 @@ def projection_help(shapes, i: int, j: int) -> Optional[str]:
             return "the first input"
         return f"input {k + 1}"
 
-    # Project the larger input (typically the shortcut, the later one) onto the smaller.
-    for src, tgt in ((j, i), (i, j)):
+    # Project the larger input (typically the shortcut, the later one) onto the smaller. A
+    # convolutional shortcut widens channels (ResNet), so the input with fewer channels goes first.
+    order = ((j, i), (i, j))
+    if len(a) > 2 and a[-1] is not None and b[-1] is not None and b[-1] > a[-1]:
+        order = ((i, j), (j, i))
+    for src, tgt in order:
         call = plan(tuple(shapes[src]), tuple(shapes[tgt]))
         if call is not None:
             return f"project {who(src)} with `{call}`"
