@@ -26,8 +26,8 @@ back the comments found by graphspec.syntax.comments.scan_comments. The rules:
   stays at the end of the line that holds the code before it. A comment between two
   steps of a chain, or between two elements of a tuple source, keeps that chain or
   tuple broken over lines, so that the comment stays where it was. A comment inside
-  an argument list (or any value) that is printed on one line moves to the end of
-  that line, or above it when it stood on a line of its own.
+  a step's argument list (or any value) that is printed on one line moves to the end
+  of that line, or above it when it stood on a line of its own.
 """
 
 from __future__ import annotations
@@ -239,11 +239,16 @@ class _Formatter:
         i = bisect.bisect_left(self.positions, lo)
         return i < len(self.positions) and self.positions[i] < hi
 
+    def gap_forced(self, items) -> bool:
+        """Is there a comment between two of `items` (not inside one)? Such a comment keeps the
+        items on lines of their own, so that it stays between the same two."""
+        return any(self.forced(_end(a), _start(b)) for a, b in zip(items, items[1:]))
+
     def chain_forced(self, ch: ast.Chain) -> bool:
-        return bool(ch.steps) and self.forced(_start(ch.source), _start(ch.steps[-1]))
+        return self.gap_forced([ch.source, *ch.steps])
 
     def tuple_forced(self, t: ast.TupleSource) -> bool:
-        return len(t.items) > 1 and self.forced(_start(t.items[0]), _start(t.items[-1]))
+        return self.gap_forced(t.items)
 
     # flat forms -----------------------------------------------------------------
     def flat_chain(self, ch: ast.Chain) -> Optional[str]:
@@ -321,7 +326,7 @@ class _Formatter:
             return self.source(ch.source, col, indent, tail)
         lines = self.source(ch.source, col, indent, 0)
         steps = ch.steps
-        if len(lines) > 1 and not self.forced(_end(ch.source), _start(steps[-1])):
+        if len(lines) > 1 and not self.gap_forced([ch.source, *steps]):
             rest = "".join(" -> " + self.flat_step(s) for s in steps)
             if _width(lines[-1]) + len(rest) + tail <= WIDTH:
                 return _cat(lines, _one(rest, _start(steps[0]), _end(steps[-1])))

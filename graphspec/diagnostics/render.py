@@ -40,13 +40,12 @@ def render_one(diag: Diagnostic, sources: Dict[str, object], color: bool = False
             shown = _display(text)
             width = len(str(span.line))
             bar = _paint("|", "gutter", color)
+            start = 0
             if len(shown) > 200:  # a minified or binary line: show the part around the caret
                 start = max(0, span.col - 60)
                 shown = shown[start:start + 120]
-                col = span.col - start
-            else:
-                col = span.col
-            end_col = span.end_col if span.end_line == span.line else len(shown) + 1
+            col = span.col - start
+            end_col = span.end_col - start if span.end_line == span.line else len(shown) + 1
             length = max(1, min(end_col, len(shown) + 1) - col)
             caret = " " * (col - 1) + "^" * length
             if diag.label:

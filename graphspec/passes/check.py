@@ -9,6 +9,7 @@ from typing import Dict, List, Optional, Set
 
 from graphspec import graph as g
 from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.limits import MAX_EXPANSION_DEPTH
 from graphspec.passes.expand import ModelExpander
 from graphspec.passes.modules import Loader
 from graphspec.passes.scope import Globals
@@ -41,6 +42,11 @@ class Checker:
         mdef = self.globals.models.get(name)
         if mdef is None:  # a model whose name another definition took first: already reported (E202)
             self.graphs[name] = None
+            return None
+        if len(self.building) >= MAX_EXPANSION_DEPTH:
+            self.diags.error("E206", f"models nested more than {MAX_EXPANSION_DEPTH} deep", use, label="too deep",
+                             help="a model used as a layer may itself use models, up to this depth; flatten the "
+                                  "hierarchy with blocks")
             return None
         body = self.body_of(mdef)
         if body is None:
@@ -77,6 +83,10 @@ class Checker:
         if pdef is None:
             self.diags.error("E201", f"unknown model `{parent}`", span, label="not defined",
                              help=did_you_mean(parent, self.globals.models))
+            return None
+        if len(seen) >= MAX_EXPANSION_DEPTH:
+            self.diags.error("E206", f"`extends` chains more than {MAX_EXPANSION_DEPTH} models deep", span,
+                             label="too deep", help="flatten the hierarchy: copy the shared statements into a block")
             return None
         base = self.body_of(pdef, seen)
         return None if base is None else base + list(mdef.body)

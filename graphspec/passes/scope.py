@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional
 
 from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.limits import MAX_CONST_DEPTH
 from graphspec.passes.values import INVALID, Evaluator
 from graphspec.syntax import ast
 
@@ -56,6 +57,13 @@ class Globals:
             chain = " -> ".join(self._evaluating[self._evaluating.index(name):] + [name])
             self.diags.error("E208", f"const `{name}` depends on itself: {chain}", self.consts[name].name_span,
                              label="defined in terms of itself", help="give one of these consts a literal value")
+            return INVALID
+        if len(self._evaluating) >= MAX_CONST_DEPTH:
+            self.diags.error("E208", f"const `{name}` is defined through a chain of more than {MAX_CONST_DEPTH} "
+                             f"consts: {' -> '.join(self._evaluating[:3])} -> ... -> {name}",
+                             self.consts[name].name_span, label="too deep",
+                             help="give one of these consts a literal value")
+            self._values[name] = INVALID
             return INVALID
         self._evaluating.append(name)
         try:

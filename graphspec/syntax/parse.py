@@ -6,7 +6,7 @@ import re
 from typing import List, Optional, Tuple
 
 from graphspec.diagnostics.diagnostic import Diagnostics
-from graphspec.limits import MAX_NESTING, MAX_SYNTAX_ERRORS
+from graphspec.limits import MAX_EXPR_DEPTH, MAX_NESTING, MAX_SYNTAX_ERRORS
 from graphspec.source import Source
 from graphspec.syntax import ast
 from graphspec.syntax.grammar import parser
@@ -56,7 +56,30 @@ def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
             continue
         if errors:
             return None
+        if _too_deep(tree, source, diags):
+            return None
         return Lower(source).transform(tree)
+
+
+def _too_deep(tree, source: Source, diags: Diagnostics) -> bool:
+    """Report a syntax tree nested deeper than MAX_EXPR_DEPTH (a long operator chain such as
+    `1+1+...+1` nests without brackets); lowering and evaluating it would exhaust the recursion limit."""
+    from lark import Tree
+
+    stack = [(tree, 1, tree)]
+    while stack:
+        node, depth, parent = stack.pop()
+        if depth > MAX_EXPR_DEPTH:
+            meta = parent.meta  # the subtree at the limit: for `1+1+...` it starts where the expression does
+            start = 0 if meta.empty else meta.start_pos
+            diags.error("E103", f"this expression is nested more than {MAX_EXPR_DEPTH} levels deep",
+                        source.span(start, start + 1), label="too deep",
+                        help="split the expression, or name parts of it with `const`")
+            return True
+        for child in node.children:
+            if type(child) is Tree:
+                stack.append((child, depth + 1, node))
+    return False
 
 
 def _restart_offset(text: str, pos: int) -> Optional[int]:

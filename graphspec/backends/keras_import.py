@@ -1,0 +1,1073 @@
+"""Import a Keras model as .gspec text: `from_keras(model) -> str`.
+
+The inverse of `keras_builder`: an existing functional or Sequential
+`keras.Model` becomes an idiomatic spec that `graphspec.loads(text).to_keras()`
+builds again with the same layers, the same weights layout and so the same
+outputs once the weights are copied over.
+
+What the spec looks like:
+
+* one `model` per Keras model; a nested model (a functional or Sequential
+  model used as a layer) becomes its own `model` definition, written before the
+  model that uses it and used by name (every use shares its weights, as in
+  Keras);
+* `input NAME: SHAPE [DTYPE]` per model input, named after its `InputLayer`;
+* chains, not one line per layer: a single-consumer path of one-input layers is
+  one chain; a name is bound only where a tensor fans out (several consumers),
+  where a layer has several outputs (destructured: `a, b = x -> ...`), or where a
+  long branch feeds a merge. Bindings are named after the Keras layer that
+  produced the tensor;
+* merges take tuple sources, `(a, x -> Conv2D(64, 1)) -> Add()`; short branches
+  (up to three steps) are written inline in the tuple;
+* a layer called several times in one model (weights shared) is declared once,
+  `layer NAME = ...`, and used by name;
+* outputs are `output NAME = ...` lines named after `model.output_names`, in
+  order;
+* constructor arguments come from `layer.get_config()` with every argument that
+  Keras would derive by itself left out: an argument is written only when
+  building the layer without it gives a different config (so `use_bias=True`,
+  `activation="linear"`, `data_format="channels_last"` or a default initializer
+  never appear, and `MaxPooling2D(3, strides=2)` keeps its `strides`). Nested
+  objects - initializers, regularizers, constraints, the inner layer of
+  `Bidirectional`/`TimeDistributed` - are written as calls, `L2(0.0001)`,
+  `LSTM(16, return_sequences=True)`. Names are not written (the spec's naming
+  rules name the rebuilt layers; `keep_names=True` keeps every name that is not
+  Keras's automatic one as `name="..."`); `trainable=False` and a non-default
+  `dtype` are;
+* a compiled model gets a `compile` block from `model.get_compile_config()`,
+  objects as calls with their non-default arguments.
+
+Whatever a spec cannot say - a `Lambda`, an unregistered custom layer, a
+`TFSMLayer`, a Keras layer class outside graphspec's catalogue, a raw `keras.ops`
+call on symbolic tensors, a layer called with extra call arguments (`training=True`,
+an explicit mask), an input with a fixed batch size - is never dropped: every
+such layer is listed, by name and class, in one `KerasImportError`.
+
+Like `keras_builder`, this module imports Keras; nothing outside
+`graphspec.backends` does.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+import keras
+import numpy as np
+
+from graphspec import custom
+from graphspec.catalog import registry, signatures
+from graphspec.catalog.base import ATTENTION, LIST
+
+__all__ = ["from_keras", "KerasImportError", "ImportProblem"]
+
+WIDTH = 88  # a statement longer than this is split over lines, one step per line
+INLINE_STEPS = 3  # a merge input made of at most this many steps is written inside the tuple
+INDENT = "    "
+
+# Names a spec cannot use for a binding, a layer or a model.
+_RESERVED = frozenset(
+    "model block input layer output compile fit const import repeat True False None extends as "
+    "float16 bfloat16 float32 float64 int8 int16 int32 int64 uint8 bool string".split()
+)
+_SPEC_DTYPES = frozenset("float16 bfloat16 float32 float64 int8 int16 int32 int64 uint8 bool string".split())
+_MAX_INT = 2 ** 53
+
+# Parameters whose uniform tuples Keras builds from a single int: `(3, 3)` is written `3`.
+_COLLAPSE = {"kernel_size", "strides", "pool_size", "dilation_rate"}
+_COLLAPSE_BY_CLASS = (("UpSampling", "size"), ("ZeroPadding", "padding"), ("Cropping", "cropping"))
+# Optional first parameters that read best positionally: `MaxPooling2D(3)`, `ZeroPadding2D(1)`.
+_LEADING = {"pool_size", "size", "padding", "cropping"}
+
+# Where a serialized object's "module" says it comes from -> (graphspec kind, Keras module).
+_OBJECT_MODULES = {
+    "keras.initializers": ("initializers", keras.initializers),
+    "keras.regularizers": ("regularizers", keras.regularizers),
+    "keras.constraints": ("constraints", keras.constraints),
+    "keras.optimizers": ("optimizers", keras.optimizers),
+    "keras.optimizers.schedules": ("learning_rate_schedules", keras.optimizers.schedules),
+    "keras.losses": ("losses", keras.losses),
+    "keras.metrics": ("metrics", keras.metrics),
+}
+_PARAM_SUFFIX_KINDS = (("_initializer", "initializers"), ("_regularizer", "regularizers"),
+                       ("_constraint", "constraints"))
+
+# `Model.compile` arguments and the values that need not be written.
+_COMPILE_KEYS = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly",
+                 "steps_per_execution", "jit_compile", "auto_scale_loss")
+_COMPILE_DEFAULTS = {"loss": None, "loss_weights": None, "metrics": None, "weighted_metrics": None,
+                     "run_eagerly": False, "steps_per_execution": 1, "jit_compile": "auto",
+                     "auto_scale_loss": True}
+
+
+# =========================================================================== errors
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One layer (or input) that a spec cannot express."""
+
+    model: str  # the Keras model it belongs to
+    layer: str  # the Keras layer (or input) name
+    cls: str  # its class name
+    reason: str
+
+    def __str__(self) -> str:
+        return f"`{self.layer}` ({self.cls}) in model `{self.model}`: {self.reason}"
+
+
+class KerasImportError(ValueError):
+    """The Keras model has layers that a .gspec file cannot express; `problems` lists each."""
+
+    def __init__(self, problems: List[ImportProblem]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        lines = [f"cannot import the Keras model: {n} layer{'s' if n != 1 else ''} "
+                 f"cannot be written in a spec"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class _Unsupported(Exception):
+    """A value or layer config that has no spec syntax (the reason is the message)."""
+
+
+# =========================================================================== values
+
+
+class _Raw(str):
+    """Spec text already rendered (a call): written as is."""
+
+
+def _float_text(value: float) -> str:
+    if math.isnan(value) or math.isinf(value):
+        raise _Unsupported(f"the value {value!r} has no spec literal")
+    text = repr(value)
+    try:  # a float32 value read back as float64 (0.0003000000142492354): its short float32 form
+        f32 = np.float32(value)
+        if float(f32) == value:
+            short = str(f32)
+            if len(short) < len(text) and np.float32(float(short)) == f32:
+                text = short
+    except (OverflowError, ValueError):
+        pass
+    if 0 < abs(value) < 1 and len(text) > 8:  # 0.00392156862745098 -> 1 / 255
+        n = round(1 / abs(value))
+        if 1 < n <= 100000 and 1 / n == abs(value):
+            text = f"{'-' if value < 0 else ''}1 / {n}"
+    if "e" in text or "." in text or "/" in text or "inf" in text or "nan" in text:
+        return text
+    return text + ".0"
+
+
+def _literal(value: Any) -> str:
+    """Spec text for a plain value (no Keras objects)."""
+    if isinstance(value, _Raw):
+        return str(value)
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, (int, np.integer)):
+        value = int(value)
+        if abs(value) > _MAX_INT:
+            raise _Unsupported(f"the integer {value} is beyond the spec's limit of 2**53")
+        return str(value)
+    if isinstance(value, (float, np.floating)):
+        return _float_text(float(value))
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, tuple):
+        inner = ", ".join(_literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = []
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise _Unsupported(f"the dict key {k!r} is not a string")
+            key = k if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k) and k not in _RESERVED else json.dumps(k)
+            items.append(f"{key}: {_literal(v)}")
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, np.ndarray):
+        return _literal(value.tolist())
+    raise _Unsupported(f"the value {value!r} ({type(value).__name__}) has no spec literal")
+
+
+def _is_serialized(value: Any) -> bool:
+    return isinstance(value, dict) and "class_name" in value and "config" in value
+
+
+_MISSING = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Config values equal as Keras would build them (tuples == lists; names of nested
+    serialized objects and layers are ignored: Keras derives them)."""
+    if a is b:
+        return True
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        try:
+            return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+        except (TypeError, ValueError):
+            return False
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        if _is_serialized(a) and _is_serialized(b):
+            if a.get("class_name") != b.get("class_name"):
+                return False
+            ca, cb = a.get("config"), b.get("config")
+            if isinstance(ca, dict) and isinstance(cb, dict):
+                ca = {k: v for k, v in ca.items() if k != "name"}
+                cb = {k: v for k, v in cb.items() if k != "name"}
+            return _same(ca, cb)
+        if set(a) != set(b):
+            return False
+        return all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _collapse(value: Any) -> Any:
+    """`(3, 3)` -> `3`, `((1, 1), (1, 1))` -> `1`; anything else unchanged."""
+    leaves: list = []
+
+    def walk(v):
+        if isinstance(v, (list, tuple)):
+            if not v:
+                return False
+            return all(walk(x) for x in v)
+        leaves.append(v)
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    if isinstance(value, (list, tuple)) and walk(value) and len(set(leaves)) == 1:
+        shapes = {len(v) for v in value if isinstance(v, (list, tuple))}
+        if not shapes or len(shapes) == 1:
+            return leaves[0]
+    return value
+
+
+def _cache_key(cls: type, config: dict) -> Optional[str]:
+    try:
+        return f"{cls.__module__}.{cls.__qualname__}:" + json.dumps(config, sort_keys=True, default=repr)
+    except (TypeError, ValueError):
+        return None
+
+
+# =========================================================================== graph records
+
+
+@dataclass(eq=False)
+class _Tensor:
+    ref: Any  # the KerasTensor (kept alive: records are keyed by its id)
+    producer: Optional["_Node"]  # None for a model input
+    index: int = 0  # which output of its producer
+    uses: int = 0  # consumer positions plus appearances among the model's outputs
+    consumer: Optional["_Node"] = None  # the first consumer
+    output_of: Optional[List[int]] = None  # positions among the model's outputs
+    bound: bool = False  # gets a name of its own (an input, a fan-out, a destructured output, ...)
+    name: Optional[str] = None  # the name, once its statement is written
+    root: str = "name"  # an unbound chain starts at a "name" or a "tuple"
+    steps: int = 0  # steps of the unbound chain that ends here
+
+
+@dataclass(eq=False)
+class _Node:
+    node: Any  # the keras Node
+    op: Any  # its operation: a layer, a nested model, ...
+    kind: str  # "layer", "custom", "model" or "bad"
+    input_refs: list  # the input KerasTensors in spec order
+    outputs: List[int]  # ids of the output KerasTensors
+    style: str = "single"  # how the spec passes the inputs: "single", "list", "attention"
+    done: bool = False
+    active: bool = False
+
+    @property
+    def inputs(self) -> List[int]:
+        return [id(r) for r in self.input_refs]
+
+    @property
+    def merges(self) -> bool:
+        """Whether its source is written as a tuple."""
+        return self.style != "single" or len(self.input_refs) != 1
+
+
+@dataclass
+class _Chain:
+    """`source -> step -> step`: the source is a name or a tuple of chains."""
+
+    source: Any  # str | List[_Chain]
+    steps: List[str]
+
+    def flat(self) -> str:
+        return " -> ".join([self.source_text()] + self.steps)
+
+    def source_text(self) -> str:
+        if isinstance(self.source, str):
+            return self.source
+        return "(" + ", ".join(e.flat() for e in self.source) + ")"
+
+
+@dataclass(eq=False)
+class _Plan:
+    """One Keras model on its way to a `model` definition."""
+
+    keras_model: Any
+    graph: Any  # the functional graph (a Sequential's `_functional`)
+    tensors: Dict[int, _Tensor] = None
+    order: List[_Node] = None  # nodes, each after the nodes it depends on
+    inputs: list = None
+    outputs: list = None
+    marks: List[int] = None  # for each output: how many nodes precede the end of its part
+    raw_output_names: List[str] = None
+    name: str = ""
+    output_names: List[str] = None
+    layer_texts: Dict[int, Tuple[str, str]] = None  # id(layer) -> (call text, name to keep or "")
+
+
+# =========================================================================== helpers
+
+
+def _functional_class():
+    try:
+        from keras.src.models.functional import Functional
+    except ImportError:  # pragma: no cover - another Keras layout
+        return None
+    return Functional
+
+
+def _is_graph_model(obj) -> bool:
+    """A functional or Sequential model: a graph of layers, not Python code."""
+    if isinstance(obj, keras.Sequential):
+        return True
+    functional = _functional_class()
+    if functional is not None:
+        return isinstance(obj, functional)
+    return isinstance(obj, keras.Model) and hasattr(obj, "_nodes_by_depth")  # pragma: no cover
+
+
+def _ident(name: str, fallback: str = "t") -> str:
+    """`name` as a spec identifier: other characters become `_`, keywords get a trailing `_`."""
+    text = re.sub(r"[^A-Za-z0-9_]+", "_", str(name))
+    if not text:
+        text = fallback
+    if text[0].isdigit():
+        text = f"{fallback}_{text}"
+    if text in _RESERVED:
+        text += "_"
+    return text
+
+
+class _Names:
+    """Unique names in one namespace: `x`, then `x_2`, `x_3`..."""
+
+    def __init__(self, taken=()):
+        self.taken = set(taken)
+
+    def allocate(self, desired: str) -> str:
+        name, n = desired, 1
+        while name in self.taken:
+            n += 1
+            name = f"{desired}_{n}"
+        self.taken.add(name)
+        return name
+
+
+def _auto_name(layer) -> bool:
+    """Whether `layer.name` is the one Keras gives a layer nobody named (`conv2d_3`)."""
+    try:
+        from keras.src.utils.naming import to_snake_case
+    except ImportError:  # pragma: no cover
+        return False
+    stem = to_snake_case(type(layer).__name__)
+    return re.fullmatch(re.escape(stem) + r"(_\d+)?", layer.name) is not None
+
+
+def _layer_word(layer) -> str:
+    """The name a spec gives a layer's tensor or declaration: its Keras name, or for an automatic
+    name (`dense_7`, numbered across the whole Python session) the bare stem (`dense`)."""
+    if _auto_name(layer):
+        from keras.src.utils.naming import to_snake_case
+
+        return _ident(to_snake_case(type(layer).__name__), "t")
+    return _ident(layer.name, "t")
+
+
+def _with_name(text: str, name: str) -> str:
+    """`Dense(4)` -> `Dense(4, name="head")`."""
+    return text[:-1] + ("" if text.endswith("()") else ", ") + f"name={_literal(name)})"
+
+
+def _registered(cls) -> Optional[custom.CustomLayer]:
+    for name in custom.names():
+        entry = custom.get(name)
+        if entry is not None and entry.cls is cls:
+            return entry
+    return None
+
+
+# =========================================================================== the importer
+
+
+class _Importer:
+    def __init__(self, keep_names: bool = False):
+        self.keep_names = keep_names
+        self.problems: List[ImportProblem] = []
+        self._problem_keys: set = set()
+        self.plans: Dict[int, _Plan] = {}  # id(keras model) -> plan
+        self.order: List[_Plan] = []  # nested models before the models that use them
+        self._in_progress: set = set()
+        self._layer_owner: Dict[int, str] = {}  # id(layer) -> the model it is written in
+        self._ref_cache: Dict[str, dict] = {}
+        self.model_names: set = set()
+
+    def problem(self, model: str, layer: str, cls: str, reason: str) -> None:
+        key = (model, layer, reason)
+        if key not in self._problem_keys:
+            self._problem_keys.add(key)
+            self.problems.append(ImportProblem(model, layer, cls, reason))
+
+    # ------------------------------------------------------------------ the graphs
+    def plan(self, model) -> Optional[_Plan]:
+        """Walk `model`, and the models nested in it, into plans (nested ones first)."""
+        if id(model) in self.plans:
+            return self.plans[id(model)]
+        if id(model) in self._in_progress:
+            self.problem(model.name, model.name, type(model).__name__, "the model uses itself")
+            return None
+        if not _is_graph_model(model):
+            self.problem(model.name, model.name, type(model).__name__,
+                         "a subclassed model (its `call` is Python code); only functional and "
+                         "Sequential models can be imported")
+            return None
+        graph = model
+        if isinstance(model, keras.Sequential):
+            graph = getattr(model, "_functional", None)
+            if graph is None:
+                self.problem(model.name, model.name, "Sequential",
+                             "the Sequential model has no input shape yet: start it with "
+                             "`keras.Input(shape)` or build it")
+                return None
+        self._in_progress.add(id(model))
+        plan = _Plan(keras_model=model, graph=graph)
+        self._walk(plan)
+        self._in_progress.discard(id(model))
+        self.plans[id(model)] = plan
+        self.order.append(plan)
+        return plan
+
+    def _walk(self, plan: _Plan) -> None:
+        """Tensors and nodes of one model, depth first from each output in turn."""
+        graph, mname = plan.graph, plan.keras_model.name
+        tensors: Dict[int, _Tensor] = {}
+        nodes: Dict[int, _Node] = {}
+        order: List[_Node] = []
+        plan.inputs, plan.outputs = list(graph.inputs), list(graph.outputs)
+        for i, t in enumerate(plan.inputs):
+            tensors[id(t)] = _Tensor(ref=t, producer=None, index=i, bound=True)
+
+        def producer(t) -> Optional[_Node]:
+            known = tensors.get(id(t))
+            if known is not None:
+                return known.producer
+            history = getattr(t, "_keras_history", None)
+            if history is None or history.operation is None:
+                self.problem(mname, getattr(t, "name", "?"), "KerasTensor",
+                             "a tensor that no layer produced and that is not a model input")
+                tensors[id(t)] = _Tensor(ref=t, producer=None, bound=True)
+                return None
+            knode = history.operation._inbound_nodes[history.node_index]
+            rec = nodes.get(id(knode))
+            if rec is None:
+                rec = self._node_record(knode, mname)
+                nodes[id(knode)] = rec
+                for i, o in enumerate(knode.outputs):
+                    tensors.setdefault(id(o), _Tensor(ref=o, producer=rec, index=i))
+            return tensors[id(t)].producer
+
+        plan.marks = []
+        for out in plan.outputs:
+            top = producer(out)
+            if top is not None and not top.done:
+                top.active = True
+                stack = [(top, 0)]
+                while stack:
+                    rec, i = stack[-1]
+                    if i < len(rec.input_refs):
+                        stack[-1] = (rec, i + 1)
+                        child = producer(rec.input_refs[i])
+                        if child is not None and not child.done and not child.active:
+                            child.active = True
+                            stack.append((child, 0))
+                    else:
+                        stack.pop()
+                        rec.done = True
+                        order.append(rec)
+            plan.marks.append(len(order))
+
+        for rec in order:
+            for ref in rec.input_refs:
+                t = tensors[id(ref)]
+                t.uses += 1
+                t.consumer = t.consumer or rec
+        for k, out in enumerate(plan.outputs):
+            t = tensors[id(out)]
+            t.uses += 1
+            t.output_of = (t.output_of or []) + [k]
+        plan.tensors, plan.order = tensors, order
+        plan.raw_output_names = list(getattr(graph, "output_names", None) or
+                                     [t._keras_history.operation.name for t in plan.outputs])
+
+    def _node_record(self, knode, mname: str) -> _Node:
+        op = knode.operation
+        cls = type(op).__name__
+        kind, entry = "bad", None
+        if isinstance(op, keras.layers.InputLayer):
+            self.problem(mname, op.name, cls, "an input that is not among the model's inputs")
+        elif isinstance(op, keras.Model):
+            if self.plan(op) is not None:
+                kind = "model"
+        elif isinstance(op, keras.layers.Layer):
+            kind, entry = self._layer_kind(op, mname)
+        else:
+            self.problem(mname, op.name, cls,
+                         "a `keras.ops` operation applied to symbolic tensors (such as `x + y` or "
+                         "`keras.ops.mean(x)`) has no spec syntax; use a layer (Add, Multiply, ...)")
+        refs, style, problems = self._call_inputs(knode, op, kind, entry)
+        for reason in problems:
+            self.problem(mname, op.name, cls, reason)
+            kind = "bad"
+        return _Node(node=knode, op=op, kind=kind, input_refs=refs, outputs=[id(o) for o in knode.outputs],
+                     style=style)
+
+    def _layer_kind(self, layer, mname: str):
+        cls = type(layer)
+        name = cls.__name__
+        if _registered(cls) is not None:
+            return "custom", None
+        if getattr(keras.layers, name, None) is cls:
+            entry = registry.get(signatures.canonical_layer_name(name) or name)
+            if entry is not None:
+                return "layer", entry
+            if name == "Lambda":
+                reason = ("a Lambda layer runs Python code, which a spec never does; write it with "
+                          "Keras layers, or as a custom layer registered with graphspec.register_layer")
+            elif name == "TFSMLayer":
+                reason = "a TFSMLayer wraps a TensorFlow SavedModel, which a spec cannot describe"
+            else:
+                reason = (f"the Keras layer class `{name}` is not in graphspec's catalogue "
+                          "(`graphspec layers --coverage` lists what is)")
+            self.problem(mname, layer.name, name, reason)
+            return "bad", None
+        self.problem(mname, layer.name, name,
+                     f"a custom layer class ({cls.__module__}.{cls.__qualname__}) that is not registered; "
+                     "register it with graphspec.register_layer before importing")
+        return "bad", None
+
+    def _call_inputs(self, knode, op, kind: str, entry):
+        """(input tensors in spec order, call style, problems) of one call of `op`."""
+        args = list(knode.arguments.args)
+        kwargs = dict(knode.arguments.kwargs)
+        problems: List[str] = []
+
+        def is_kt(v):
+            return isinstance(v, keras.KerasTensor)
+
+        style = "single"
+        if kind in ("model", "custom") or (entry is not None and entry.call == LIST):
+            if len(args) == 1 and isinstance(args[0], (list, tuple)):
+                positional, style = list(args[0]), "list"
+            elif len(args) == 1 and isinstance(args[0], dict):
+                problems.append("called with a dict of tensors; a spec passes tensors by position")
+                positional = list(args[0].values())
+            else:
+                positional = args
+                style = "list" if len(args) > 1 else "single"
+            if entry is not None and entry.call == LIST and style != "list":
+                problems.append("a merge layer called on one tensor instead of a list of tensors")
+        elif entry is not None and entry.call == ATTENTION:
+            positional = list(args)
+            for key in ("query", "value", "key"):
+                if is_kt(kwargs.get(key)):
+                    positional.append(kwargs.pop(key))
+            style = "attention"
+        else:
+            positional = args
+            if len(args) == 1 and isinstance(args[0], (list, tuple)):
+                problems.append("a layer that takes one tensor, called on a list of tensors")
+                positional = list(args[0])
+        refs = [a for a in positional if is_kt(a)]
+        if len(refs) != len(positional):
+            problems.append("called with positional arguments that are not tensors")
+        if not refs and kind != "bad":
+            problems.append("called without an input tensor")
+
+        # Keyword arguments of the call: what Keras fills in by itself is fine, nothing else is.
+        masks = {id(m) for m in (getattr(r, "_keras_mask", None) for r in refs) if m is not None}
+        try:
+            call_params = inspect.signature(op.call).parameters
+        except (TypeError, ValueError):  # pragma: no cover
+            call_params = {}
+        for key, value in kwargs.items():
+            if value is None or (key == "training" and value is False):
+                continue
+            if key == "mask" or key.endswith("_mask"):
+                flat = value if isinstance(value, (list, tuple)) else [value]
+                if all(v is None or id(v) in masks for v in flat):
+                    continue  # propagated from the inputs: the rebuilt model propagates it as well
+            param = call_params.get(key)
+            if param is not None and param.default is not inspect.Parameter.empty and not is_kt(value) \
+                    and _same(value, param.default):
+                continue
+            shown = "a tensor" if is_kt(value) else repr(value)
+            problems.append(f"called with `{key}={shown}`, which a spec cannot pass to a layer call")
+        return refs, style, problems
+
+    # ------------------------------------------------------------------ configs to calls
+    def _reference_config(self, cls: type, subset: dict) -> dict:
+        key = _cache_key(cls, subset)
+        if key is not None and key in self._ref_cache:
+            return self._ref_cache[key]
+        obj = cls.from_config(copy.deepcopy(subset))
+        config = obj.get_config()
+        if key is not None:
+            self._ref_cache[key] = config
+        return config
+
+    def _minimal(self, cls: type, config: dict, required: List[str], ignore=("name",),
+                 defaults: Optional[dict] = None, order: Optional[List[str]] = None) -> dict:
+        """The constructor arguments that rebuild `config`: the required ones, then each one whose
+        value Keras would not derive by itself - found by building the object and comparing."""
+        target = {k: v for k, v in config.items() if k not in ignore}
+        kept = [k for k in required if k in config]
+        rank = {k: i for i, k in enumerate(order or ())}
+        candidates = sorted(target, key=lambda k: rank.get(k, len(rank)))
+        try:
+            for _ in range(len(target) + 1):
+                subset = {k: config[k] for k in kept}
+                reference = self._reference_config(cls, subset)
+                diff = [k for k in candidates if k not in kept and not _same(target[k], reference.get(k, _MISSING))]
+                if not diff:
+                    return subset
+                # One at a time, in signature order: a later argument may follow from an earlier
+                # one (pooling `strides` default to `pool_size`).
+                kept.append(diff[0])
+        except Exception:  # noqa: BLE001 - the class refused a partial config: compare with its defaults
+            pass
+        defaults = defaults or {}
+        return {k: v for k, v in config.items()
+                if k not in ignore and (k in required or k not in defaults or not _same(v, defaults[k]))}
+
+    def _render_call(self, callee: str, params: List[Tuple[str, bool]], values: dict,
+                     leading: bool = False, collapse=frozenset()) -> str:
+        """`Callee(a, b, key=value)`: required arguments (and a `leading` first one) by position."""
+        names = [p for p, _ in params]
+        required = {p for p, req in params if req}
+        ordered = [p for p in names if p in values] + [k for k in values if k not in names]
+        parts, positional = [], True
+        for key in ordered:
+            value = _collapse(values[key]) if key in collapse else values[key]
+            text = self._value(value, key)
+            if positional and (key in required or (leading and names and key == names[0])):
+                parts.append(text)
+            else:
+                positional = False
+                parts.append(f"{key}={text}")
+        return f"{callee}({', '.join(parts)})"
+
+    def _value(self, value: Any, param: str) -> str:
+        """Spec text of a config value; serialized Keras objects become calls."""
+        if _is_serialized(value):
+            if param == "dtype":
+                if value.get("class_name") != "DTypePolicy":
+                    raise _Unsupported(f"the dtype policy {value.get('class_name')} has no spec syntax")
+                return _literal(value["config"]["name"])
+            return self._object_call(value, param)
+        if isinstance(value, tuple):
+            inner = ", ".join(self._value(v, param) for v in value)
+            return f"({inner},)" if len(value) == 1 else f"({inner})"
+        if isinstance(value, list):
+            return "[" + ", ".join(self._value(v, param) for v in value) + "]"
+        if isinstance(value, dict):
+            return _literal({k: _Raw(self._value(v, param)) for k, v in value.items()})
+        return _literal(value)
+
+    def _object_call(self, value: dict, param: str) -> str:
+        """`L2(0.0001)`, `Adam(learning_rate=0.0003)`, `LSTM(16, return_sequences=True)`."""
+        class_name = value["class_name"]
+        module = value.get("module") or ""
+        config = value.get("config") or {}
+        if module.startswith("keras.layers") or module == "keras.src.layers":
+            return self.layer_call(class_name, config)
+        kind, keras_module = _OBJECT_MODULES.get(module, (None, None))
+        if kind is None:
+            for suffix, k in _PARAM_SUFFIX_KINDS:
+                if param.endswith(suffix):
+                    kind, keras_module = k, {v[0]: v[1] for v in _OBJECT_MODULES.values()}[k]
+        if kind is None:
+            raise _Unsupported(f"`{param}` is a `{class_name}` object ({module or 'no module'}), "
+                               "which a spec cannot write")
+        sig = signatures.object_signature(kind, class_name)
+        cls = getattr(keras_module, class_name, None)
+        if sig is None or not inspect.isclass(cls):
+            raise _Unsupported(f"`{param}` is a `{class_name}`, not a public Keras class a spec can call")
+        required = [p.name for p in sig.params if p.required]
+        defaults = {p.name: p.default for p in sig.params if not p.required}
+        ignore = () if kind in ("losses", "metrics") else ("name",)  # their names show in the logs
+        params = [(p.name, p.required) for p in sig.params]
+        values = self._minimal(cls, config, required, ignore=ignore, defaults=defaults,
+                               order=[p for p, _ in params])
+        unknown = [k for k in values if k not in defaults and k not in required]
+        if unknown and not sig.var_kwargs:
+            raise _Unsupported(f"`{class_name}`'s config has {', '.join(unknown)}, which its constructor "
+                               "does not take")
+        single = (len(values) == 1 and params and next(iter(values)) == params[0][0]
+                  and kind in ("initializers", "regularizers", "constraints"))
+        return self._render_call(class_name, params, values, leading=single)
+
+    def layer_call(self, class_name: str, config: dict, layer=None) -> str:
+        """The spec call of a catalogue layer (or registered custom layer) from its config."""
+        cls = type(layer) if layer is not None else getattr(keras.layers, class_name, None)
+        registered = _registered(cls) if inspect.isclass(cls) else None
+        if registered is not None:
+            params = [(n, req) for n, _kw, req, _d in registered.params]
+            defaults = {n: d for n, _kw, req, d in registered.params if not req}
+            callee, forwards = registered.name, registered.var_kwargs
+        else:
+            canonical = signatures.canonical_layer_name(class_name)
+            if not inspect.isclass(cls) or canonical is None or registry.get(canonical) is None:
+                raise _Unsupported(f"the layer class `{class_name}` is not in graphspec's catalogue")
+            sig = signatures.layer_signature(canonical)
+            params = [(p.name, p.required) for p in sig.params]
+            defaults = {p.name: p.default for p in sig.params if not p.required}
+            callee, forwards = canonical, sig.var_kwargs
+        if forwards:  # name, dtype, trainable, ... of the base Layer
+            for p in signatures.base_layer_kwargs():
+                if p.name not in defaults and p.name not in dict(params):
+                    params.append((p.name, False))
+                    defaults[p.name] = p.default
+        required = [p for p, req in params if req]
+        values = self._minimal(cls, config, required, ignore=("name",), defaults=defaults,
+                               order=[p for p, _ in params])
+        unknown = [k for k in values if k not in dict(params)]
+        if unknown:
+            raise _Unsupported(f"its config has {', '.join(f'`{k}`' for k in unknown)}, which "
+                               f"`{callee}(...)` does not take")
+        collapse = set(_COLLAPSE) | {p for prefix, p in _COLLAPSE_BY_CLASS if callee.startswith(prefix)}
+        first = params[0][0] if params else None
+        leading = first in _LEADING and (first != "padding" or callee.startswith("ZeroPadding"))
+        return self._render_call(callee, params, values, leading=leading, collapse=collapse)
+
+    def _layer_texts(self, plan: _Plan) -> None:
+        """The call of every layer of `plan` (problems recorded per layer)."""
+        texts: Dict[int, Tuple[str, str]] = {}
+        mname = plan.keras_model.name
+        for rec in plan.order:
+            op = rec.op
+            if rec.kind not in ("layer", "custom") or id(op) in texts:
+                continue
+            owner = self._layer_owner.setdefault(id(op), mname)
+            if owner != mname:
+                self.problem(mname, op.name, type(op).__name__,
+                             f"the layer is also used in model `{owner}`; a spec shares weights between "
+                             "models only through a nested model")
+            try:
+                text = self.layer_call(type(op).__name__, op.get_config(), layer=op)
+            except _Unsupported as exc:
+                self.problem(mname, op.name, type(op).__name__, str(exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 - a config that Keras itself cannot rebuild
+                self.problem(mname, op.name, type(op).__name__, f"its config cannot be read back: {exc}")
+                continue
+            keep = op.name if self.keep_names and not _auto_name(op) else ""
+            texts[id(op)] = (text, keep)
+        plan.layer_texts = texts
+
+    # ------------------------------------------------------------------ the text
+    def write(self, root) -> str:
+        root_plan = self.plan(root)
+        for plan in self.order:
+            self._layer_texts(plan)
+        if root_plan is None or self.problems:
+            raise KerasImportError(self.problems)
+        self._name_models()
+        texts = [self._model_text(plan, compiled=plan is root_plan) for plan in self.order]
+        if self.problems:
+            raise KerasImportError(self.problems)
+        total = root.count_params()
+        header = (f"# Imported from Keras {keras.__version__} by graphspec: the model `{root.name}`, "
+                  f"{total:,} parameters.\n")
+        return header + "\n" + "\n".join(texts)
+
+    def _name_models(self) -> None:
+        """Model names avoid every output name: a model used as the last step of an output would
+        otherwise share its Keras layer name with the output."""
+        outputs = {_ident(n, "output") for plan in self.order for n in plan.raw_output_names}
+        models = _Names(outputs)
+        for plan in self.order:
+            plan.name = models.allocate(_ident(plan.keras_model.name, "model"))
+        self.model_names = {plan.name for plan in self.order}
+
+    def _model_text(self, plan: _Plan, compiled: bool) -> str:
+        tensors, order = plan.tensors, plan.order
+        names = _Names(self.model_names)
+        body: List[str] = []
+
+        for t in plan.inputs:
+            layer = t._keras_history.operation
+            rec = tensors[id(t)]
+            rec.name = names.allocate(_ident(layer.name, "input"))
+            body.append(f"input {rec.name}: {self._input_type(t, layer, plan.keras_model.name)}")
+
+        # Output names are reserved for the tensors they name.
+        plan.output_names = []
+        claimed: Dict[str, int] = {}
+        for k, raw in enumerate(plan.raw_output_names):
+            t = tensors[id(plan.outputs[k])]
+            desired = _ident(raw, "output")
+            if desired in names.taken and t.name != desired:
+                desired = names.allocate(desired)
+            names.taken.add(desired)
+            plan.output_names.append(desired)
+            claimed.setdefault(desired, id(t.ref))
+        keras_output_layers = set(plan.raw_output_names)
+
+        # A layer called more than once is declared once and used by name.
+        calls: Dict[int, int] = {}
+        for n in order:
+            calls[id(n.op)] = calls.get(id(n.op), 0) + 1
+        decls: Dict[int, str] = {}
+        decl_lines = []
+        for n in order:
+            if n.kind in ("layer", "custom") and calls[id(n.op)] > 1 and id(n.op) not in decls:
+                decls[id(n.op)] = names.allocate(_layer_word(n.op))
+                decl_lines.append(f"layer {decls[id(n.op)]} = {plan.layer_texts[id(n.op)][0]}")
+        if decl_lines:
+            body += [""] + decl_lines
+
+        def step(n: _Node) -> str:
+            if n.kind == "model":
+                return self.plans[id(n.op)].name
+            if id(n.op) in decls:
+                return decls[id(n.op)]
+            text, keep = plan.layer_texts[id(n.op)]
+            if keep and keep not in keras_output_layers:  # output layers are named after the output
+                text = _with_name(text, keep)
+            return text
+
+        # Which tensors get a name: inputs, fan-outs, destructured outputs, long merge branches.
+        for n in order:
+            for tid in n.outputs:
+                t = tensors[tid]
+                if len(n.outputs) != 1 or t.uses != 1:
+                    t.bound = True
+                    continue
+                if n.merges:
+                    t.root, t.steps = "tuple", 1
+                else:
+                    u = tensors[n.inputs[0]]
+                    t.root, t.steps = ("name", 1) if u.bound else (u.root, u.steps + 1)
+                consumer = t.consumer
+                if consumer is not None and consumer.merges and not (t.root == "name" and t.steps <= INLINE_STEPS):
+                    t.bound = True
+
+        def chain_to(n: _Node) -> _Chain:
+            """The chain whose last step is node `n`, back to named tensors."""
+            steps = [step(n)]
+            while not n.merges:
+                u = tensors[n.inputs[0]]
+                if u.bound:
+                    return _Chain(u.name, steps[::-1])
+                n = u.producer
+                steps.append(step(n))
+            elements = []
+            for tid in n.inputs:
+                u = tensors[tid]
+                elements.append(_Chain(u.name, []) if u.bound else chain_to(u.producer))
+            return _Chain(elements, steps[::-1])
+
+        used_outputs: set = set()
+
+        def binding(t: _Tensor, n: _Node, i: int) -> str:
+            for k in t.output_of or ():
+                own = plan.output_names[k]
+                if claimed.get(own) == id(t.ref) and own not in used_outputs:
+                    used_outputs.add(own)
+                    return own
+            if n.kind == "model" and len(n.outputs) > 1:
+                sub = self.plans[id(n.op)]
+                base = _ident(sub.raw_output_names[i], "t")
+            elif len(n.outputs) > 1:
+                base = f"{_layer_word(n.op)}_{i}"
+            else:
+                base = _layer_word(n.op)
+            return names.allocate(base)
+
+        # Statements in graph order; `output NAME = name` where that output's part of the graph ends.
+        statements: List[Tuple[str, Any]] = []  # (lhs, _Chain or name)
+        written: set = set()
+
+        def outputs_up_to(position: int) -> None:
+            for k, out in enumerate(plan.outputs):
+                t = tensors[id(out)]
+                if k not in written and plan.marks[k] <= position and t.bound:
+                    written.add(k)
+                    statements.append((f"output {plan.output_names[k]}", t.name))
+
+        outputs_up_to(0)
+        for position, n in enumerate(order, start=1):
+            targets = [tensors[tid] for tid in n.outputs]
+            if len(targets) == 1 and not targets[0].bound:
+                t = targets[0]
+                if t.output_of:  # used by nothing else: the output's own chain
+                    written.add(t.output_of[0])
+                    statements.append((f"output {plan.output_names[t.output_of[0]]}", chain_to(n)))
+            else:
+                chain = chain_to(n)
+                for i, t in enumerate(targets):
+                    t.name = binding(t, n, i)
+                statements.append((", ".join(t.name for t in targets), chain))
+            outputs_up_to(position)
+        outputs_up_to(len(order) + 1)
+
+        body.append("")
+        previous_multi = False
+        for lhs, rhs in statements:
+            if isinstance(rhs, str):
+                text = lhs if lhs == f"output {rhs}" else f"{lhs} = {rhs}"
+            else:
+                text = _format_statement(lhs, rhs)
+            multi = "\n" in text
+            if body[-1] != "" and (multi or previous_multi):
+                body.append("")
+            body.append(text)
+            previous_multi = multi
+        if compiled:
+            block = self._compile_block(plan)
+            if block:
+                body += [""] + block
+        lines = []
+        for entry in body:
+            lines.extend(INDENT + line if line else "" for line in entry.split("\n"))
+        while lines and not lines[-1]:
+            lines.pop()
+        return f"model {plan.name} {{\n" + "\n".join(lines) + "\n}\n"
+
+    def _input_type(self, t, layer, mname: str) -> str:
+        """`(28, 28, 1)`, `(None,) int32`."""
+        shape = tuple(t.shape)
+        cls = type(layer).__name__
+        if not shape:
+            self.problem(mname, layer.name, cls, "a scalar input, without a batch axis, has no spec syntax")
+            return "()"
+        if shape[0] is not None:
+            self.problem(mname, layer.name, cls,
+                         f"the input has a fixed batch size ({shape[0]}); a spec's input shapes leave the "
+                         "batch axis out")
+        if getattr(t, "sparse", False) or getattr(t, "ragged", False):
+            self.problem(mname, layer.name, cls, "sparse and ragged inputs have no spec syntax")
+        dims = []
+        for d in shape[1:]:
+            if d is not None and (not isinstance(d, int) or d <= 0):
+                self.problem(mname, layer.name, cls, f"the input dimension {d!r} is not a positive size")
+            dims.append("None" if d is None else str(d))
+        text = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+        dtype = keras.backend.standardize_dtype(t.dtype)
+        if dtype not in _SPEC_DTYPES:
+            self.problem(mname, layer.name, cls, f"the input dtype {dtype} has no spec syntax")
+        elif dtype != "float32":
+            text += f" {dtype}"
+        return text
+
+    def _compile_block(self, plan: _Plan) -> List[str]:
+        model = plan.keras_model
+        if not getattr(model, "compiled", False):
+            return []
+        try:
+            config = model.get_compile_config() or {}
+        except Exception:  # noqa: BLE001 - nothing to read
+            return []
+        out_names = list(plan.output_names)
+        rename = dict(zip(plan.raw_output_names, out_names))
+        lines = []
+        for key in _COMPILE_KEYS:
+            if key not in config:
+                continue
+            value = config[key]
+            if key != "optimizer" and (value is None or _same(value, _COMPILE_DEFAULTS.get(key, _MISSING))):
+                continue
+            if key == "jit_compile" and value is False:
+                continue  # what "auto" resolves to here
+            many = len(out_names) > 1
+            if key in ("loss", "loss_weights") and many and isinstance(value, (list, tuple)) \
+                    and len(value) == len(out_names):
+                value = dict(zip(out_names, value))
+            if key in ("metrics", "weighted_metrics") and many and isinstance(value, (list, tuple)) \
+                    and len(value) == len(out_names) and all(v is None or isinstance(v, (list, tuple)) for v in value):
+                value = {n: v for n, v in zip(out_names, value) if v is not None}
+            if isinstance(value, dict) and not _is_serialized(value):
+                value = {rename.get(k, k): v for k, v in value.items()}
+            try:
+                lines.append(f"{key} = {self._value(value, key)}")
+            except _Unsupported as exc:
+                self.problem(model.name, model.name, type(model).__name__, f"compile `{key}`: {exc}")
+        return ["compile {"] + [INDENT + line for line in lines] + ["}"] if lines else []
+
+
+# =========================================================================== layout
+
+
+def _format_statement(lhs: str, chain: _Chain) -> str:
+    """`lhs = source -> a -> b` on one line when it fits, else one step per line; a tuple source
+    too long for the first line gets one element per line."""
+    room = WIDTH - len(INDENT)
+    one = f"{lhs} = {chain.flat()}"
+    if len(one) <= room:
+        return one
+    source = chain.source_text()
+    if isinstance(chain.source, list) and len(f"{lhs} = {source}") > room:
+        inner = []
+        for e in chain.source:
+            text = e.flat()
+            if len(INDENT) + len(text) + 1 <= room or not e.steps:
+                inner.append(f"{INDENT}{text},")
+            else:
+                pieces = [f"{INDENT}{e.source_text()} -> {e.steps[0]}"] + [f"{INDENT}  -> {s}" for s in e.steps[1:]]
+                inner.append("\n".join(pieces) + ",")
+        head = f"{lhs} = (\n" + "\n".join(inner) + "\n)"
+        tail = "".join(f" -> {s}" for s in chain.steps)
+        if len(")" + tail) <= room:
+            return head + tail
+        return head + "".join(f"\n{INDENT}-> {s}" for s in chain.steps)
+    return f"{lhs} = {source}" + "".join(f"\n{INDENT}-> {s}" for s in chain.steps)
+
+
+# =========================================================================== entry point
+
+
+def from_keras(model, *, keep_names: bool = False) -> str:
+    """The .gspec text of a functional or Sequential `keras.Model`.
+
+    Returns spec text; load it with `graphspec.loads(text)`. The root model - the
+    last `model` of the text, named after the Keras model (made a valid name) - is
+    the spec's root; nested models are defined before it. With `keep_names=True`,
+    every layer whose Keras name is not an automatic one keeps it as `name="..."`.
+
+    Raises KerasImportError listing, by name and class, every layer that a spec
+    cannot express (a Lambda, an unregistered custom layer, a TFSMLayer, a layer
+    outside graphspec's catalogue, a `keras.ops` call on symbolic tensors, ...).
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"from_keras expects a keras.Model; received {type(model).__name__}")
+    return _Importer(keep_names=keep_names).write(model)
