@@ -28,6 +28,7 @@ class Checker:
         self.graphs: Dict[str, Optional[g.Graph]] = {}
         self.building: List[str] = []
         self.node_count = 0
+        self.open_blocks = 0  # block expansions in progress, in every model being built (MAX_EXPANSION_DEPTH)
 
     def graph(self, name: str, use: Optional[Span] = None) -> Optional[g.Graph]:
         """The checked graph of model `name`, or None if it has errors."""
@@ -43,8 +44,9 @@ class Checker:
         if mdef is None:  # a model whose name another definition took first: already reported (E202)
             self.graphs[name] = None
             return None
-        if len(self.building) >= MAX_EXPANSION_DEPTH:
-            self.diags.error("E206", f"models nested more than {MAX_EXPANSION_DEPTH} deep", use, label="too deep",
+        if len(self.building) + self.open_blocks >= MAX_EXPANSION_DEPTH:
+            what = "models and blocks" if self.open_blocks else "models"
+            self.diags.error("E206", f"{what} nested more than {MAX_EXPANSION_DEPTH} deep", use, label="too deep",
                              help="a model used as a layer may itself use models, up to this depth; flatten the "
                                   "hierarchy with blocks")
             return None
@@ -187,6 +189,9 @@ def run(loader: Loader, main: Optional[ast.Module], diags: Diagnostics, *, model
                         help=did_you_mean(name, globals_.consts) or
                         (f"the consts are: {', '.join(globals_.consts)}" if globals_.consts
                          else "the spec defines no const; `--set` overrides a `const NAME = VALUE` line"))
+    # Every const is evaluated here, near the top of the stack, so that a deeply nested expansion
+    # that uses a const never evaluates a chain of consts on top of its own depth.
+    globals_.const_values()
     checker = Checker(globals_, diags)
     root = pick_root(main, modules, model, globals_, diags, require_root)
     names = [m.name for m in main.models]

@@ -153,7 +153,14 @@ class ModelExpander:
                 raise KeyError(name)
             return self.globals.const(name)
 
-        return Evaluator(lookup, lambda: list(frame.values) + self.globals.const_names(), self.diags)
+        def shape_of(name):
+            binding = frame.tensors.get(name)
+            if binding is None:
+                return None
+            shape = self.graph.tensors[binding.tensor].shape
+            return INVALID if shape is None else tuple(shape)  # an earlier error explains it
+
+        return Evaluator(lookup, lambda: list(frame.values) + self.globals.const_names(), self.diags, shape_of)
 
     # ------------------------------------------------------------ tensors
     def new_tensor(self, shape, dtype, producer, index=0, name=None, span=None) -> int:
@@ -696,8 +703,10 @@ class ModelExpander:
                              help="a block cannot expand into itself; to stack it, repeat it in the model: "
                                   f"`repeat 3 {{ h = h -> {block.name}(...) }}`")
             return None
-        if len(frame.blocks) >= MAX_EXPANSION_DEPTH:
-            self.diags.error("E205", f"blocks nested more than {MAX_EXPANSION_DEPTH} deep", span)
+        models = len(self.checker.building) - 1  # models this one is nested in: their expansions are open too
+        if models + self.checker.open_blocks >= MAX_EXPANSION_DEPTH:
+            what = "blocks and models" if models else "blocks"
+            self.diags.error("E205", f"{what} nested more than {MAX_EXPANSION_DEPTH} deep", span)
             return None
         values = self.block_args(frame, block, call, span)
         if values is None:
@@ -717,9 +726,11 @@ class ModelExpander:
         inner = Frame(prefix=prefix, values=values, blocks=frame.blocks + (block.name,), is_model=False)
         outer_scope = self.scope
         self.scope = outer_scope + ((instance, block.name),)
+        self.checker.open_blocks += 1
         try:
             return self._expand_body(block, inner, block_inputs, inputs)
         finally:
+            self.checker.open_blocks -= 1
             self.scope = outer_scope
 
     def _expand_body(self, block: ast.BlockDef, inner: Frame, block_inputs, inputs) -> Optional[List[int]]:

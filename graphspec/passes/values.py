@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 from graphspec.catalog.base import CallValue
 from graphspec.diagnostics.diagnostic import Diagnostics
-from graphspec.limits import MAX_INT
+from graphspec.limits import MAX_EXPR_DEPTH, MAX_INT
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
 
@@ -26,6 +26,16 @@ class Invalid:
 
 
 INVALID = Invalid()
+
+# Functions over values, written lower case so they never shadow a Keras class.
+_FUNCTIONS: Dict[str, Callable] = {
+    "int": int,
+    "round": round,
+    "abs": abs,
+    "min": min,
+    "max": max,
+    "shape": None,  # handled by the evaluator: needs the tensors in scope
+}
 
 _OPS: Dict[str, Callable] = {
     "+": lambda a, b: a + b,
@@ -58,15 +68,27 @@ def contains_invalid(value) -> bool:
 class Evaluator:
     """Evaluates expressions against a lookup of names (consts, parameters, indices)."""
 
-    def __init__(self, lookup: Callable[[str], object], names: Callable[[], list], diags: Diagnostics):
+    def __init__(self, lookup: Callable[[str], object], names: Callable[[], list], diags: Diagnostics,
+                 shape_of: Optional[Callable[[str], object]] = None):
+        self.shape_of = shape_of  # tensor name -> static shape (for `shape(x)`), or None
         self.lookup = lookup  # returns the value, or raises KeyError
         self.names = names  # every name in scope, for suggestions
         self.diags = diags
+        self.depth = 0  # evaluations in progress; through consts, one evaluator nests in another's values
 
     def eval(self, expr: ast.Expr):
         """Evaluate `expr`; report problems and return INVALID for them."""
         method = getattr(self, "_" + type(expr).__name__)
-        return method(expr)
+        self.depth += 1
+        try:
+            if self.depth > MAX_EXPR_DEPTH:  # a const defined through consts each nested deep (limits.py)
+                self.diags.error("E103", f"this value is nested more than {MAX_EXPR_DEPTH} levels deep, counting "
+                                 "the consts it is defined through", expr.span, label="too deep",
+                                 help="give one of these consts a simpler value")
+                return INVALID
+            return method(expr)
+        finally:
+            self.depth -= 1
 
     def _Literal(self, e: ast.Literal):
         if isinstance(e.value, float) and e.value in (float("inf"), float("-inf")):
@@ -134,7 +156,72 @@ class Evaluator:
             out[key] = self.eval(value)
         return out
 
+    def _Index(self, e: ast.Index):
+        target, index = self.eval(e.target), self.eval(e.index)
+        if target is INVALID or index is INVALID:
+            return INVALID
+        if isinstance(target, dict):
+            if index in target:
+                return target[index]
+            self.diags.error("E250", f"no key {describe(index)} in this dict", e.index.span, label="missing key",
+                             help=did_you_mean(str(index), [str(k) for k in target]))
+            return INVALID
+        if not isinstance(target, (tuple, list)):
+            self.diags.error("E250", f"only tuples, lists and dicts can be indexed; received {describe(target)}",
+                             e.target.span, label="not indexable")
+            return INVALID
+        if not isinstance(index, int) or isinstance(index, bool):
+            self.diags.error("E250", f"an index must be an integer; received {describe(index)}", e.index.span,
+                             label="not an integer")
+            return INVALID
+        if not -len(target) <= index < len(target):
+            self.diags.error("E250", f"index {index} is out of range for {describe(target)} "
+                                     f"(valid: {-len(target)} to {len(target) - 1})", e.index.span,
+                             label="out of range")
+            return INVALID
+        return target[index]
+
+    def _function(self, e: ast.Call):
+        """Value functions: `int(x)`, `round(x)`, `abs(x)`, `min(...)`, `max(...)`, `shape(tensor)`."""
+        if e.kwargs:
+            self.diags.error("E250", f"`{e.name}` takes no keyword arguments", e.kwargs[0].name_span,
+                             label="not accepted")
+            return INVALID
+        if e.name == "shape":
+            if len(e.args) != 1 or not isinstance(e.args[0], ast.Ref):
+                self.diags.error("E250", "`shape` takes one tensor name: `shape(x)`", e.span, label="not a tensor")
+                return INVALID
+            name = e.args[0].name
+            shape = self.shape_of(name) if self.shape_of else None
+            if shape is None:
+                self.diags.error("E201", f"unknown tensor `{name}`", e.args[0].span, label="not a tensor here",
+                                 help="`shape(x)` reads the static shape of a tensor bound before this line")
+                return INVALID
+            return shape if shape is not INVALID else INVALID
+        args = [self.eval(a) for a in e.args]
+        if any(a is INVALID for a in args):
+            return INVALID
+        if e.name in ("min", "max") and len(args) == 1 and isinstance(args[0], (tuple, list)):
+            args = list(args[0])
+        arity = {"int": 1, "round": 1, "abs": 1}.get(e.name)
+        if (arity and len(args) != arity) or (not arity and not args):
+            self.diags.error("E250", f"`{e.name}` takes {'one number' if arity else 'one or more numbers'}; "
+                                     f"received {len(args)} argument{'s' if len(args) != 1 else ''}", e.span)
+            return INVALID
+        for a, expr in zip(args, e.args if len(e.args) == len(args) else [e] * len(args)):
+            if not _is_number(a):
+                if a is None and e.name in ("min", "max"):
+                    self.diags.error("E250", f"`{e.name}` of an unknown size (None)", expr.span,
+                                     help="this dimension is not known statically")
+                else:
+                    self.diags.error("E250", f"`{e.name}` needs numbers; received {describe(a)}", expr.span,
+                                     label="not a number")
+                return INVALID
+        return _FUNCTIONS[e.name](*args)
+
     def _Call(self, e: ast.Call):
+        if e.name in _FUNCTIONS:
+            return self._function(e)
         if e.name == "Lambda":
             self.diags.error("E210", "`Lambda` is not allowed: a spec never runs code", e.name_span,
                              label="runs Python code",

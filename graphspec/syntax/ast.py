@@ -74,7 +74,14 @@ class Call(Record):
     span: Span
 
 
-Expr = Union[Literal, Ref, BinOp, Neg, TupleExpr, ListExpr, DictExpr, Call]
+class Index(Record):
+    __slots__ = _fields = ("target", "index", "span")
+    target: "Expr"
+    index: "Expr"
+    span: Span
+
+
+Expr = Union[Literal, Ref, BinOp, Neg, TupleExpr, ListExpr, DictExpr, Call, Index]
 
 # ---------------------------------------------------------------- chains
 

@@ -70,6 +70,9 @@ class Lower(Transformer):
     def pos(self, meta, c):
         return ast.Neg("+", c[0], self._span(meta))
 
+    def index(self, meta, c):
+        return ast.Index(c[0], c[1], self._span(meta))
+
     def tuple(self, meta, c):
         return ast.TupleExpr(_present(c), self._span(meta))
 

@@ -72,7 +72,8 @@ def _too_deep(tree, source: Source, diags: Diagnostics) -> bool:
         if depth > MAX_EXPR_DEPTH:
             meta = parent.meta  # the subtree at the limit: for `1+1+...` it starts where the expression does
             start = 0 if meta.empty else meta.start_pos
-            diags.error("E103", f"this expression is nested more than {MAX_EXPR_DEPTH} levels deep",
+            diags.error("E103", f"nested more than {MAX_EXPR_DEPTH} levels deep (operators, calls, brackets and "
+                                "statements inside one another)",
                         source.span(start, start + 1), label="too deep",
                         help="split the expression, or name parts of it with `const`")
             return True
