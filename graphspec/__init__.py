@@ -8,7 +8,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "loads", "compile", "register_layer", "Spec", "SpecError", "Diagnostic", "__version__"]
+__all__ = ["load", "loads", "compile", "register_layer", "from_keras", "Spec", "SpecError", "Diagnostic",
+           "__version__"]
 
 
 def __getattr__(name):
@@ -16,6 +17,10 @@ def __getattr__(name):
         from graphspec import api
 
         return getattr(api, name)
+    if name == "from_keras":  # keras.Model -> spec text (str); load it with graphspec.loads(text)
+        from graphspec.backends.keras_import import from_keras
+
+        return from_keras
     if name == "register_layer":
         from graphspec.custom import register_layer
 

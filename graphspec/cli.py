@@ -234,7 +234,7 @@ def _diff(before: str, after: str, name: str) -> str:
 
 def cmd_fmt(args) -> int:
     """Print specs in the canonical layout: rewrite files in place, or (--check) show the diff."""
-    from graphspec.backends.formatter import format_source
+    from graphspec.backends.formatter import FormatError, format_source
     from graphspec.diagnostics.diagnostic import Diagnostics
     from graphspec.diagnostics.render import render_text
     from graphspec.passes.modules import decode
@@ -252,7 +252,12 @@ def cmd_fmt(args) -> int:
         source, ok = decode(name, data, diags)
         formatted = None
         if ok:
-            formatted, diags = format_source(source)
+            try:
+                formatted, diags = format_source(source)
+            except FormatError as exc:
+                print(f"graphspec: error: cannot format {name}: {exc}", file=sys.stderr)
+                status = EXIT_USAGE
+                continue
         if formatted is None:  # never rewritten: the diagnostics say why
             print(render_text(diags.sorted(), {name: source} if source is not None else {},
                               color=_use_color(sys.stderr)), file=sys.stderr)
@@ -282,6 +287,58 @@ def cmd_fmt(args) -> int:
                 continue
             print(f"reformatted {name}")
     return status
+
+
+def cmd_import(args) -> int:
+    """A saved Keras model (.keras) as a spec: exit 1 when it cannot be loaded or written as one."""
+    src = Path(args.file)
+    if not src.is_file():
+        print(f"graphspec: error: import: no such file {args.file!r}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    import keras
+
+    from graphspec.backends.keras_import import KerasImportError, from_keras
+
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # e.g. "skipping variable loading for optimizer ..."
+            warnings.simplefilter("ignore")
+            model = keras.models.load_model(src)  # safe_mode: a saved Lambda is refused, never run
+    except Exception as exc:  # noqa: BLE001 - whatever Keras says, as one line
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"graphspec: error: import: cannot load {args.file!r} as a Keras model: {message}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        text = from_keras(model)
+    except KerasImportError as exc:
+        print(f"graphspec: error: import {args.file}: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except TypeError as exc:  # not a keras.Model
+        print(f"graphspec: error: import: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.output == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    out = Path(args.output)
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        print(f"graphspec: error: import: cannot write {args.output!r}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"wrote {out} (model `{model.name}`, {model.count_params():,} parameters)")
+    return EXIT_OK
+
+
+def cmd_diff(args) -> int:
+    """What changed between two specs' graphs: 0 same, 1 different, 2 trouble; also git's diff driver."""
+    from graphspec.backends.diff import run_command
+
+    return run_command(args.files, model=args.model, overrides=_overrides(args.set), fmt_=args.format,
+                       textconv=args.textconv)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -342,6 +399,20 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--check", action="store_true",
                    help="change nothing: print a diff and exit 1 if a file is not formatted")
     f.set_defaults(func=cmd_fmt)
+
+    d = sub.add_parser("diff", help="what changed between two specs' graphs (exit 1 if anything); a git diff driver")
+    d.add_argument("files", nargs="*", metavar="FILE",
+                   help="OLD NEW (either may be /dev/null), or the 7 arguments git passes to a diff driver")
+    d.add_argument("--format", choices=("text", "json"), default="text")
+    d.add_argument("--textconv", action="store_true",
+                   help="print one spec as a canonical listing (for git's diff.<driver>.textconv)")
+    spec_options(d)
+    d.set_defaults(func=cmd_diff)
+
+    im = sub.add_parser("import", help="write a saved Keras model (.keras) as a spec (needs graphspec[keras])")
+    im.add_argument("file", metavar="MODEL.keras")
+    im.add_argument("-o", "--output", required=True, metavar="OUT.gspec", help="`-` writes to stdout")
+    im.set_defaults(func=cmd_import)
     return p
 
 

@@ -39,7 +39,7 @@ from typing import List, Optional, Sequence, Tuple
 from graphspec.source import Source
 from graphspec.syntax import ast
 
-__all__ = ["format_module", "format_source", "WIDTH", "INDENT"]
+__all__ = ["format_module", "format_source", "FormatError", "WIDTH", "INDENT"]
 
 WIDTH = 88
 INDENT = 4
@@ -52,6 +52,14 @@ _KEYWORDS = frozenset("model block input layer output compile fit const import r
                       "True False None".split())
 
 _PREC_ATOM, _PREC_UNARY = 4, 3
+
+
+class FormatError(Exception):
+    """A syntax-tree node the formatter does not know (the language grew, the formatter did not)."""
+
+    def __init__(self, message: str, node=None):
+        span = getattr(node, "span", None)
+        super().__init__(f"{span}: {message}" if span is not None else message)
 _PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2}
 
 
@@ -168,7 +176,12 @@ def flat_expr(e) -> str:
     if isinstance(e, ast.Call):
         args = [flat_expr(a) for a in e.args] + [f"{k.name}={flat_expr(k.value)}" for k in e.kwargs]
         return f"{e.name}(" + ", ".join(args) + ")"
-    raise TypeError(f"not a value: {type(e).__name__}")
+    if isinstance(e, ast.Index):
+        target = flat_expr(e.target)
+        if _prec(e.target) < _PREC_ATOM:
+            target = f"({target})"
+        return f"{target}[{flat_expr(e.index)}]"
+    raise FormatError(f"`graphspec fmt` cannot print a {type(e).__name__} value yet", e)
 
 
 # ---------------------------------------------------------------- output lines
@@ -431,7 +444,7 @@ class _Formatter:
                 text += f" as {s.index[0]}"
                 hi = (s.index[1].end_line, s.index[1].end_col)
             return self.braced(_one(text, lo, hi), self.body(s.body, indent + INDENT), s, indent)
-        raise TypeError(f"not a statement: {type(s).__name__}")
+        raise FormatError(f"`graphspec fmt` cannot print a {type(s).__name__} statement yet", s)
 
     # top level ------------------------------------------------------------------
     def item(self, it) -> Frag:
@@ -463,10 +476,10 @@ class _Formatter:
                     head = _cat(head, _one(flat, name_end, params_end))
                 else:
                     broken = self._items("(", ")", items, 0, name_end, name_end, params_end)
-                    broken[-1].hi = params_end
+                    broken[-1].lo = broken[-1].hi = None  # where the `)` is, the tree does not say
                     head = _cat(head, broken)
             return self.braced(head, self.body(it.body, INDENT), it, 0)
-        raise TypeError(f"not a top-level item: {type(it).__name__}")
+        raise FormatError(f"`graphspec fmt` cannot print a {type(it).__name__} yet", it)
 
     # assembling -----------------------------------------------------------------
     def run(self) -> str:

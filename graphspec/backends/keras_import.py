@@ -80,9 +80,18 @@ _MAX_INT = 2 ** 53
 
 # Parameters whose uniform tuples Keras builds from a single int: `(3, 3)` is written `3`.
 _COLLAPSE = {"kernel_size", "strides", "pool_size", "dilation_rate"}
-_COLLAPSE_BY_CLASS = (("UpSampling", "size"), ("ZeroPadding", "padding"), ("Cropping", "cropping"))
+_COLLAPSE_BY_CLASS = (("UpSampling", "size"), ("ZeroPadding", "padding"), ("Cropping", "cropping"),
+                      ("Normalization", "axis"))  # Normalization keeps `axis=3` as `(3,)`
 # Optional first parameters that read best positionally: `MaxPooling2D(3)`, `ZeroPadding2D(1)`.
 _LEADING = {"pool_size", "size", "padding", "cropping"}
+
+# Layers whose config Keras completes when the layer is built (`LayerNormalization`'s `axis`
+# becomes a list, `MultiHeadAttention`'s `attention_axes` a tuple): their defaults are found by
+# building the reference layer on the same input shapes.
+_BUILD_RESOLVED = frozenset({"LayerNormalization", "RMSNormalization", "MultiHeadAttention",
+                             "GroupQueryAttention"})
+# Arguments of an inner layer that its wrapper sets by itself.
+_WRAPPER_MANAGED = {"Bidirectional": ("zero_output_for_mask",)}
 
 # Where a serialized object's "module" says it comes from -> (graphspec kind, Keras module).
 _OBJECT_MODULES = {
@@ -156,10 +165,11 @@ def _float_text(value: float) -> str:
                 text = short
     except (OverflowError, ValueError):
         pass
-    if 0 < abs(value) < 1 and len(text) > 8:  # 0.00392156862745098 -> 1 / 255
-        n = round(1 / abs(value))
+    if 0 < abs(value) < 1 and len(text) > 8:  # 0.00392156862745098 -> 1 / 255, 1 / 127.5
+        n = round(1 / abs(value), 3)
         if 1 < n <= 100000 and 1 / n == abs(value):
-            text = f"{'-' if value < 0 else ''}1 / {n}"
+            n_text = str(int(n)) if n == int(n) else repr(n)
+            text = f"{'-' if value < 0 else ''}1 / {n_text}"
     if "e" in text or "." in text or "/" in text or "inf" in text or "nan" in text:
         return text
     return text + ".0"
@@ -206,8 +216,8 @@ _MISSING = object()
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Config values equal as Keras would build them (tuples == lists; names of nested
-    serialized objects and layers are ignored: Keras derives them)."""
+    """Config values equal as Keras would build them (tuples == lists; the names of nested layers
+    are ignored: Keras derives them, `forward_lstm`)."""
     if a is b:
         return True
     if isinstance(a, bool) or isinstance(b, bool):
@@ -224,7 +234,7 @@ def _same(a: Any, b: Any) -> bool:
             if a.get("class_name") != b.get("class_name"):
                 return False
             ca, cb = a.get("config"), b.get("config")
-            if isinstance(ca, dict) and isinstance(cb, dict):
+            if isinstance(ca, dict) and isinstance(cb, dict) and "layers" in str(a.get("module")):
                 ca = {k: v for k, v in ca.items() if k != "name"}
                 cb = {k: v for k, v in cb.items() if k != "name"}
             return _same(ca, cb)
@@ -404,6 +414,14 @@ def _layer_word(layer) -> str:
     return _ident(layer.name, "t")
 
 
+def _call_args(rec: "_Node"):
+    """(args, kwargs) of a layer call with only its input tensors, to call a twin layer."""
+    kwargs = {k: v for k, v in rec.node.arguments.kwargs.items()
+              if k in ("query", "value", "key") and isinstance(v, keras.KerasTensor)}
+    args = [a for a in rec.node.arguments.args]
+    return args, kwargs
+
+
 def _with_name(text: str, name: str) -> str:
     """`Dense(4)` -> `Dense(4, name="head")`."""
     return text[:-1] + ("" if text.endswith("()") else ", ") + f"name={_literal(name)})"
@@ -431,6 +449,7 @@ class _Importer:
         self._layer_owner: Dict[int, str] = {}  # id(layer) -> the model it is written in
         self._ref_cache: Dict[str, dict] = {}
         self.model_names: set = set()
+        self._wrapper: List[tuple] = []  # keys managed by the wrapper whose inner layer is written
 
     def problem(self, model: str, layer: str, cls: str, reason: str) -> None:
         key = (model, layer, reason)
@@ -545,6 +564,8 @@ class _Importer:
                          "a `keras.ops` operation applied to symbolic tensors (such as `x + y` or "
                          "`keras.ops.mean(x)`) has no spec syntax; use a layer (Add, Multiply, ...)")
         refs, style, problems = self._call_inputs(knode, op, kind, entry)
+        if kind == "bad":
+            problems = []  # the operation itself is reported; how it is called does not matter
         for reason in problems:
             self.problem(mname, op.name, cls, reason)
             kind = "bad"
@@ -635,18 +656,28 @@ class _Importer:
         return refs, style, problems
 
     # ------------------------------------------------------------------ configs to calls
-    def _reference_config(self, cls: type, subset: dict) -> dict:
+    def _reference_config(self, cls: type, subset: dict, inputs=None) -> dict:
+        """The config of `cls` built from `subset` (and, with `inputs`, called on fresh symbolic
+        tensors of the same shapes: `(args, kwargs)`)."""
         key = _cache_key(cls, subset)
+        if key is not None and inputs is not None:
+            key += repr(keras.tree.map_structure(lambda t: (tuple(t.shape), str(t.dtype)), inputs))
         if key is not None and key in self._ref_cache:
             return self._ref_cache[key]
-        obj = cls.from_config(copy.deepcopy(subset))
+        try:
+            obj = cls.from_config(copy.deepcopy(subset))
+        except Exception:  # noqa: BLE001 - some from_config want every key (Rescaling): the constructor
+            obj = cls(**copy.deepcopy(subset))
+        if inputs is not None:
+            args, kwargs = keras.tree.map_structure(lambda t: keras.KerasTensor(t.shape, dtype=t.dtype), inputs)
+            obj(*args, **kwargs)
         config = obj.get_config()
         if key is not None:
             self._ref_cache[key] = config
         return config
 
     def _minimal(self, cls: type, config: dict, required: List[str], ignore=("name",),
-                 defaults: Optional[dict] = None, order: Optional[List[str]] = None) -> dict:
+                 defaults: Optional[dict] = None, order: Optional[List[str]] = None, inputs=None) -> dict:
         """The constructor arguments that rebuild `config`: the required ones, then each one whose
         value Keras would not derive by itself - found by building the object and comparing."""
         target = {k: v for k, v in config.items() if k not in ignore}
@@ -656,7 +687,7 @@ class _Importer:
         try:
             for _ in range(len(target) + 1):
                 subset = {k: config[k] for k in kept}
-                reference = self._reference_config(cls, subset)
+                reference = self._reference_config(cls, subset, inputs)
                 diff = [k for k in candidates if k not in kept and not _same(target[k], reference.get(k, _MISSING))]
                 if not diff:
                     return subset
@@ -709,7 +740,8 @@ class _Importer:
         module = value.get("module") or ""
         config = value.get("config") or {}
         if module.startswith("keras.layers") or module == "keras.src.layers":
-            return self.layer_call(class_name, config)
+            managed = self._wrapper[-1] if self._wrapper else ()
+            return self.layer_call(class_name, {k: v for k, v in config.items() if k not in managed})
         kind, keras_module = _OBJECT_MODULES.get(module, (None, None))
         if kind is None:
             for suffix, k in _PARAM_SUFFIX_KINDS:
@@ -724,10 +756,16 @@ class _Importer:
             raise _Unsupported(f"`{param}` is a `{class_name}`, not a public Keras class a spec can call")
         required = [p.name for p in sig.params if p.required]
         defaults = {p.name: p.default for p in sig.params if not p.required}
-        ignore = () if kind in ("losses", "metrics") else ("name",)  # their names show in the logs
         params = [(p.name, p.required) for p in sig.params]
-        values = self._minimal(cls, config, required, ignore=ignore, defaults=defaults,
+        values = self._minimal(cls, config, required, ignore=("name",), defaults=defaults,
                                order=[p for p, _ in params])
+        if kind in ("losses", "metrics") and isinstance(config.get("name"), str):
+            # Their names show in the logs: kept unless Keras would give the same one (it numbers
+            # repeated names within a session: `auc`, `auc_1`).
+            default = self._reference_config(cls, values).get("name")
+            stem = lambda n: re.sub(r"_\d+$", "", n) if isinstance(n, str) else n  # noqa: E731
+            if stem(config["name"]) != stem(default):
+                values["name"] = config["name"]
         unknown = [k for k in values if k not in defaults and k not in required]
         if unknown and not sig.var_kwargs:
             raise _Unsupported(f"`{class_name}`'s config has {', '.join(unknown)}, which its constructor "
@@ -736,8 +774,9 @@ class _Importer:
                   and kind in ("initializers", "regularizers", "constraints"))
         return self._render_call(class_name, params, values, leading=single)
 
-    def layer_call(self, class_name: str, config: dict, layer=None) -> str:
-        """The spec call of a catalogue layer (or registered custom layer) from its config."""
+    def layer_call(self, class_name: str, config: dict, layer=None, inputs=None) -> str:
+        """The spec call of a catalogue layer (or registered custom layer) from its config;
+        `inputs` are the (args, kwargs) of a call, for layers whose config is completed on build."""
         cls = type(layer) if layer is not None else getattr(keras.layers, class_name, None)
         registered = _registered(cls) if inspect.isclass(cls) else None
         if registered is not None:
@@ -759,7 +798,8 @@ class _Importer:
                     defaults[p.name] = p.default
         required = [p for p, req in params if req]
         values = self._minimal(cls, config, required, ignore=("name",), defaults=defaults,
-                               order=[p for p, _ in params])
+                               order=[p for p, _ in params],
+                               inputs=inputs if class_name in _BUILD_RESOLVED else None)
         unknown = [k for k in values if k not in dict(params)]
         if unknown:
             raise _Unsupported(f"its config has {', '.join(f'`{k}`' for k in unknown)}, which "
@@ -767,7 +807,11 @@ class _Importer:
         collapse = set(_COLLAPSE) | {p for prefix, p in _COLLAPSE_BY_CLASS if callee.startswith(prefix)}
         first = params[0][0] if params else None
         leading = first in _LEADING and (first != "padding" or callee.startswith("ZeroPadding"))
-        return self._render_call(callee, params, values, leading=leading, collapse=collapse)
+        self._wrapper.append(_WRAPPER_MANAGED.get(callee, ()))
+        try:
+            return self._render_call(callee, params, values, leading=leading, collapse=collapse)
+        finally:
+            self._wrapper.pop()
 
     def _layer_texts(self, plan: _Plan) -> None:
         """The call of every layer of `plan` (problems recorded per layer)."""
@@ -783,7 +827,7 @@ class _Importer:
                              f"the layer is also used in model `{owner}`; a spec shares weights between "
                              "models only through a nested model")
             try:
-                text = self.layer_call(type(op).__name__, op.get_config(), layer=op)
+                text = self.layer_call(type(op).__name__, op.get_config(), layer=op, inputs=_call_args(rec))
             except _Unsupported as exc:
                 self.problem(mname, op.name, type(op).__name__, str(exc))
                 continue
@@ -851,7 +895,8 @@ class _Importer:
         decl_lines = []
         for n in order:
             if n.kind in ("layer", "custom") and calls[id(n.op)] > 1 and id(n.op) not in decls:
-                decls[id(n.op)] = names.allocate(_layer_word(n.op))
+                word = _layer_word(n.op)
+                decls[id(n.op)] = names.allocate(word if word not in names.taken else f"{word}_layer")
                 decl_lines.append(f"layer {decls[id(n.op)]} = {plan.layer_texts[id(n.op)][0]}")
         if decl_lines:
             body += [""] + decl_lines
@@ -910,6 +955,10 @@ class _Importer:
                 base = _ident(sub.raw_output_names[i], "t")
             elif len(n.outputs) > 1:
                 base = f"{_layer_word(n.op)}_{i}"
+            elif _auto_name(n.op) and t.uses == 1 and t.consumer is not None and t.consumer.merges:
+                # A long branch into a merge, from a layer nobody named: named after the merge.
+                position = t.consumer.inputs.index(id(t.ref)) + 1
+                base = f"{_layer_word(t.consumer.op)}_branch{position}"
             else:
                 base = _layer_word(n.op)
             return names.allocate(base)
@@ -1043,7 +1092,7 @@ def _format_statement(lhs: str, chain: _Chain) -> str:
             if len(INDENT) + len(text) + 1 <= room or not e.steps:
                 inner.append(f"{INDENT}{text},")
             else:
-                pieces = [f"{INDENT}{e.source_text()} -> {e.steps[0]}"] + [f"{INDENT}  -> {s}" for s in e.steps[1:]]
+                pieces = [f"{INDENT}{e.source_text()}"] + [f"{2 * INDENT}-> {s}" for s in e.steps]
                 inner.append("\n".join(pieces) + ",")
         head = f"{lhs} = (\n" + "\n".join(inner) + "\n)"
         tail = "".join(f" -> {s}" for s in chain.steps)
@@ -1070,4 +1119,16 @@ def from_keras(model, *, keep_names: bool = False) -> str:
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"from_keras expects a keras.Model; received {type(model).__name__}")
-    return _Importer(keep_names=keep_names).write(model)
+    return _canonical(_Importer(keep_names=keep_names).write(model))
+
+
+def _canonical(text: str) -> str:
+    """`text` in the layout of `graphspec fmt`, when the formatter is there and takes it."""
+    try:
+        from graphspec.backends.formatter import format_source
+        from graphspec.source import Source
+
+        formatted, _ = format_source(Source("<keras import>", text))
+    except Exception:  # noqa: BLE001 - the layout above is already a readable one
+        return text
+    return formatted if isinstance(formatted, str) and formatted.strip() else text

@@ -23,6 +23,10 @@ EXCLUDED: Dict[str, str] = {
     "JaxLayer": "wraps JAX functions",
     "FlaxLayer": "wraps a Flax module object",
     "TFSMLayer": "wraps a TensorFlow SavedModel loaded from disk",
+    "Equalization": "Keras 3.15.1 returns its symbolic input tensor itself, so no functional model "
+                    "containing it can be built (`... is part of a cycle`); use it in a tf.data pipeline",
+    "MaxNumBoundingBoxes": "acts on bounding-box dictionaries; on the plain image tensors a spec passes "
+                           "it does nothing",
 }
 
 

@@ -50,8 +50,18 @@ class Diagnostics:
     def __init__(self) -> None:
         self.items: List[Diagnostic] = []
         self._seen: set = set()
+        # Errors reported, counting those shown once but reached again (a block's error in every expansion)
+        # and failures of something already reported (a const or model with errors, used again): a pass
+        # compares it before and after a model to know whether that model failed, and so avoids cascades.
+        self.error_count = 0
+
+    def failed(self) -> None:
+        """Note a failure whose cause is already reported (using a const or a model that has errors)."""
+        self.error_count += 1
 
     def add(self, diag: Diagnostic) -> Diagnostic:
+        if diag.is_error:
+            self.error_count += 1
         key = (diag.code, diag.message, diag.span)
         if key not in self._seen:  # the same fact reached twice is reported once
             self._seen.add(key)

@@ -11,7 +11,7 @@ from graphspec import graph as g
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPANSION_DEPTH
 from graphspec.passes.expand import ModelExpander
-from graphspec.passes.modules import Loader
+from graphspec.passes.modules import Loader, display_name
 from graphspec.passes.scope import Globals
 from graphspec.passes.settings import SettingsChecker
 from graphspec.source import Span
@@ -55,7 +55,7 @@ class Checker:
             self.graphs[name] = None
             return None
         self.building.append(name)
-        before = sum(d.is_error for d in self.diags.items)
+        before = self.diags.error_count
         try:
             expander = ModelExpander(self, mdef, body)
             graph = expander.run()
@@ -63,11 +63,11 @@ class Checker:
             declared = [s.name for s in body if isinstance(s, ast.OutputStmt)]  # even those that failed
             checker = SettingsChecker(declared, self.globals.evaluator, self.diags)
             graph.compile, graph.fit = checker.run(expander.settings)
-            if sum(d.is_error for d in self.diags.items) == before:  # a failed step leaves inputs unreached
+            if self.diags.error_count == before:  # a failed step leaves inputs unreached
                 unused_inputs(graph, self.diags)
         finally:
             self.building.pop()
-        ok = sum(d.is_error for d in self.diags.items) == before
+        ok = self.diags.error_count == before
         self.graphs[name] = graph if ok else None
         return self.graphs[name]
 
@@ -247,17 +247,34 @@ def _gc_paused():
             gc.enable()
 
 
+def _too_deep_to_check(diags: Diagnostics, name: str) -> None:
+    """The last resort when checking exhausts Python's recursion limit. The limits in
+    graphspec/limits.py keep every input well inside it (tests/test_bad_input.py builds the
+    deepest specs they allow); this only fires when the caller's own stack is already deep."""
+    diags.error("E103", "the spec is nested too deeply to check here (imports, models, blocks and values "
+                        "inside one another exhaust Python's recursion limit)", Span(name, 1, 1, 1, 1),
+                help="flatten the nesting, or check the spec from a shallower call stack")
+
+
 def check_path(path: Path, diags: Diagnostics, **kw):
     """Load and check a file: (program or None, loader)."""
     with _gc_paused():
         loader = Loader(diags)
-        main = loader.load(Path(path))
-        return run(loader, main, diags, **kw), loader
+        try:
+            main = loader.load(Path(path))
+            return run(loader, main, diags, **kw), loader
+        except RecursionError:
+            _too_deep_to_check(diags, display_name(Path(path).resolve()))
+            return None, loader
 
 
 def check_text(text: str, diags: Diagnostics, name: str = "<string>", base: Optional[Path] = None, **kw):
     """Check spec text: (program or None, loader)."""
     with _gc_paused():
         loader = Loader(diags)
-        main = loader.load_text(name, text, base or Path.cwd())
-        return run(loader, main, diags, **kw), loader
+        try:
+            main = loader.load_text(name, text, base or Path.cwd())
+            return run(loader, main, diags, **kw), loader
+        except RecursionError:
+            _too_deep_to_check(diags, name)
+            return None, loader

@@ -114,7 +114,7 @@ class ModelExpander:
     # ------------------------------------------------------------ entry
     def run(self) -> g.Graph:
         frame = Frame(prefix="", values={})
-        errors_before = sum(d.is_error for d in self.diags.items)
+        errors_before = self.diags.error_count
         try:
             self.statements(frame, self.body)
         except Abort:
@@ -127,7 +127,7 @@ class ModelExpander:
                                    label="never applied", help="remove it, or apply it in a chain: `x -> "
                                                                f"{name}`")
         # Only when this model has no other error: a failed `output` line is not a missing one.
-        clean = sum(d.is_error for d in self.diags.items) == errors_before
+        clean = self.diags.error_count == errors_before
         if not self.graph.outputs and clean:
             self.diags.error("E505", f"model `{self.mdef.name}` has no outputs", self.mdef.name_span,
                              label="no `output` line", help=self.no_output_help(frame))
@@ -151,7 +151,10 @@ class ModelExpander:
                 return frame.values[name]
             if name in frame.tensors:
                 raise KeyError(name)
-            return self.globals.const(name)
+            value = self.globals.const(name)
+            if value is INVALID or contains_invalid(value):  # a const with errors: this model fails too
+                self.diags.failed()
+            return value
 
         def shape_of(name):
             binding = frame.tensors.get(name)
@@ -656,6 +659,7 @@ class ModelExpander:
     def apply_model(self, name: str, inputs: List[int], span: Span) -> Optional[List[int]]:
         sub = self.checker.graph(name, span)
         if sub is None:
+            self.diags.failed()  # the nested model's errors are reported once, where it is defined
             return None
         if len(inputs) != len(sub.inputs):
             names = ", ".join(i.name for i in sub.inputs)

@@ -151,7 +151,7 @@ def test_golden_output_is_a_fixed_point(path: Path):
 def test_goldens_cover_the_rules():
     text = "".join(p.with_name(p.stem + ".formatted.gspec").read_text(encoding="utf-8") for p in GOLDEN_INPUTS)
     for piece in ['"it\'s \\"quoted\\"\\ttab \\\\ backslash"', "= 1e-3", "= 1.0e-7", "(3,)", "{priority: 1.0",
-                  '"model": 5', "(2 + 3) * 4", "repeat 2 as i {", "block conv_bn(filters, kernel=3, strides=1) {",
+                  '"model": 5', "(2 + 3) * 4", "(1, 2, 3)[1 + 1]", "repeat 2 as i {", "block conv_bn(filters, kernel=3, strides=1) {",
                   "        -> Conv2D(", "    ) -> Concatenate() -> Dense(16)", "model child extends long_chains {",
                   "    compile {\n        optimizer = ", "model empty {}"]:
         assert piece in text, piece

@@ -15,4 +15,9 @@ MODULES = (
     "recurrent",
     "attention",
     "merge",
+    "adaptive",
+    "conv_recurrent",
+    "misc",
+    "preprocessing",
+    "augmentation",
 )
