@@ -34,10 +34,40 @@ def _check_one(path: str, args, overrides: dict, require_root: bool):
     from graphspec.diagnostics.diagnostic import Diagnostics
     from graphspec.passes.check import check_path
 
-    diags = Diagnostics()
-    program, loader = check_path(Path(path), diags, model=getattr(args, "model", None), overrides=overrides,
-                                 require_root=require_root)
+    _load_plugins(getattr(args, "plugin", None) or [])
+
+    def run():
+        diags = Diagnostics()
+        program, loader = check_path(Path(path), diags, model=getattr(args, "model", None), overrides=overrides,
+                                     require_root=require_root)
+        return program, diags, loader
+
+    program, diags, loader = run()
+    if any(d.code == "E220" for d in diags.items):
+        # Plugins from [tool.graphspec] are imported only when a spec names a layer that is
+        # not in the catalogue: they usually import Keras, which plain checks never pay for.
+        from graphspec import config
+
+        try:
+            configured = config.plugins_for(Path(path))
+        except (OSError, ValueError) as exc:
+            raise _Usage(f"cannot read the [tool.graphspec] configuration: {exc}")
+        if configured and _load_plugins(configured):
+            program, diags, loader = run()
     return program, diags, loader
+
+
+def _load_plugins(names) -> bool:
+    """Import custom-layer plugins (trusted code); True if any was newly imported."""
+    from graphspec import config
+
+    new = False
+    for name in names:
+        try:
+            new = config.load_plugin(name, base=Path.cwd()) or new
+        except config.PluginError as exc:
+            raise _Usage(str(exc))
+    return new
 
 
 def _is_io_error(diags, path: str) -> bool:
@@ -351,6 +381,8 @@ def _parser() -> argparse.ArgumentParser:
     def spec_options(sp):
         sp.add_argument("--model", help="the model to build when the file defines several roots")
         sp.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a const (repeatable)")
+        sp.add_argument("--plugin", action="append", metavar="FILE.py|MODULE",
+                        help="import a Python module that registers custom layers (repeatable; trusted code)")
 
     c = sub.add_parser("check", help="parse, validate and shape-check specs (no TensorFlow needed)")
     c.add_argument("files", nargs="+", metavar="FILE")

@@ -1,0 +1,63 @@
+"""Custom layers named in trusted configuration: [tool.graphspec] plugins and --plugin."""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+PLUGIN = textwrap.dedent('''
+    import keras
+    import graphspec
+
+    @keras.saving.register_keras_serializable(package="plugin_test")
+    class Doubler(keras.layers.Layer):
+        def call(self, x):
+            return x * 2
+
+    graphspec.register_layer(Doubler)
+''')
+
+SPEC = "model m {\n    input x: (4,)\n    output y = x -> Doubler() -> Dense(2)\n}\n"
+
+
+def _run(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "graphspec", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_configured_plugin_makes_a_custom_layer_known(tmp_path):
+    (tmp_path / "layers_plugin.py").write_text(PLUGIN)
+    (tmp_path / "m.gspec").write_text(SPEC)
+    done = _run("check", "m.gspec", cwd=tmp_path)
+    assert done.returncode == 1 and "E220" in done.stdout  # no configuration yet
+    (tmp_path / "pyproject.toml").write_text('[tool.graphspec]\nplugins = ["layers_plugin.py"]\n')
+    done = _run("check", "m.gspec", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = tmp_path / "m.keras"
+    assert _run("compile", "m.gspec", "-o", str(out), cwd=tmp_path).returncode == 0
+    assert out.exists()
+
+
+def test_plugin_flag_and_a_missing_plugin(tmp_path):
+    (tmp_path / "layers_plugin.py").write_text(PLUGIN)
+    (tmp_path / "m.gspec").write_text(SPEC)
+    assert _run("check", "m.gspec", "--plugin", "layers_plugin.py", cwd=tmp_path).returncode == 0
+    done = _run("check", "m.gspec", "--plugin", "missing.py", cwd=tmp_path)
+    assert done.returncode == 2 and "plugin file not found" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_plain_checks_never_import_configured_plugins():
+    # The repository configures specs/custom/simple_dense.py; a seed that needs no custom
+    # layer is checked without importing it (nor Keras).
+    code = ("import sys\nfrom graphspec.cli import main\n"
+            "assert main(['check', 'specs/seeds/fashion_cnn.gspec']) == 0\n"
+            "assert 'keras' not in sys.modules and 'simple_dense' not in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_repository_custom_spec_checks_from_the_command_line():
+    done = _run("check", "specs/custom/simple_dense.gspec", cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
