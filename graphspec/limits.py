@@ -11,9 +11,10 @@ MAX_IMPORT_DEPTH = 64  # import chains deeper than this are refused (E204)
 MAX_EXPANSION_DEPTH = 64  # blocks expanding blocks deeper than this (E205); also models nested
 # in models, and `extends` chains, deeper than this (E206)
 MAX_EXPR_DEPTH = 100  # syntax nested deeper than this (operators, calls, tuples, statements inside one
-# another; e.g. `1+1+...+1` with thousands of terms, or `- - - ... 1`) is refused before it is lowered (E103);
-# evaluating a value through consts counts the consts' expressions too. Deep trees would otherwise exhaust
-# Python's recursion limit.
+# another; e.g. `1+1+...+1` with thousands of terms, or `- - - ... 1`) is refused before it is lowered (E103).
+# Deep trees would otherwise exhaust Python's recursion limit.
+MAX_VALUE_DEPTH = 200  # operators nested while computing one value, counting those of the consts it is defined
+# through, and theirs (E103)
 MAX_CONST_DEPTH = 64  # a const defined through a chain of more than this many other consts (E208)
 MAX_SYNTAX_ERRORS = 20  # syntax errors reported per file before giving up
 MAX_INT = 2**53  # arithmetic results beyond this are refused (E250)

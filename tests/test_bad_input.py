@@ -14,7 +14,8 @@ docs/language.md, "Limits"); each one is reached here and produces its diagnosti
 | ---------------------- | --------- | ---- | ------------------------------------------- |
 | MAX_FILE_BYTES         | 5 MiB     | E003 | test_ten_megabyte_file                      |
 | MAX_NESTING            | 64        | E103 | test_deep_parentheses_*                     |
-| MAX_EXPR_DEPTH         | 100       | E103 | test_long_operator_chain, ..._const_chain   |
+| MAX_EXPR_DEPTH         | 100       | E103 | test_long_operator_chain, test_long_unary.. |
+| MAX_VALUE_DEPTH        | 200       | E103 | test_const_chain_of_deep_expressions        |
 | MAX_NODES              | 200,000   | E004 | test_nested_repeats_with_a_huge_product     |
 | MAX_REPEAT             | 100,000   | E004 | test_repeat_a_billion_times                 |
 | MAX_IMPORT_DEPTH       | 64        | E204 | test_imports_nested_too_deep                |
@@ -337,7 +338,7 @@ def test_very_long_line(tmp_path):
     """A 1 MB line with an error far to the right: located, and rendered without the whole line."""
     text = "model m {\n input x: (3,)\n output y = x" + " " * 1_000_000 + "-> Dense(\"3\")\n}\n"
     write(tmp_path, "long.gspec", text)
-    check(tmp_path, ["long.gspec"], codes=["E302"], line=3, col=1_000_027)
+    check(tmp_path, ["long.gspec"], codes=["E302"], line=3, col=1_000_023)
     out = run_cli(["check", "long.gspec"], tmp_path).stdout
     assert max(len(line) for line in out.splitlines()) < 400
 

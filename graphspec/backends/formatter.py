@@ -510,27 +510,39 @@ class _Formatter:
         return header, [c for c in self.comments if c[0] >= blank]
 
     def _place(self, comments, lines: Frag, tail) -> None:
+        """Attach each comment to an output line: to the line that prints the code around it, else
+        above the line that prints the code after it (a comment on its own line) or at the end of
+        the line that prints the code before it (a comment after code)."""
         spans = [ln for ln in lines if ln.lo is not None and ln.hi is not None]
+        by_lo = sorted(spans, key=lambda ln: (ln.lo, _neg(ln.hi)))  # stable: output order breaks ties
+        los = [ln.lo for ln in by_lo]
+        reach = []  # the furthest `hi` of the lines up to each index of by_lo
+        for ln in by_lo:
+            reach.append(ln.hi if not reach or ln.hi > reach[-1] else reach[-1])
+        order = {id(ln): n for n, ln in enumerate(spans)}
+        by_hi = sorted(spans, key=lambda ln: (ln.hi, -order[id(ln)]))
+        his = [ln.hi for ln in by_hi]
         for line, col, text in comments:
             pos = (line, col)
             own = not self.src.line_text(line)[: col - 1].strip()
-            inside = [ln for ln in spans if ln.lo <= pos <= ln.hi]
-            if inside:
-                target = max(inside, key=lambda ln: (ln.lo, _neg(ln.hi)))
-                (target.before if own else target.after).append((pos, text) if own else text)
-                continue
-            if own:
-                later = [ln for ln in spans if ln.lo >= pos]
-                if later:
-                    min(later, key=lambda ln: ln.lo).before.append((pos, text))
-                else:
-                    tail.append((pos, text))
+            target = None
+            j = bisect.bisect_right(los, pos) - 1
+            while j >= 0 and reach[j] >= pos:  # the innermost line whose region holds the comment
+                if by_lo[j].hi >= pos:
+                    target = by_lo[j]
+                    break
+                j -= 1
+            if target is not None:
+                (target.before.append((pos, text)) if own else target.after.append(text))
+            elif own:
+                k = bisect.bisect_left(los, pos)
+                (by_lo[k].before.append((pos, text)) if k < len(by_lo) else tail.append((pos, text)))
             else:
-                earlier = [ln for ln in spans if ln.hi <= pos]
-                if earlier:
-                    max(earlier, key=lambda ln: ln.hi).after.append(text)
-                elif spans:
-                    min(spans, key=lambda ln: ln.lo).before.append((pos, text))
+                k = bisect.bisect_right(his, pos) - 1
+                if k >= 0:
+                    by_hi[k].after.append(text)
+                elif by_lo:
+                    by_lo[0].before.append((pos, text))
                 else:
                     tail.append((pos, text))
 
@@ -603,8 +615,16 @@ def format_source(source: Source):
     from graphspec.syntax.comments import scan_comments
     from graphspec.syntax.parse import parse
 
+    import gc
+
     diags = Diagnostics()
-    module = parse(source, diags)
-    if module is None or diags.has_errors:
-        return None, diags
-    return format_module(module, scan_comments(source.text)), diags
+    enabled = gc.isenabled()
+    gc.disable()  # many small acyclic objects: the collector's passes only cost time (see passes.check)
+    try:
+        module = parse(source, diags)
+        if module is None or diags.has_errors:
+            return None, diags
+        return format_module(module, scan_comments(source.text)), diags
+    finally:
+        if enabled:
+            gc.enable()

@@ -652,6 +652,13 @@ LAYER_RULES: dict = {
     ("ZeroPadding2D", "padding"): padding_amount,
     ("ZeroPadding3D", "padding"): padding_amount,
     ("Normalization", "axis"): axis_or_none,
+    # sizes of the preprocessing layers (names too generic for RULES)
+    **{(layer, param): positive_int for layer, param in (
+        ("Resizing", "height"), ("Resizing", "width"), ("CenterCrop", "height"), ("CenterCrop", "width"),
+        ("RandomCrop", "height"), ("RandomCrop", "width"), ("Hashing", "num_bins"), ("HashedCrossing", "num_bins"),
+        ("CategoryEncoding", "num_tokens"), ("MelSpectrogram", "fft_length"), ("MelSpectrogram", "sequence_stride"),
+        ("MelSpectrogram", "num_mel_bins"), ("STFTSpectrogram", "frame_length"),
+    )},
 }
 
 

@@ -6,7 +6,7 @@ from typing import Callable, Dict, Optional
 
 from graphspec.catalog.base import CallValue
 from graphspec.diagnostics.diagnostic import Diagnostics
-from graphspec.limits import MAX_EXPR_DEPTH, MAX_INT
+from graphspec.limits import MAX_INT, MAX_VALUE_DEPTH
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
 
@@ -81,8 +81,8 @@ class Evaluator:
         method = getattr(self, "_" + type(expr).__name__)
         self.depth += 1
         try:
-            if self.depth > MAX_EXPR_DEPTH:  # a const defined through consts each nested deep (limits.py)
-                self.diags.error("E103", f"this value is nested more than {MAX_EXPR_DEPTH} levels deep, counting "
+            if self.depth > MAX_VALUE_DEPTH:  # a const defined through consts each nested deep (limits.py)
+                self.diags.error("E103", f"this value is nested more than {MAX_VALUE_DEPTH} levels deep, counting "
                                  "the consts it is defined through", expr.span, label="too deep",
                                  help="give one of these consts a simpler value")
                 return INVALID
