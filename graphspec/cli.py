@@ -367,8 +367,19 @@ def cmd_diff(args) -> int:
     """What changed between two specs' graphs: 0 same, 1 different, 2 trouble; also git's diff driver."""
     from graphspec.backends.diff import run_command
 
+    _load_plugins(getattr(args, "plugin", None) or [])
+
+    def configured_plugins(path) -> bool:  # as _check_one: [tool.graphspec] plugins, on an unknown layer
+        from graphspec import config
+
+        try:  # never raises: under git, a failing diff driver would stop `git diff`
+            return _load_plugins(config.plugins_for(Path(path)) or [])
+        except (OSError, ValueError, _Usage) as exc:
+            print(f"graphspec: warning: plugins of the [tool.graphspec] configuration: {exc}", file=sys.stderr)
+            return False
+
     return run_command(args.files, model=args.model, overrides=_overrides(args.set), fmt_=args.format,
-                       textconv=args.textconv)
+                       textconv=args.textconv, configured_plugins=configured_plugins)
 
 
 def _parser() -> argparse.ArgumentParser:

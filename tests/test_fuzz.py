@@ -10,7 +10,8 @@ In process, through `graphspec.passes.check.check_text` (what `graphspec.loads` 
 (c) random small chains of Dense / Conv / Pooling / Flatten layers that are
     syntactically valid, so that they reach the shape rules.
 
-For each: no exception escapes, no E499 ("shape rule failed", an internal error
+For each: no exception escapes (for a spec that checks, the IR and the summary of
+every model are built too), no E499 ("shape rule failed", an internal error
 of a rule), every diagnostic has a code and a span inside the file it names, the
 text renderer renders them, and the last-resort E103 (recursion limit) never fires
 on these small inputs. The whole file runs in well under a minute.
@@ -24,7 +25,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from graphspec.backends.summary import render_summary_text, summarize
 from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.ir import from_program
 from graphspec.diagnostics.render import render_github, render_json, render_text
 from graphspec.passes.check import check_text
 
@@ -58,8 +61,13 @@ _TOKEN = re.compile(r"""#[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|->|//|[A
 def check(text: str, base: Path = ROOT):
     """Check `text` as a file named fuzz.gspec in `base`; assert only well-formed diagnostics come back."""
     diags = Diagnostics()
-    _, loader = check_text(text, diags, name="fuzz.gspec", base=base)
+    program, loader = check_text(text, diags, name="fuzz.gspec", base=base)
     items = diags.sorted()
+    if program is not None:  # a spec that checks: the IR and the summary of every model are built too
+        spec = from_program(program)
+        spec.to_json()
+        for name in spec.models:
+            render_summary_text(summarize(spec, name))
     for d in items:
         assert re.fullmatch(r"[EW]\d{3}", d.code), d
         assert d.code != "E499", d  # a shape rule raised: a bug in the rule, not in the spec

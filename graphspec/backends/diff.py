@@ -635,7 +635,6 @@ def _diff_model(old_ir, new_ir, role: str) -> Tuple[ModelDiff, List[Tuple[Any, A
 
     # Inputs.
     in_map = _pair_inputs(old, new)
-    new_inputs = {i.name: i for i in new.inputs}
     for i in old.inputs:
         if i.name not in in_map:
             out.append(Change("-", "input", i.name, old=i))
@@ -654,7 +653,6 @@ def _diff_model(old_ir, new_ir, role: str) -> Tuple[ModelDiff, List[Tuple[Any, A
     common_new = [i.name for i in new.inputs if i.name in set(in_map.values())]
     if common_old != common_new:
         out.append(Change("~", "inputs", "inputs", "order", common_old, common_new))
-    del new_inputs
 
     # Layers are paired first: an output is renamed when its producer is paired.
     layer_map = _pair_layers(old, new, in_map)
@@ -984,13 +982,19 @@ EXIT_SAME, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
 DEV_NULL = "/dev/null"
 
 
-def _git_color(stream) -> bool:
-    """Colour under git too: git pipes an external diff's output into its pager."""
+def _color(stream, under_git: bool = False) -> bool:
+    """The CLI's rule (NO_COLOR wins, then FORCE_COLOR, then a terminal); under git, also when git's
+    pager is in use, since git pipes an external diff's output into it."""
     if os.environ.get("NO_COLOR"):
         return False
-    if os.environ.get("FORCE_COLOR") or os.environ.get("GIT_PAGER_IN_USE") in ("true", "1"):
+    if os.environ.get("FORCE_COLOR") or (under_git and os.environ.get("GIT_PAGER_IN_USE") in ("true", "1")):
         return True
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+# Set by the CLI: called with a spec's path when it names a layer the catalogue does not know (E220);
+# imports the plugins configured for it ([tool.graphspec]) and returns True if that made new layers known.
+_configured_plugins = None
 
 
 def _load(path: str, *, model, overrides, text_as: Optional[str] = None):
@@ -999,18 +1003,26 @@ def _load(path: str, *, model, overrides, text_as: Optional[str] = None):
     from graphspec.ir import from_program
     from graphspec.passes.check import check_path, check_text
 
-    diags = Diagnostics()
-    if text_as is None:
-        program, loader = check_path(Path(path), diags, model=model, overrides=overrides, require_root=True)
-    else:
-        try:
+    def run():
+        diags = Diagnostics()
+        if text_as is None:
+            program, loader = check_path(Path(path), diags, model=model, overrides=overrides, require_root=True)
+        else:
             data = Path(path).read_bytes()
-        except OSError as exc:
-            diags.error("E001", f"cannot read `{path}`: {exc.strerror or exc}", None)
-            return None, diags.sorted(), {}, True
-        text = data.decode("utf-8", errors="surrogateescape")
-        program, loader = check_text(text, diags, name=text_as, base=Path.cwd(), model=model,
-                                     overrides=overrides, require_root=True)
+            text = data.decode("utf-8", errors="surrogateescape")
+            program, loader = check_text(text, diags, name=text_as, base=Path.cwd(), model=model,
+                                         overrides=overrides, require_root=True)
+        return program, loader, diags
+
+    try:
+        program, loader, diags = run()
+    except OSError as exc:
+        diags = Diagnostics()
+        diags.error("E001", f"cannot read `{path}`: {exc.strerror or exc}", None)
+        return None, diags.sorted(), {}, True
+    if _configured_plugins is not None and any(d.code == "E220" for d in diags.items) \
+            and _configured_plugins(text_as or path):
+        program, loader, diags = run()
     items = diags.sorted()
     io_error = any(d.code == "E001" and (d.span is None or d.span.file == path) for d in items)
     return (from_program(program) if program is not None else None), items, loader.sources, io_error
@@ -1062,7 +1074,7 @@ def _git_mode(argv: Sequence[str], *, model, overrides, fmt_: str, out, err) -> 
 
     path, old_file, _, _, new_file = argv[:5]
     new_path = argv[7] if len(argv) >= 8 else path
-    color = _git_color(out)
+    color = _color(out, under_git=True)
     header = f"graphspec diff a/{path} b/{new_path}"
     out.write((_paint(header, "meta", color) if fmt_ == "text" else "") + ("\n" if fmt_ == "text" else ""))
     if not (path.endswith(".gspec") or new_path.endswith(".gspec")):
@@ -1083,7 +1095,7 @@ def _git_mode(argv: Sequence[str], *, model, overrides, fmt_: str, out, err) -> 
     if failed:
         for side, name, diags, sources in failed:
             err.write(f"graphspec diff: the {side} version of {name} does not check:\n")
-            err.write(render_diags(diags, sources, color=_git_color(err)) + "\n")
+            err.write(render_diags(diags, sources, color=_color(err, under_git=True)) + "\n")
         out.write("(graphspec cannot compare the graphs, see the diagnostics; the text diff follows)\n")
         out.write(_text_diff(old_file, new_file, f"a/{path}", f"b/{new_path}"))
         return EXIT_SAME
@@ -1099,15 +1111,18 @@ def _git_mode(argv: Sequence[str], *, model, overrides, fmt_: str, out, err) -> 
 
 def run_command(files: Sequence[str], *, model: Optional[str] = None, overrides: Optional[dict] = None,
                 fmt_: str = "text", textconv: bool = False, color: Optional[bool] = None,
-                out=None, err=None) -> int:
+                out=None, err=None, configured_plugins=None) -> int:
     """`graphspec diff`: 0 when the graphs are the same, 1 when they differ, 2 on a usage, IO or spec error.
 
     Forms: `OLD NEW` (either may be /dev/null); git's external-diff form of 7 (or,
     for a rename, 9) arguments, which always exits 0; `--textconv FILE`; and the
-    single `PATH` that git passes for an unmerged path.
+    single `PATH` that git passes for an unmerged path. `configured_plugins(path) -> bool`
+    imports the custom-layer plugins configured for a spec that names an unknown layer.
     """
     from graphspec.diagnostics.render import render_text as render_diags
 
+    global _configured_plugins
+    _configured_plugins = configured_plugins
     out = out or sys.stdout
     err = err or sys.stderr
     overrides = overrides or {}
@@ -1147,7 +1162,7 @@ def run_command(files: Sequence[str], *, model: Optional[str] = None, overrides:
             continue
         spec, diags, sources, _ = _load(path, model=model, overrides=overrides)
         if spec is None:
-            err.write(render_diags(diags, sources, color=_git_color(err) if color is None else color) + "\n")
+            err.write(render_diags(diags, sources, color=_color(err) if color is None else color) + "\n")
             trouble = True
         specs.append(spec)
     if trouble:
@@ -1157,8 +1172,5 @@ def run_command(files: Sequence[str], *, model: Optional[str] = None, overrides:
     except ValueError as exc:
         err.write(f"graphspec: error: {exc}\n")
         return EXIT_TROUBLE
-    use_color = (hasattr(out, "isatty") and out.isatty() and not os.environ.get("NO_COLOR")
-                 or bool(os.environ.get("FORCE_COLOR") and not os.environ.get("NO_COLOR"))) \
-        if color is None else color
-    out.write(_report(diff, fmt_, use_color))
+    out.write(_report(diff, fmt_, _color(out) if color is None else color))
     return EXIT_DIFFERENT if diff.changed else EXIT_SAME

@@ -661,7 +661,8 @@ class _Importer:
         tensors of the same shapes: `(args, kwargs)`)."""
         key = _cache_key(cls, subset)
         if key is not None and inputs is not None:
-            key += repr(keras.tree.map_structure(lambda t: (tuple(t.shape), str(t.dtype)), inputs))
+            key += repr(keras.tree.map_structure(
+                lambda t: (tuple(t.shape), str(t.dtype)) if isinstance(t, keras.KerasTensor) else repr(t), inputs))
         if key is not None and key in self._ref_cache:
             return self._ref_cache[key]
         try:
@@ -669,7 +670,9 @@ class _Importer:
         except Exception:  # noqa: BLE001 - some from_config want every key (Rescaling): the constructor
             obj = cls(**copy.deepcopy(subset))
         if inputs is not None:
-            args, kwargs = keras.tree.map_structure(lambda t: keras.KerasTensor(t.shape, dtype=t.dtype), inputs)
+            args, kwargs = keras.tree.map_structure(
+                lambda t: keras.KerasTensor(t.shape, dtype=t.dtype) if isinstance(t, keras.KerasTensor) else t,
+                inputs)
             obj(*args, **kwargs)
         config = obj.get_config()
         if key is not None:
@@ -739,6 +742,13 @@ class _Importer:
         class_name = value["class_name"]
         module = value.get("module") or ""
         config = value.get("config") or {}
+        if class_name == "function" and isinstance(config, str):
+            # A Keras loss or metric function, by the name Keras itself accepts: "mean_squared_error"
+            known = set(signatures.string_names("losses")) | set(signatures.string_names("metrics")) \
+                | set(signatures.string_names("activations"))
+            if config in known:
+                return _literal(config)
+            raise _Unsupported(f"`{param}` is the Python function `{config}`, which a spec cannot name")
         if module.startswith("keras.layers") or module == "keras.src.layers":
             managed = self._wrapper[-1] if self._wrapper else ()
             return self.layer_call(class_name, {k: v for k, v in config.items() if k not in managed})
@@ -871,7 +881,7 @@ class _Importer:
         for t in plan.inputs:
             layer = t._keras_history.operation
             rec = tensors[id(t)]
-            rec.name = names.allocate(_ident(layer.name, "input"))
+            rec.name = names.allocate(_layer_word(layer))
             body.append(f"input {rec.name}: {self._input_type(t, layer, plan.keras_model.name)}")
 
         # Output names are reserved for the tensors they name.

@@ -20,7 +20,7 @@ from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_NODES, MAX_REPEAT
 from graphspec.passes import layers as L
 from graphspec.passes.scope import Globals
-from graphspec.passes.values import INVALID, Evaluator, contains_invalid, describe
+from graphspec.passes.values import INVALID, Evaluator, code_help, contains_invalid, describe, runs_code
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
@@ -472,11 +472,9 @@ class ModelExpander:
         # a call
         if name in self.globals.blocks:
             return self.expand_block(frame, self.globals.blocks[name], step, inputs, step.span, target)
-        if name == "Lambda":
-            self.diags.error("E210", "`Lambda` is not allowed: a spec never runs code", step.name_span,
-                             label="runs Python code",
-                             help="use a Keras layer that does the same, or register a custom layer from "
-                                  "Python with `graphspec.register_layer`")
+        if runs_code(name):
+            self.diags.error("E210", f"`{name}` is not allowed: a spec never runs code", step.name_span,
+                             label="runs Python code", help=code_help(name))
             return None
         if name in frame.layers or name in self.globals.models:
             frame.used_layers.add(name)
@@ -492,10 +490,9 @@ class ModelExpander:
         return self.apply(lid, inputs, step.span)
 
     def layer_spec(self, frame: Frame, call: ast.Call) -> Optional[L.LayerSpec]:
-        if call.name == "Lambda":
-            self.diags.error("E210", "`Lambda` is not allowed: a spec never runs code", call.name_span,
-                             label="runs Python code",
-                             help="use a Keras layer, or register a custom layer from Python")
+        if runs_code(call.name):
+            self.diags.error("E210", f"`{call.name}` is not allowed: a spec never runs code", call.name_span,
+                             label="runs Python code", help=code_help(call.name))
             return None
         if L.known_layer(call.name) is None:
             if call.name in self.globals.blocks:

@@ -65,6 +65,25 @@ def contains_invalid(value) -> bool:
     return False
 
 
+# Names that only Python code has. A call to one is refused as code (E210) wherever it is written,
+# as a layer, an argument or a const, rather than reported as an unknown name.
+_CODE_NAMES = frozenset({"Lambda", "eval", "exec", "execfile", "open", "getattr", "setattr", "delattr",
+                         "globals", "locals", "vars", "breakpoint", "system", "popen"})
+
+
+def runs_code(name: str) -> bool:
+    """True for `Lambda`, Python builtins that run or reach code, and dunder names (`__import__`)."""
+    return name in _CODE_NAMES or (len(name) > 4 and name.startswith("__") and name.endswith("__"))
+
+
+def code_help(name: str) -> str:
+    if name == "Lambda":
+        return ("use a Keras layer that does the same, or register a custom layer "
+                "from Python with `graphspec.register_layer`")
+    return ("a spec is data: layers, optimizers, losses and metrics are Keras's, by name; for your own "
+            "code, register a custom layer from Python with `graphspec.register_layer`")
+
+
 class Evaluator:
     """Evaluates expressions against a lookup of names (consts, parameters, indices)."""
 
@@ -222,11 +241,9 @@ class Evaluator:
     def _Call(self, e: ast.Call):
         if e.name in _FUNCTIONS:
             return self._function(e)
-        if e.name == "Lambda":
-            self.diags.error("E210", "`Lambda` is not allowed: a spec never runs code", e.name_span,
-                             label="runs Python code",
-                             help="use a Keras layer that does the same, or register a custom layer "
-                                  "from Python with `graphspec.register_layer`")
+        if runs_code(e.name):
+            self.diags.error("E210", f"`{e.name}` is not allowed: a spec never runs code", e.name_span,
+                             label="runs Python code", help=code_help(e.name))
             return INVALID
         args = tuple(self.eval(a) for a in e.args)
         # An argument given twice is reported where the call is bound to its signature (E304).

@@ -275,6 +275,8 @@ def _hint(token, expected: set, source: Source) -> Tuple[Optional[str], List[str
         return f"this `{token}` has no matching `{_CLOSE[str(token)]}`; remove it", []
     if prev == "->":
         return "`->` must be followed by a step such as `Dense(10)`; remove the trailing `->`", []
+    if prev == "lambda":  # `Lambda(lambda x: x)`: `lambda` reads as a name, the parameter after it fails
+        return "a spec never runs code: there is no `lambda`; use a Keras layer instead", []
     if open_ and token.line and token.line > prev_line and any(closers.get(t) == _OPEN[open_[-1][0]]
                                                                for t in expected):
         ch, pos = open_[-1]

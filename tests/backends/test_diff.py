@@ -675,3 +675,46 @@ def test_git_textconv(repo):
     v2.write_text(v2.read_text().replace("Dense(3,", "Dense(5,"))
     out = _git(root, "-c", f"diff.graphspec.textconv={DRIVER} --textconv", "diff", env=env).stdout
     assert "-output difficulty: (None, 3)\n+output difficulty: (None, 5)\n" in out
+
+
+def test_every_pair_of_specs():
+    """Any two specs compare without error, symmetrically, with the totals Keras would count."""
+    specs = {p.stem: graphspec.load(p) for p in SPECS}
+    for a_name, a in specs.items():
+        for b_name, b in specs.items():
+            forward, backward = diff_specs(a, b), diff_specs(b, a)
+            assert forward.changed == backward.changed == (a_name != b_name)
+            root = forward.models[0]
+            assert (root.old_params, root.new_params) == (a.model.param_counts(), b.model.param_counts())
+            text = render_text(forward)
+            if forward.changed:
+                assert text.splitlines()[0] == (f"model {a.root}" if a.root == b.root
+                                                else f"model {a.root} -> {b.root}")
+            json.loads(to_json(forward))
+
+
+def test_cli_colour_and_unmerged(tmp_path, capsys, monkeypatch):
+    a = _write(tmp_path, "a.gspec", BASE)
+    c = _write(tmp_path, "c.gspec", _edit(BASE, ("Dense(8)", "Dense(16)")))
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert main(["diff", a, c]) == 1
+    assert capsys.readouterr().out.startswith("\x1b[1mmodel net\x1b[0m\n\x1b[33m  ~ g_dense.units: 8 -> 16\x1b[0m\n")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["diff", a, c]) == 1
+    assert "\x1b[" not in capsys.readouterr().out
+    monkeypatch.setenv("GIT_DIFF_PATH_TOTAL", "1")  # git calls the driver with one argument for an unmerged path
+    assert main(["diff", "specs/x.gspec"]) == 0
+    assert capsys.readouterr().out == "* Unmerged path specs/x.gspec\n"
+
+
+def test_cli_set_applies_to_both_sides(tmp_path, capsys):
+    text = "const width = 8\nmodel m { input x: (4,) output y = x -> Dense(width) }\n"
+    a = _write(tmp_path, "a.gspec", text)
+    b = _write(tmp_path, "b.gspec", text.replace("Dense(width)", "Dense(width, use_bias=False)"))
+    assert main(["diff", a, b, "--set", "width=16"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "model m",
+        "  + y.use_bias = False (default: True)",
+        "  ~ y params: 80 -> 64 (-16)",
+        "  params: 80 -> 64 (-16)",
+    ]
