@@ -108,7 +108,119 @@ def lexer_tables(parser, number: dict) -> dict:
         "lexers": lexers,
         "state_lexer": state_lexer,
         "root_lexer": _lexer_data(root, ignore),
+        "skip_ignored": skip_ignored(terminals, sorted(ignore)),
     }
+
+
+# ------------------------------------------------- may the lexer skip ignored text in one go?
+
+_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+
+
+def _in_set(items, c: int) -> bool:
+    """Whether character c is in a parsed `[...]` set (True when unsure)."""
+    import re
+
+    negate, found = False, False
+    for op, av in items:
+        op = str(op)
+        if op == "NEGATE":
+            negate = True
+        elif op == "LITERAL":
+            found = found or av == c
+        elif op == "RANGE":
+            found = found or av[0] <= c <= av[1]
+        elif op == "CATEGORY" and str(av) in _CATEGORIES:
+            found = found or re.fullmatch(_CATEGORIES[str(av)], chr(c)) is not None
+        else:
+            return True
+    return found != negate
+
+
+def _first(seq, c: int) -> tuple:
+    """(may a match of the parsed regexp `seq` start with character c, may it match empty),
+    erring on the side of True for anything unusual."""
+    for op, av in seq:
+        op = str(op)
+        if op == "LITERAL":
+            may, empty = av == c, False
+        elif op == "NOT_LITERAL":
+            may, empty = av != c, False
+        elif op == "ANY":
+            may, empty = c != 10, False
+        elif op == "IN":
+            may, empty = _in_set(av, c), False
+        elif op == "SUBPATTERN":
+            _, add_flags, _, sub = av
+            may, empty = _first(sub, c)
+            may = may or bool(add_flags & ~32)  # a flag such as (?i:...): unsure
+        elif op == "BRANCH":
+            results = [_first(alt, c) for alt in av[1]]
+            may, empty = any(m for m, _ in results), any(e for _, e in results)
+        elif op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            lo, _, sub = av
+            may, empty = _first(sub, c)
+            empty = empty or lo == 0
+        elif op == "ATOMIC_GROUP":
+            may, empty = _first(av, c)
+        elif op in ("AT", "ASSERT", "ASSERT_NOT"):
+            may, empty = False, True  # zero width: a lookahead only narrows what follows
+        else:
+            return True, True
+        if may:
+            return True, empty
+        if not empty:
+            return False, False
+    return False, True
+
+
+def _literal_chars(seq):
+    """The characters a parsed regexp can start with, if it starts with a literal or a plain
+    set of literals and ranges; else None."""
+    if not seq:
+        return None
+    op, av = seq[0]
+    op = str(op)
+    if op in ("MAX_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+        return _literal_chars(av[2])
+    if op == "LITERAL":
+        return {av}
+    if op == "IN":
+        out = set()
+        for kind, v in av:
+            if str(kind) == "LITERAL":
+                out.add(v)
+            elif str(kind) == "RANGE" and v[1] - v[0] < 512:
+                out.update(range(v[0], v[1] + 1))
+            else:
+                return None
+        return out
+    return None
+
+
+def skip_ignored(terminals, ignore) -> bool:
+    """True when a run of ignored text (whitespace, comments) lexes the same whatever the parser
+    state: every character an ignored terminal starts with starts no other terminal, so lark's
+    lexer takes the ignored terminals there one after another, each as long as it goes. The lexer
+    then skips such runs in the same regular-expression match as the token after them."""
+    from re import _parser
+
+    parsed = {name: _parser.parse(regexp) for name, _, _, regexp in terminals}
+    if any(p.state.flags & ~32 for p in parsed.values()):
+        return False
+    for name in ignore:
+        chars = _literal_chars(list(parsed[name]))
+        if not chars:
+            return False
+        for other, p in parsed.items():
+            if other == name:
+                continue
+            for c in chars:
+                may, empty = _first(list(p), c)
+                if may or empty:
+                    return False
+    return True
 
 
 # --------------------------------------------------------------------------- parse table
@@ -355,6 +467,9 @@ def render(grammar_text: str) -> str:
         "\n# Terminals in the order lark's lexers try them: (name, 'str' or 're', pattern as written, regexp).\n",
         _literal("TERMINALS", tuple(tuple(t) for t in lex["terminals"])),
         _literal("IGNORE", tuple(lex["ignore"])),
+        "# Whether the lexer may skip ignored text before a token in the same match (see\n"
+        "# skip_ignored in scripts/build_parser_tables.py).\n",
+        _literal("SKIP_IGNORED", lex["skip_ignored"]),
         _literal("STRINGS", strings),
         "\n# The contextual lexers: (terminals tried, in order; {regex terminal: {keyword: keyword terminal}}).\n",
         _literal("LEXERS", tuple(lex["lexers"])),

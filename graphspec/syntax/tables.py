@@ -32,6 +32,9 @@ TERMINALS = (('DTYPE', 're',
  ('RBRACE', 'str', '}', '\\}'), ('RPAR', 'str', ')', '\\)'), ('RSQB', 'str', ']', '\\]'),
  ('SLASH', 'str', '/', '/'), ('STAR', 'str', '*', '\\*'))
 IGNORE = ('COMMENT', '__IGNORE_1')
+# Whether the lexer may skip ignored text before a token in the same match (see
+# skip_ignored in scripts/build_parser_tables.py).
+SKIP_IGNORED = True
 STRINGS = {'COMPILE': 'compile',
  'EXTENDS': 'extends',
  'IMPORT': 'import',
