@@ -7,7 +7,7 @@ API returns and the backends consume.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from graphspec.record import Record
 from graphspec.source import Span
@@ -90,25 +90,34 @@ class Graph(Record):
 
     def live_layers(self) -> List[int]:
         """Ids of the layers the outputs depend on: the ones Keras keeps in the model."""
-        seen, live = set(), set()
-        stack = [o.tensor for o in self.outputs]
-        while stack:
-            t = stack.pop()
-            if t in seen:
-                continue
-            seen.add(t)
-            producer = self.tensors[t].producer
-            if producer is not None:
-                node = self.nodes[producer]
-                live.add(node.layer)
-                stack.extend(node.inputs)
-        return sorted(live)
+        _, nodes = upstream(self)
+        return sorted({self.nodes[n].layer for n in nodes})
 
     def param_counts(self) -> Tuple[int, int]:
         """(trainable, non-trainable) as Keras counts them: over the layers the outputs
         depend on (a dead branch is not part of the Keras model), each shared layer once."""
         live = [self.layers[i] for i in self.live_layers()]
         return sum(layer.params[0] for layer in live), sum(layer.params[1] for layer in live)
+
+
+def upstream(model) -> Tuple[Set[int], Set[int]]:
+    """(tensor ids, node ids) the outputs of `model` depend on.
+
+    Works on a Graph and on the Pydantic ModelIR alike (both have outputs, tensors with
+    a producer, nodes with inputs)."""
+    tensors: Set[int] = set()
+    nodes: Set[int] = set()
+    stack = [o.tensor for o in model.outputs]
+    while stack:
+        t = stack.pop()
+        if t in tensors:
+            continue
+        tensors.add(t)
+        producer = model.tensors[t].producer
+        if producer is not None:
+            nodes.add(producer)
+            stack.extend(model.nodes[producer].inputs)
+    return tensors, nodes
 
 
 class Program(Record):

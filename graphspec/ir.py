@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Literal, Optional, Tuple
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from graphspec.catalog.base import CallValue
-from graphspec.graph import Program
+from graphspec.graph import Program, upstream
 
 
 def _plain(value: Any) -> Any:
@@ -113,18 +113,7 @@ class ModelIR(_Frozen):
     def param_counts(self) -> Tuple[int, int]:
         """(trainable, non-trainable) parameters as Keras counts them: over the layers the
         outputs depend on (a dead branch is not part of the Keras model), each shared layer once."""
-        seen, live = set(), set()
-        stack = [o.tensor for o in self.outputs]
-        while stack:
-            t = stack.pop()
-            if t in seen:
-                continue
-            seen.add(t)
-            producer = self.tensors[t].producer
-            if producer is not None:
-                node = self.nodes[producer]
-                live.add(node.layer)
-                stack.extend(node.inputs)
+        live = {self.nodes[n].layer for n in upstream(self)[1]}
         layers = [self.layers[i] for i in sorted(live)]
         return (sum(l.trainable_params for l in layers),
                 sum(l.non_trainable_params for l in layers))

@@ -338,6 +338,8 @@ def _reducer(k, rule, shape, nullable) -> tuple:
     origin = str(rule.origin.name)
     if expand1 and size == 1:
         return None, []  # `?rule: child`: the child's entry is the rule's, unchanged
+    if origin.startswith("_") and size == 1 and to_include == [(0, True, 0)] and not nones_after:
+        return None, []  # `_rule: _child`: the same list of children
     start = _edge(exp, list(range(size)), nullable, 1)
     end = _edge(exp, list(range(size))[::-1], nullable, 2)
     if expand1:
@@ -428,7 +430,7 @@ def rule_code(parser, rules, nullable) -> tuple:
         "    (a rule's alias or name) to a builder B[name](children, start, end); start and end are",
         "    None for a rule that covers no text. A stack entry is (value, start, end, height), a",
         "    token's (text, start, end, 0, terminal); height counts the tree's levels as lark's tree",
-        '    would have them. None: a `?rule` whose only child stays as it is."""',
+        "    would have them. None: a rule whose only child's entry stays as it is (`?rule: child`).\"\"\"",
     ]
     head.extend(f"    b_{name} = B[{name!r}]" for name in sorted(names))
     tail = ["    return ("]

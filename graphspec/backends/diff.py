@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from graphspec.graph import upstream
+
 __all__ = ["Change", "ModelDiff", "SpecDiff", "diff_specs", "render_text", "render_listing", "to_json",
            "to_dict", "run_command", "NO_CHANGES"]
 
@@ -318,18 +320,7 @@ class _Graph:
     def __init__(self, ir):
         self.ir = ir
         self.name = ir.name
-        live = set()
-        seen = set()
-        stack = [o.tensor for o in ir.outputs]
-        while stack:
-            t = stack.pop()
-            if t in seen:
-                continue
-            seen.add(t)
-            producer = ir.tensors[t].producer
-            if producer is not None:
-                live.add(producer)
-                stack.extend(ir.nodes[producer].inputs)
+        _, live = upstream(ir)
         nodes = [n for n in ir.nodes if n.id in live]
         calls_of: Dict[int, list] = {}
         for n in nodes:

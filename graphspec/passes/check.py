@@ -96,16 +96,7 @@ class Checker:
 
 def unused_inputs(graph: g.Graph, diags: Diagnostics) -> None:
     """Warn about inputs that no output depends on."""
-    reached: Set[int] = set()
-    stack = [o.tensor for o in graph.outputs]
-    while stack:
-        t = stack.pop()
-        if t in reached:
-            continue
-        reached.add(t)
-        producer = graph.tensors[t].producer
-        if producer is not None:
-            stack.extend(graph.nodes[producer].inputs)
+    reached, _ = g.upstream(graph)
     for inp in graph.inputs:
         if inp.tensor not in reached and graph.outputs:
             diags.warning("W101", f"input `{inp.name}` is not used by any output", inp.span,

@@ -23,6 +23,7 @@ lark itself, so a stale table is never used.
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_right
 
 from graphspec.syntax import ast
@@ -152,7 +153,16 @@ class _Lexing:
 
     def __init__(self, t):
         self.terminals = [name for name, _, _, _ in t.TERMINALS]
-        self.all = re.compile("|".join(f"(?P<{name}>{regexp})" for name, _, _, regexp in t.TERMINALS))
+        alternatives = "|".join(f"(?P<{name}>{regexp})" for name, _, _, regexp in t.TERMINALS)
+        self.all = re.compile(alternatives)
+        self.skip = None
+        if t.SKIP_IGNORED and sys.version_info >= (3, 11):
+            # Ignored text, then a token, in one match. The ignored terminals start with characters
+            # no other terminal starts with (checked when the tables were built), so lark's lexer
+            # reads such a run the same in every state: each ignored terminal as far as it goes,
+            # which the atomic group (Python 3.11+) does too, never giving any of it back.
+            ignored = "|".join(regexp for name, _, _, regexp in t.TERMINALS if name in t.IGNORE)
+            self.skip = re.compile(f"(?>(?:{ignored})*)(?:{alternatives})")
         self.strings = {name: value for name, kind, value, _ in t.TERMINALS if kind == "str"}
         self.regexps = {name: regexp for name, kind, _, regexp in t.TERMINALS if kind == "re"}
         self.compiled = {}
@@ -217,16 +227,32 @@ def _no_match(lx: _Lexing, text: str, pos: int, state: int):
 # --------------------------------------------------------------------------- driver
 
 
+_units: dict = {}  # (state below, state, terminal) -> the state after `?rule: child` reductions
+
+
+def _unit_chain(below: int, state: int, type_: str, steps) -> int:
+    """Where a run of reductions that leave the value stack as it is (`?expr: sum` and the like)
+    ends: they only ever replace the top state, so this depends on the state below, the top state
+    and the terminal alone."""
+    t = _tables
+    while True:
+        a = t.ACTION[state].get(type_)
+        if a is None or a >= 0 or steps[~a][2] is not None:
+            return state
+        state = t.GOTO[below][steps[~a][0]]
+
+
 def _run(text: str, builders: dict):
     """Parse `text`; return the entry of the start rule: (value, start, end, height)."""
     t = _tables
     lx = _lexing()
-    action, goto, rules = t.ACTION, t.GOTO, t.RULES
-    reduce_ = t.reducers(builders)
-    steps = [(name, size, fn) for (name, size), fn in zip(rules, reduce_)]
+    action, goto = t.ACTION, t.GOTO
+    steps = [(name, size, fn) for (name, size), fn in zip(t.RULES, t.reducers(builders))]
     lexers = lx.state_lexer
     match = lx.all.match
+    skip = lx.skip.match if lx.skip is not None else None
     first_match = lx.first_match
+    units = _units
     ignored = _IGNORED
     not_here = _NOT_HERE
     end_state = t.END
@@ -239,30 +265,48 @@ def _run(text: str, builders: dict):
     while True:
         # The next token, read by the lexer of the current state.
         lexer = lexers[state]
-        while pos < n:
-            m = match(text, pos)
+        if skip is not None and pos < n:
+            m = skip(text, pos)
             if m is not None:
                 type_ = m.lastgroup
                 what = lexer.get(type_, not_here)
-                end = m.end()
-            if m is None or what is not_here:  # not this state's first match: ask its own terminals
-                found = first_match(lx.state_names[state], text, pos)
-                if found is None:
-                    _no_match(lx, text, pos, state)
-                type_, end = found
-                what = lexer[type_]
-            if what is ignored:
-                pos = end
-                continue
-            value = text[pos:end]
-            if what is not None:
-                type_ = what.get(value, type_)
-            last = (value, pos, end, 0, type_)
-            pos = end
-            break
+                if what is not not_here and what is not ignored:
+                    pos, end = m.span(m.lastindex)
+                    value = text[pos:end]
+                    if what is not None:
+                        type_ = what.get(value, type_)
+                    last = (value, pos, end, 0, type_)
+                    pos = end
+                else:
+                    pos = m.start(m.lastindex)  # the ignored text before it is skipped the same anyway
+                    m = None
         else:
-            break  # the end of the text
-        # Feed it: reduce as long as the table says so, then shift.
+            m = None
+        if m is None:
+            while pos < n:
+                m = match(text, pos)
+                if m is not None:
+                    type_ = m.lastgroup
+                    what = lexer.get(type_, not_here)
+                    end = m.end()
+                if m is None or what is not_here:  # not this state's first match: ask its own terminals
+                    found = first_match(lx.state_names[state], text, pos)
+                    if found is None:
+                        _no_match(lx, text, pos, state)
+                    type_, end = found
+                    what = lexer[type_]
+                if what is ignored:
+                    pos = end
+                    continue
+                value = text[pos:end]
+                if what is not None:
+                    type_ = what.get(value, type_)
+                last = (value, pos, end, 0, type_)
+                pos = end
+                break
+            else:
+                break  # the end of the text
+        # Feed the token: reduce as long as the table says so, then shift.
         acts = action[state]
         while True:
             a = acts.get(type_)
@@ -274,15 +318,21 @@ def _run(text: str, builders: dict):
                 state = a
                 break
             name, size, fn = steps[~a]
-            if fn is not None:
-                fn(st)
-            if size == 1:
-                states[-1] = state = goto[states[-2]][name]
+            if fn is None:
+                key = (states[-2], state, type_)
+                state = units.get(key)
+                if state is None:
+                    state = units[key] = _unit_chain(key[0], key[1], type_, steps)
+                states[-1] = state
             else:
-                if size:
-                    del states[-size:]
-                state = goto[states[-1]][name]
-                states.append(state)
+                fn(st)
+                if size == 1:
+                    states[-1] = state = goto[states[-2]][name]
+                else:
+                    if size:
+                        del states[-size:]
+                    state = goto[states[-1]][name]
+                    states.append(state)
             acts = action[state]
     # The end of the text.
     acts = action[state]

@@ -8,7 +8,7 @@ from typing import List, Optional, Tuple
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPR_DEPTH, MAX_NESTING, MAX_SYNTAX_ERRORS
 from graphspec.source import Source
-from graphspec.syntax import ast
+from graphspec.syntax import ast, lalr
 from graphspec.syntax.grammar import parser
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}
@@ -33,19 +33,21 @@ _TOP_START = {"MODEL", "BLOCK", "CONST", "IMPORT"}
 
 def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
     """Parse `source`; report syntax errors into `diags` and return None if there are any."""
-    from lark.exceptions import UnexpectedInput
-
     unclosed = _check_brackets(source, diags)
     if unclosed is None:  # nesting too deep: the parser is not even started
         return None
-    from graphspec.syntax.lower import Lower
-
+    # The parser: graphspec's own LALR driver over tables exported from lark (no lark import),
+    # or lark itself if the grammar was edited since the tables were built.
+    fast = lalr.available()
     text = source.text
     errors = 0
     while True:
         try:
-            tree = parser().parse(text)
-        except UnexpectedInput as exc:
+            if fast:
+                module, height = lalr.parse(text, source)
+            else:
+                tree = _lark_parse(text)
+        except lalr.UnexpectedInput as exc:
             errors += 1
             _report(exc, source, diags, unclosed)
             restart = _restart_offset(source.text, getattr(exc, "pos_in_stream", None) or 0)
@@ -56,16 +58,35 @@ def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
             continue
         if errors:
             return None
-        if _too_deep(tree, source, diags):
+        if fast:
+            if height > MAX_EXPR_DEPTH:  # lark's tree for the text, only to say where
+                reported = _too_deep(lalr.parse_tree(text), source, diags, lalr.Tree)
+                assert reported
+                return None
+            return module
+        from lark import Tree
+
+        if _too_deep(tree, source, diags, Tree):
             return None
+        from graphspec.syntax.lower import Lower
+
         return Lower(source).transform(tree)
 
 
-def _too_deep(tree, source: Source, diags: Diagnostics) -> bool:
-    """Report a syntax tree nested deeper than MAX_EXPR_DEPTH (a long operator chain such as
-    `1+1+...+1` nests without brackets); lowering and evaluating it would exhaust the recursion limit."""
-    from lark import Tree
+def _lark_parse(text: str):
+    """lark's parse tree of `text`; its syntax errors raised as graphspec.syntax.lalr's."""
+    from lark.exceptions import UnexpectedInput
 
+    try:
+        return parser().parse(text)
+    except UnexpectedInput as exc:
+        raise lalr.from_lark(exc) from None
+
+
+def _too_deep(tree, source: Source, diags: Diagnostics, Tree) -> bool:
+    """Report a syntax tree nested deeper than MAX_EXPR_DEPTH (a long operator chain such as
+    `1+1+...+1` nests without brackets); lowering and evaluating it would exhaust the recursion limit.
+    `Tree`: the class of the tree's nodes (lark's, or graphspec.syntax.lalr's)."""
     stack = [(tree, 1, tree)]
     while stack:
         node, depth, parent = stack.pop()
@@ -148,6 +169,8 @@ def expected_phrase(expected: set, terminals: dict) -> str:
 
 
 def _terminal_words() -> dict:
+    if lalr.available():
+        return lalr.terminal_words()
     words = {}
     for term in parser().terminals:
         if term.pattern.type == "str":
@@ -163,7 +186,7 @@ def _token_text(token) -> str:
 
 
 def _report(exc, source: Source, diags: Diagnostics, unclosed) -> None:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+    from graphspec.syntax.lalr import UnexpectedCharacters, UnexpectedToken
 
     terminals = _terminal_words()
     if isinstance(exc, UnexpectedCharacters):
@@ -184,7 +207,7 @@ def _report(exc, source: Source, diags: Diagnostics, unclosed) -> None:
             diags.error("E101", f"unexpected character `{shown}`", span, label="not expected here",
                         help=f"expected {expected_phrase(exc.allowed or set(), terminals)}")
         return
-    if isinstance(exc, (UnexpectedToken, UnexpectedEOF)):
+    if isinstance(exc, UnexpectedToken):  # lark's UnexpectedEOF too (graphspec.syntax.lalr.from_lark)
         token = getattr(exc, "token", None)
         expected = set(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or ())
         at_end = token is None or token.type == "$END"

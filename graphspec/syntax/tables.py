@@ -2189,7 +2189,7 @@ def reducers(B):
     (a rule's alias or name) to a builder B[name](children, start, end); start and end are
     None for a rule that covers no text. A stack entry is (value, start, end, height), a
     token's (text, start, end, 0, terminal); height counts the tree's levels as lark's tree
-    would have them. None: a `?rule` whose only child stays as it is."""
+    would have them. None: a rule whose only child's entry stays as it is (`?rule: child`)."""
     b_add = B['add']
     b_bind_stmt = B['bind_stmt']
     b_block_def = B['block_def']
@@ -2723,9 +2723,6 @@ def reducers(B):
         s = e0[1]
         e = e2[2]
         st[-1] = (b_pair([e0, e2[0]], s, e), s, e, e2[3] + 1)
-    def r102(st):  # __start_star_0: _item
-        e0 = st[-1]
-        st[-1] = (e0[0], e0[1], e0[2], e0[3])
     def r103(st):  # __start_star_0: __start_star_0 _item
         e0, e1 = st[-2:]
         del st[-1:]
@@ -2742,9 +2739,6 @@ def reducers(B):
         c = e0[0]
         c.append(e2[0])
         st[-1] = (c, e0[1], e2[2], max(e0[3], e2[3]))
-    def r106(st):  # __body_star_2: _stmt
-        e0 = st[-1]
-        st[-1] = (e0[0], e0[1], e0[2], e0[3])
     def r107(st):  # __body_star_2: __body_star_2 _stmt
         e0, e1 = st[-2:]
         del st[-1:]
@@ -2831,7 +2825,7 @@ def reducers(B):
         r70, r71, r72, None, r74, r75, r76, r77, r78, r79,
         r80, r81, r82, None, r84, r85, r86, r87, r88, r89,
         r90, r91, r92, r93, r94, r95, r96, r97, r98, r99,
-        r100, r101, r102, r103, r104, r105, r106, r107, r108, r109,
+        r100, r101, None, r103, r104, r105, None, r107, r108, r109,
         r110, r111, r112, r113, r114, r115, r116, r117, r118, r119,
         r120, r121,
     )
