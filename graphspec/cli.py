@@ -459,8 +459,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _tolerant_output() -> None:
+    """A spec's strings may hold anything, a lone surrogate (`"\\ud800"`) too: print what the
+    terminal's encoding cannot show as an escape rather than fail on it."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # pragma: no cover - a stream that cannot be reconfigured
+                pass
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the CLI; return the exit status."""
+    _tolerant_output()
     parser = _parser()
     try:
         args = parser.parse_args(argv)

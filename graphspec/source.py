@@ -38,10 +38,13 @@ class Source:
         self.name = name
         self.text = text
         self.path = path
-        self._starts = [0]
-        for i, ch in enumerate(text):
-            if ch == "\n":
-                self._starts.append(i + 1)
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        self._starts = starts
 
     def line_text(self, line: int) -> str:
         """Return line `line` (1-based) without its newline, or '' past the end."""

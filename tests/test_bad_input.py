@@ -45,7 +45,7 @@ import pytest
 
 from graphspec import limits
 from graphspec.diagnostics.diagnostic import Diagnostics
-from graphspec.passes.check import check_path
+from graphspec.passes.check import check_path, check_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = sorted((ROOT / "specs").rglob("*.gspec"))
@@ -580,3 +580,82 @@ def test_huge_arithmetic(tmp_path, expr):
 ], ids=["input", "input-zero", "dense", "dense-zero", "conv", "reshape", "dropout", "repeat"])
 def test_negative_sizes(tmp_path, text, code):
     check(tmp_path, [write(tmp_path, "neg.gspec", text)], codes=[code])
+
+
+# ------------------------------------------------------------ special files and odd paths
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_import_of_a_fifo_does_not_hang(tmp_path):
+    """Regression: opening a FIFO blocks until a writer comes; an import of one hung forever."""
+    import os
+
+    os.mkfifo(tmp_path / "pipe.gspec")
+    check(tmp_path, [write(tmp_path, "main.gspec", 'import "pipe.gspec"\n' + MODEL)], codes=["E203"], line=1)
+    check(tmp_path, ["pipe.gspec"], status=2, codes=["E001"])
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_import_of_a_device(tmp_path):
+    check(tmp_path, [write(tmp_path, "main.gspec", 'import "/dev/zero"\n' + MODEL)], codes=["E203"], line=1)
+
+
+def test_import_of_a_symlink_loop(tmp_path):
+    """Regression: Path.resolve() raises RuntimeError on a symlink loop (before Python 3.13)."""
+    (tmp_path / "a.gspec").symlink_to("b.gspec")
+    (tmp_path / "b.gspec").symlink_to("a.gspec")
+    check(tmp_path, [write(tmp_path, "main.gspec", 'import "a.gspec"\n' + MODEL)], codes=["E203"], line=1)
+    check(tmp_path, ["a.gspec"], status=2, codes=["E001"])
+
+
+def test_import_path_too_long(tmp_path):
+    """Regression: stat() of a 5,000-character name raises ENAMETOOLONG, which Path.exists() lets through."""
+    check(tmp_path, [write(tmp_path, "main.gspec", f'import "{"a" * 5000}.gspec"\n' + MODEL)], codes=["E203"],
+          line=1)
+    check(tmp_path, ["b" * 5000], status=2, codes=["E001"])
+
+
+@pytest.mark.parametrize("path", ["a\\x00b.gspec", "\\ud800.gspec", "\\x1b[2J.gspec", ""])
+def test_import_of_an_odd_path(tmp_path, path):
+    """A NUL, a lone surrogate, a terminal escape sequence in an import path: located, and never
+    sent raw to the terminal."""
+    check(tmp_path, [write(tmp_path, "main.gspec", f'import "{path}"\n' + MODEL)], codes=["E203"], line=1)
+    out = run_cli(["check", "main.gspec"], tmp_path).stdout
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out), repr(out)
+
+
+def test_lone_surrogate_in_a_string(tmp_path):
+    """Regression: printing a message that quotes `"\\ud800"` failed to encode (exit 2, no diagnostic)."""
+    text = MODEL.replace("Dense(3)", 'Dense(3, activation="\\ud800")')
+    check(tmp_path, [write(tmp_path, "sur.gspec", text)], codes=["E305"], line=3)
+    for fmt in ("text", "github", "json"):
+        proc = run_cli(["check", "--format", fmt, "sur.gspec"], tmp_path)
+        assert proc.returncode == 1 and "E305" in proc.stdout and proc.stderr == ""
+
+
+def test_terminal_escape_sequences_are_not_passed_through(tmp_path):
+    text = MODEL.replace("Dense(3)", 'Dense(3, activation="\\x1b]0;pwned\\x07\\x1b[2J")') + "# \x1b[31m\x9b\n"
+    check(tmp_path, [write(tmp_path, "esc.gspec", text)], codes=["E305"])
+    for fmt in ("text", "github"):
+        out = run_cli(["check", "--format", fmt, "esc.gspec"], tmp_path).stdout
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out), repr(out)
+
+
+# ------------------------------------------------------------ one problem, one diagnostic
+
+
+@pytest.mark.parametrize("text", [
+    "const a = nope + 1\n" + MODEL.replace("Dense(3)", "Dense(a)"),
+    "const a = nope + 1\n" + MODEL.replace("Dense(3)", "Dense(a)")
+    + MODEL.replace("model m", "model n").replace("Dense(3)", "m -> Dense(a)"),
+    "block b() {\n    input x\n    output y = x -> Dense(nope)\n}\n" + MODEL.replace("Dense(3)", "b()")
+    + MODEL.replace("model m", "model n").replace("Dense(3)", "b()"),
+    MODEL.replace("Dense(3)", "Dense(nope)").replace("model m", "model a")
+    + MODEL.replace("Dense(3)", "a") + MODEL.replace("model m", "model n").replace("Dense(3)", "a"),
+], ids=["const", "const-twice", "block-twice", "model-twice"])
+def test_a_problem_used_twice_is_reported_once(text):
+    """Regression: a const, block or model with an error, used by a second model, made that model
+    report a cascading E505 `has no outputs` (the first error was not counted again)."""
+    diags = Diagnostics()
+    check_text(text, diags, name="spec.gspec")
+    assert [d.code for d in diags.items] == ["E201"], [(d.code, d.message) for d in diags.items]

@@ -11,13 +11,15 @@ Keras to produce it. It holds, for the pinned Keras version:
   recorded with a reason),
 * every string identifier that `keras.<kind>.get` accepts.
 
-The file is parsed once, on first use.
+The file is parsed once, on first use; each class's signature is decoded when first
+asked for.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -120,12 +122,18 @@ class Signature:
 
 
 def _read_text() -> str:
+    # The file next to this module (an ordinary install); importlib.resources, which costs
+    # `graphspec check` milliseconds to import, only for other package loaders (a zip).
+    path = Path(__file__).with_name(DATA_FILE)
     try:
-        from importlib.resources import files
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        try:
+            from importlib.resources import files
 
-        return files("graphspec.catalog").joinpath(DATA_FILE).read_text(encoding="utf-8")
-    except (ImportError, OSError, TypeError, ValueError):
-        return Path(__file__).with_name(DATA_FILE).read_text(encoding="utf-8")
+            return files("graphspec.catalog").joinpath(DATA_FILE).read_text(encoding="utf-8")
+        except (ImportError, OSError, TypeError, ValueError):
+            raise exc from None
 
 
 def decode_default(value: Any) -> Any:
@@ -152,23 +160,43 @@ def _params(raw: list) -> tuple:
     )
 
 
+class _Signatures(Mapping):
+    """Canonical name -> Signature, each decoded from the data file when first asked for: a
+    check needs a few of the hundreds of classes, and decoding them all costs every run."""
+
+    def __init__(self, section: dict, kind: str):
+        self._section = section
+        self._kind = kind
+        self._decoded: dict = {}
+
+    def __getitem__(self, name: str) -> Signature:
+        sig = self._decoded.get(name)
+        if sig is None:
+            entry = self._section[name]
+            sig = self._decoded[name] = Signature(
+                name=name,
+                params=_params(entry["params"]),
+                var_kwargs=bool(entry.get("var_kwargs", False)),
+                kind=self._kind,
+                aliases=tuple(entry.get("aliases", ())),
+            )
+        return sig
+
+    def __iter__(self):
+        return iter(self._section)
+
+    def __len__(self) -> int:
+        return len(self._section)
+
+
 def _signatures(section: dict, kind: str) -> tuple:
     """(canonical -> Signature, any accepted name -> canonical)."""
-    by_name = {}
+    by_name = _Signatures(section, kind)
     resolve = {}
     for name, entry in section.items():
-        sig = Signature(
-            name=name,
-            params=_params(entry["params"]),
-            var_kwargs=bool(entry.get("var_kwargs", False)),
-            kind=kind,
-            aliases=tuple(entry.get("aliases", ())),
-        )
-        by_name[name] = sig
-    for name, sig in by_name.items():
-        for alias in sig.aliases:
+        for alias in entry.get("aliases", ()):
             resolve.setdefault(alias, name)
-    resolve.update({name: name for name in by_name})  # canonical names win
+    resolve.update({name: name for name in section})  # canonical names win
     return by_name, resolve
 
 

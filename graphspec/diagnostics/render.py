@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Dict, Iterable, List
 
 from graphspec.diagnostics.diagnostic import Diagnostic
@@ -24,16 +25,25 @@ def _paint(text: str, style: str, color: bool) -> str:
 
 def _display(line: str) -> str:
     # Tabs and control characters would misplace the caret; show them as spaces/ '?'.
-    return "".join(" " if c == "\t" else ("?" if ord(c) < 32 or c == "\x7f" else c) for c in line)
+    return "".join(" " if c == "\t" else ("?" if ord(c) < 32 or "\x7f" <= c <= "\x9f" else c) for c in line)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _clean(text: str) -> str:
+    """Control characters from a spec (an import path, a file name) shown as escapes: never sent to
+    the terminal, where an escape sequence would restyle or rewrite the output."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def render_one(diag: Diagnostic, sources: Dict[str, object], color: bool = False) -> str:
     """Render one diagnostic: header, location, source line with caret, help."""
     sev = _paint(diag.severity, diag.severity, color)
-    out = [f"{sev}[{_paint(diag.code, 'code', color)}]: {diag.message}"]
+    out = [f"{sev}[{_paint(diag.code, 'code', color)}]: {_clean(diag.message)}"]
     span = diag.span
     if span is not None:
-        out.append(f"  {_paint('-->', 'gutter', color)} {_paint(str(span), 'path', color)}")
+        out.append(f"  {_paint('-->', 'gutter', color)} {_paint(_clean(str(span)), 'path', color)}")
         source = sources.get(span.file)
         text = source.line_text(span.line) if source is not None else ""
         if text or source is not None:
@@ -49,14 +59,14 @@ def render_one(diag: Diagnostic, sources: Dict[str, object], color: bool = False
             length = max(1, min(end_col, len(shown) + 1) - col)
             caret = " " * (col - 1) + "^" * length
             if diag.label:
-                caret += " " + diag.label
+                caret += " " + _clean(diag.label)
             out.append(f"{' ' * width} {bar}")
             out.append(f"{_paint(str(span.line), 'gutter', color)} {bar} {shown}")
             out.append(f"{' ' * width} {bar} {_paint(caret, diag.severity, color)}")
     for note in diag.notes:
-        out.append(f"  = note: {note}")
+        out.append(f"  = note: {_clean(note)}")
     if diag.help:
-        out.append(f"  = {_paint('help', 'help', color)}: {diag.help}")
+        out.append(f"  = {_paint('help', 'help', color)}: {_clean(diag.help)}")
     return "\n".join(out)
 
 
@@ -71,7 +81,7 @@ def render_json(diags: List[Diagnostic]) -> str:
 
 
 def _gh_escape(text: str, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = _clean(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
     if prop:
         text = text.replace(":", "%3A").replace(",", "%2C")
     return text

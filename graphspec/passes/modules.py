@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -47,6 +48,19 @@ def display_name(path: Path) -> str:
     return rel if not rel.startswith(".." + os.sep + "..") else str(path)
 
 
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def _file_kind(path: Path) -> str:
+    """'file', 'dir', 'missing' or 'other' (a FIFO, a device); raises OSError when the path cannot be examined."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
+
+
 class Loader:
     """Reads, parses and follows imports; every file once."""
 
@@ -64,6 +78,10 @@ class Loader:
                 self.diags.error("E001", f"`{name}` is a directory, not a spec file", at or Span(name, 1, 1, 1, 1),
                                  label="a directory", help="name a .gspec file")
                 return None
+            if path.exists() and not path.is_file():  # a FIFO or a device: reading it could block forever
+                self.diags.error("E001", f"`{name}` is not a regular file", at or Span(name, 1, 1, 1, 1),
+                                 label="not a file", help="name a .gspec file")
+                return None
             with open(path, "rb") as fh:
                 data = fh.read(MAX_FILE_BYTES + 1)
         except FileNotFoundError:
@@ -72,8 +90,8 @@ class Loader:
                              help="import paths are relative to the importing file" if at
                              else "check the path; a relative path starts from the current directory")
             return None
-        except OSError as exc:
-            self.diags.error("E001", f"cannot read `{name}`: {exc.strerror or exc}", at or Span(name, 1, 1, 1, 1))
+        except (OSError, ValueError) as exc:  # ValueError: a NUL character in the path
+            self.diags.error("E001", f"cannot read `{name}`: {_reason(exc)}", at or Span(name, 1, 1, 1, 1))
             return None
         src, ok = decode(name, data, self.diags, at)
         if src is not None:
@@ -93,7 +111,12 @@ class Loader:
         return self._parse(src, base / name)
 
     def load(self, path: Path, at: Optional[Span] = None) -> Optional[ast.Module]:
-        path = path.resolve()
+        try:
+            path = path.resolve()
+        except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
+            name = display_name(path)
+            self.diags.error("E001", f"cannot read `{name}`: {_reason(exc)}", at or Span(name, 1, 1, 1, 1))
+            return None
         if path in self.modules:
             return self.modules[path]
         src = self.read(path, at)
@@ -115,7 +138,13 @@ class Loader:
         return module
 
     def _follow(self, imp: ast.Import, importer: Path) -> None:
-        target = (importer.parent / imp.path).resolve()
+        try:
+            target = (importer.parent / imp.path).resolve()
+            kind = _file_kind(target)
+        except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a name too long, a NUL character
+            self.diags.error("E203", f"cannot import `{imp.path}`: {_reason(exc)}", imp.span, label="cannot be read",
+                             help="import a .gspec file by a path relative to the importing file")
+            return
         if target in self._stack:
             cycle = self._stack[self._stack.index(target):] + [target]
             chain = " -> ".join(display_name(p) for p in cycle)
@@ -134,14 +163,19 @@ class Loader:
             self.diags.error("E203", "empty import path", imp.span, help='write `import "other.gspec"`')
             self.modules[target] = None
             return
-        if not target.exists():
+        if kind == "missing":
             self.diags.error("E203", f"imported file not found: `{imp.path}`", imp.span, label="no such file",
                              help=f"import paths are relative to the importing file; looked for {display_name(target)}")
             self.modules[target] = None
             return
-        if target.is_dir():
+        if kind == "dir":
             self.diags.error("E203", f"`{imp.path}` is a directory, not a spec file", imp.span,
                              label="a directory", help="import a .gspec file")
+            self.modules[target] = None
+            return
+        if kind != "file":  # a FIFO or a device (/dev/tty): reading it could block forever
+            self.diags.error("E203", f"`{imp.path}` is not a regular file", imp.span, label="not a file",
+                             help="import a .gspec file")
             self.modules[target] = None
             return
         self.load(target, imp.span)

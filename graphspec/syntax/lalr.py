@@ -153,16 +153,17 @@ class _Lexing:
 
     def __init__(self, t):
         self.terminals = [name for name, _, _, _ in t.TERMINALS]
-        alternatives = "|".join(f"(?P<{name}>{regexp})" for name, _, _, regexp in t.TERMINALS)
-        self.all = re.compile(alternatives)
+        self.alternatives = "|".join(f"(?P<{name}>{regexp})" for name, _, _, regexp in t.TERMINALS)
+        self._all = None
         self.skip = None
         if t.SKIP_IGNORED and sys.version_info >= (3, 11):
-            # Ignored text, then a token, in one match. The ignored terminals start with characters
-            # no other terminal starts with (checked when the tables were built), so lark's lexer
-            # reads such a run the same in every state: each ignored terminal as far as it goes,
-            # which the atomic group (Python 3.11+) does too, never giving any of it back.
+            # Ignored text, then a token or the end of the text, in one match. The ignored
+            # terminals start with characters no other terminal starts with (checked when the
+            # tables were built), so lark's lexer reads such a run the same in every state: each
+            # ignored terminal as far as it goes, which the atomic group (Python 3.11+) does too,
+            # never giving any of it back.
             ignored = "|".join(regexp for name, _, _, regexp in t.TERMINALS if name in t.IGNORE)
-            self.skip = re.compile(f"(?>(?:{ignored})*)(?:{alternatives})")
+            self.skip = re.compile(f"(?>(?:{ignored})*)(?:{self.alternatives}|\\Z)")
         self.strings = {name: value for name, kind, value, _ in t.TERMINALS if kind == "str"}
         self.regexps = {name: regexp for name, kind, _, regexp in t.TERMINALS if kind == "re"}
         self.compiled = {}
@@ -172,6 +173,12 @@ class _Lexing:
         self.state_names = [t.LEXERS[i][0] for i in t.STATE_LEXER]
         self.root = self._table(*t.ROOT_LEXER)
         self.root_names = t.ROOT_LEXER[0]
+
+    def all(self):
+        """One token (ignored ones included) at a position: the first terminal that matches."""
+        if self._all is None:
+            self._all = re.compile(self.alternatives)
+        return self._all
 
     def _table(self, names, unless) -> dict:
         """terminal -> what to do when it matches: _IGNORED, None (take it), or
@@ -244,12 +251,15 @@ def _unit_chain(below: int, state: int, type_: str, steps) -> int:
 
 def _run(text: str, builders: dict):
     """Parse `text`; return the entry of the start rule: (value, start, end, height)."""
+    if not available():
+        raise RuntimeError("graphspec/syntax/tables.py was built from another grammar: "
+                           "run scripts/build_parser_tables.py")
     t = _tables
     lx = _lexing()
     action, goto = t.ACTION, t.GOTO
     steps = [(name, size, fn) for (name, size), fn in zip(t.RULES, t.reducers(builders))]
     lexers = lx.state_lexer
-    match = lx.all.match
+    match = None  # lx.all().match, when needed
     skip = lx.skip.match if lx.skip is not None else None
     first_match = lx.first_match
     units = _units
@@ -265,24 +275,34 @@ def _run(text: str, builders: dict):
     while True:
         # The next token, read by the lexer of the current state.
         lexer = lexers[state]
-        if skip is not None and pos < n:
+        token = None
+        if skip is not None:
             m = skip(text, pos)
             if m is not None:
                 type_ = m.lastgroup
+                if type_ is None:
+                    break  # only ignored text is left
                 what = lexer.get(type_, not_here)
-                if what is not not_here and what is not ignored:
+                if what is not_here or what is ignored:
+                    # Not a terminal of this state: ask its own terminals, at the same place (the
+                    # ignored text before it reads the same in every state).
+                    pos = m.start(m.lastindex)
+                    found = first_match(lx.state_names[state], text, pos)
+                    if found is None:
+                        _no_match(lx, text, pos, state)
+                    type_, end = found
+                    what = lexer[type_]
+                else:
                     pos, end = m.span(m.lastindex)
+                if what is not ignored:
                     value = text[pos:end]
                     if what is not None:
                         type_ = what.get(value, type_)
-                    last = (value, pos, end, 0, type_)
-                    pos = end
-                else:
-                    pos = m.start(m.lastindex)  # the ignored text before it is skipped the same anyway
-                    m = None
-        else:
-            m = None
-        if m is None:
+                    last = token = (value, pos, end, 0, type_)
+                pos = end
+        if token is None:  # one terminal at a time, ignored ones included
+            if match is None:
+                match = lx.all().match
             while pos < n:
                 m = match(text, pos)
                 if m is not None:

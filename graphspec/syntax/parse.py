@@ -59,9 +59,8 @@ def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
         if errors:
             return None
         if fast:
-            if height > MAX_EXPR_DEPTH:  # lark's tree for the text, only to say where
-                reported = _too_deep(lalr.parse_tree(text), source, diags, lalr.Tree)
-                assert reported
+            # Too deep: build lark's tree for the text (without lark) to say where, as below.
+            if height > MAX_EXPR_DEPTH and _too_deep(lalr.parse_tree(text), source, diags, lalr.Tree):
                 return None
             return module
         from lark import Tree
