@@ -71,3 +71,6 @@ class LayerEntry:
     summary: str = ""  # one-line shape rule, for `graphspec layers` and docs
     # Parameter names whose value is itself a layer call (Bidirectional's `layer`).
     layer_params: Tuple[str, ...] = field(default_factory=tuple)
+    # Output dtype from (config, input dtypes), where it is not the layer's float compute
+    # dtype (int64 lookup indices, a Reshape of int ids); None means the compute dtype.
+    dtype: Optional[Callable[[dict, Sequence[str]], Optional[str]]] = None

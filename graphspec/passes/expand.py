@@ -621,16 +621,14 @@ class ModelExpander:
 
     # Layers whose Keras output keeps a non-floating input's dtype (int, bool, string);
     # a floating input is cast to the layer's compute dtype, as by every other layer.
-    _KEEPS_NON_FLOAT_DTYPE = frozenset({"Identity", "Flatten", "Reshape", "Permute"})
-
     def out_dtype(self, layer: g.Layer, spec: L.LayerSpec, inputs: List[int]) -> str:
         given = spec.full.get("dtype")
         # A dtype policy name such as "mixed_float16" computes in float16.
         compute = given.split("_", 1)[1] if isinstance(given, str) and given.startswith("mixed_") else given
-        if spec.type in self._KEEPS_NON_FLOAT_DTYPE and inputs:
-            source = self.graph.tensors[inputs[0]].dtype
-            if not source.startswith(("float", "bfloat")):
-                return source
+        if spec.entry is not None and spec.entry.dtype is not None:
+            own = spec.entry.dtype(spec.full, [self.graph.tensors[t].dtype for t in inputs])
+            if own is not None:
+                return own
         return compute if isinstance(compute, str) else "float32"
 
     @staticmethod

@@ -263,3 +263,18 @@ def window_output(
             f"use padding=\"same\", a smaller {what}, or a larger input",
         )
     return out
+
+
+def keeps_input_dtype(config, dtypes):
+    """Output dtype of layers that only move values around: a non-float input keeps its dtype."""
+    source = dtypes[0] if dtypes else "float32"
+    return None if source.startswith(("float", "bfloat")) else source
+
+
+def indices_dtype(int_dtype: str, default_mode: str = "int"):
+    """Output dtype of lookups and hashing: integer indices in "int" mode, else floats."""
+
+    def rule(config, dtypes):
+        return int_dtype if config.get("output_mode", default_mode) == "int" else None
+
+    return rule

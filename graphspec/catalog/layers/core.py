@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from graphspec.catalog.base import LayerEntry, ShapeError
 from graphspec.catalog.layers._util import (
+    keeps_input_dtype,
     check_min_rank,
     dense_help,
     flag,
@@ -235,6 +236,7 @@ ENTRIES = [
     LayerEntry(
         name="Flatten",
         shape=flatten_shape,
+        dtype=keeps_input_dtype,
         summary="(batch, d1, d2, ...) -> (batch, d1*d2*...); None when any dim is None",
     ),
     LayerEntry(
@@ -258,9 +260,10 @@ ENTRIES = [
     LayerEntry(
         name="Reshape",
         shape=reshape_shape,
+        dtype=keeps_input_dtype,
         summary="(batch, ...) -> (batch, *target_shape); -1 infers one axis; sizes must match",
     ),
-    LayerEntry(name="Identity", shape=same_shape, summary="any shape -> the same shape"),
+    LayerEntry(name="Identity", shape=same_shape, dtype=keeps_input_dtype, summary="any shape -> the same shape"),
     LayerEntry(name="Masking", shape=same_shape, summary="any shape -> the same shape"),
     LayerEntry(name="Rescaling", shape=same_shape, summary="any shape -> the same shape"),
     LayerEntry(name="UnitNormalization", shape=unitnorm_shape,

@@ -15,7 +15,7 @@ unknown (None) until then, as in Keras.
 from __future__ import annotations
 
 from graphspec.catalog.base import LIST, ArgError, LayerEntry, ShapeError
-from graphspec.catalog.layers._util import check_rank, flag, fmt, fmt_value, norm_axis, prod
+from graphspec.catalog.layers._util import check_rank, flag, fmt, fmt_value, indices_dtype, norm_axis, prod
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
@@ -105,6 +105,7 @@ def make_lookup(name: str, oov_default):
         name=name,
         shape=shape_rule,
         validate=validate,
+        dtype=indices_dtype("int64"),
         summary=f"(batch, ...) {what} -> the same shape of int64 indices (\"int\"); one_hot adds an axis of "
         "the vocabulary size (replacing a last axis of 1); multi_hot/count/tf_idf replace the last axis by it "
         "(None until adapt() when no vocabulary is given)",
@@ -417,18 +418,21 @@ ENTRIES = [
                summary="(batch, ...) integer ids -> (batch, ..., num_tokens) floats: multi_hot/count replace the "
                "last axis, one_hot adds one (replacing a last axis of 1)"),
     LayerEntry(name="Discretization", shape=discretization_shape, validate=discretization_validate,
+               dtype=indices_dtype("int32"),
                summary="(batch, ...) -> int32 bin indices of the same shape; one_hot adds an axis of the bin "
                "count, multi_hot/count give (batch, d2, ..., bins) as Keras does"),
-    LayerEntry(name="Hashing", shape=hashing_shape, validate=hashing_validate,
+    LayerEntry(name="Hashing", shape=hashing_shape, validate=hashing_validate, dtype=indices_dtype("int64"),
                summary="(batch, ...) strings or integers -> int64 bins of the same shape; other modes replace "
                "the last axis by num_bins"),
     LayerEntry(name="HashedCrossing", shape=hashed_crossing_shape, validate=hashed_crossing_validate,
+               dtype=indices_dtype("int64"),
                call=LIST, min_inputs=2, max_inputs=2,
                summary="(a, b) two features of shape (batch,) or (batch, 1) -> int64 crossed bins of that shape; "
                "one_hot gives (batch, num_bins)"),
     make_lookup("IntegerLookup", -1),
     make_lookup("StringLookup", "[UNK]"),
     LayerEntry(name="TextVectorization", shape=text_vectorization_shape, validate=text_vectorization_validate,
+               dtype=indices_dtype("int64"),
                summary="(batch,) or (batch, 1) strings -> (batch, output_sequence_length) int64 token ids "
                "(None when not set); multi_hot/count/tf_idf give the vocabulary size as the last axis"),
     LayerEntry(name="Normalization", shape=normalization_shape, params=normalization_params,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from graphspec.catalog.base import LayerEntry, ShapeError
 from graphspec.catalog.layers._util import (
+    keeps_input_dtype,
     channels_last,
     check_rank,
     fmt,
@@ -110,7 +111,7 @@ def make_cropping(spatial: int):
 
 
 ENTRIES = [
-    LayerEntry(name="Permute", shape=permute_shape,
+    LayerEntry(name="Permute", shape=permute_shape, dtype=keeps_input_dtype,
                summary="(batch, d1, ..., dn) -> the axes reordered by `dims` (1-based)"),
     LayerEntry(name="RepeatVector", shape=repeat_vector_shape, summary="(batch, features) -> (batch, n, features)"),
     make_upsampling(1),
