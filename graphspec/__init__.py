@@ -8,12 +8,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "loads", "compile", "register_layer", "from_keras", "Spec", "SpecError", "Diagnostic",
-           "__version__"]
+__all__ = ["load", "loads", "compile", "format", "diff", "register_layer", "from_keras", "Spec", "SpecError",
+           "Diagnostic", "__version__"]
 
 
 def __getattr__(name):
-    if name in ("load", "loads", "compile"):
+    if name in ("load", "loads", "compile", "format", "diff"):
         from graphspec import api
 
         return getattr(api, name)

@@ -59,3 +59,23 @@ def compile(path: Union[str, Path], model: Optional[str] = None, set: Optional[M
 
         save_keras(keras_model, output)
     return keras_model
+
+
+def format(text: str, name: str = "<string>") -> str:
+    """Spec text in canonical layout (what `graphspec fmt` writes); raises SpecError on syntax errors."""
+    from graphspec.backends.formatter import format_source
+    from graphspec.source import Source
+
+    formatted, diags = format_source(Source(name, text))
+    if formatted is None:
+        raise SpecError(diags.sorted(), {name: Source(name, text)})
+    return formatted
+
+
+def diff(old, new, model: Optional[str] = None):
+    """The semantic difference of two specs (Spec objects or paths), as `graphspec diff` reports it."""
+    from graphspec.backends.diff import diff_specs
+
+    old_spec = old if not isinstance(old, (str, Path)) else load(old, model=model)
+    new_spec = new if not isinstance(new, (str, Path)) else load(new, model=model)
+    return diff_specs(old_spec, new_spec, model=model)

@@ -152,6 +152,24 @@ class Spec(_Frozen):
 
         return summarize(self, model or self.root)
 
+    def to_python(self, model: Optional[str] = None) -> str:
+        """Python source that builds the model with Keras (what `graphspec compile -o m.py` writes)."""
+        from graphspec.backends.python_codegen import generate
+
+        return generate(self, model or self.root)
+
+    def to_mermaid(self, model: Optional[str] = None, expand: bool = False) -> str:
+        """The model as a Mermaid flowchart."""
+        from graphspec.backends import plot
+
+        return plot.to_mermaid(self, model or self.root, expand)
+
+    def to_dot(self, model: Optional[str] = None, expand: bool = False) -> str:
+        """The model as Graphviz DOT text."""
+        from graphspec.backends import plot
+
+        return plot.to_dot(self, model or self.root, expand)
+
     def _repr_svg_(self):
         """Jupyter: the root model's picture as SVG when Graphviz is installed."""
         from graphspec.backends import plot
