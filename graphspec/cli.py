@@ -382,12 +382,42 @@ def cmd_diff(args) -> int:
                        textconv=args.textconv, configured_plugins=configured_plugins)
 
 
-def _parser() -> argparse.ArgumentParser:
+class _OneCommand:
+    """The subcommands' parsers as `_parser(only=...)` builds them: that command's alone."""
+
+    def __init__(self, subparsers, only: str):
+        self.subparsers = subparsers
+        self.only = only
+        self.found = False
+
+    def add_parser(self, name, **kwargs):
+        if name != self.only:
+            return _NotBuilt()
+        self.found = True
+        return self.subparsers.add_parser(name, **kwargs)
+
+
+class _NotBuilt:
+    """A subcommand's parser that the command line does not use."""
+
+    def add_argument(self, *args, **kwargs):
+        pass
+
+    def set_defaults(self, **kwargs):
+        pass
+
+
+def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
+    """The command line's parser. With `only` (the first argument), if it names a command, only
+    that command's parser is built: argparse consults no other once the command is named, and
+    building them all costs every `graphspec check` (a pre-commit hook) milliseconds."""
     from graphspec import __version__
 
     p = argparse.ArgumentParser(prog="graphspec", description="Check and compile .gspec graph specs for Keras.")
     p.add_argument("--version", action="version", version=f"graphspec {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    if only is not None:
+        sub = _OneCommand(sub, only)
 
     def spec_options(sp):
         sp.add_argument("--model", help="the model to build when the file defines several roots")
@@ -456,6 +486,8 @@ def _parser() -> argparse.ArgumentParser:
     im.add_argument("file", metavar="MODEL.keras")
     im.add_argument("-o", "--output", required=True, metavar="OUT.gspec", help="`-` writes to stdout")
     im.set_defaults(func=cmd_import)
+    if only is not None and not sub.found:  # not a command: argparse says so, listing them all
+        return _parser()
     return p
 
 
@@ -474,7 +506,8 @@ def _tolerant_output() -> None:
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the CLI; return the exit status."""
     _tolerant_output()
-    parser = _parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = _parser(words[0] if words else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed its message

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable, Optional
 
 
@@ -14,6 +13,8 @@ def closest(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> Option
     lowered = {c.lower(): c for c in pool}
     if name.lower() in lowered:
         return lowered[name.lower()]
+    import difflib  # only for a misspelt name: a clean `graphspec check` never needs it
+
     match = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
     if match:
         return match[0]

@@ -31,24 +31,34 @@ def _honour_trainable(params):
 
 @functools.lru_cache(maxsize=None)
 def _entries() -> Dict[str, LayerEntry]:
+    """The entries as the modules define them (their param counts wrapped by `get`)."""
     out: Dict[str, LayerEntry] = {}
     for module_name in MODULES:
         module = importlib.import_module(f"graphspec.catalog.layers.{module_name}")
         for entry in module.ENTRIES:
             if entry.name in out:
                 raise RuntimeError(f"layer {entry.name} is defined twice in graphspec.catalog.layers")
-            out[entry.name] = replace(entry, params=_honour_trainable(entry.params))
+            out[entry.name] = entry
     return out
+
+
+_wrapped: Dict[str, LayerEntry] = {}  # filled as layers are asked for: a check needs a few of them
 
 
 def get(name: str) -> Optional[LayerEntry]:
     """The entry of a layer by its canonical Keras class name, or None."""
-    return _entries().get(name)
+    entry = _wrapped.get(name)
+    if entry is None:
+        entry = _entries().get(name)
+        if entry is None:
+            return None
+        entry = _wrapped[name] = replace(entry, params=_honour_trainable(entry.params))
+    return entry
 
 
 def entries() -> List[LayerEntry]:
     """Every entry, in module order."""
-    return list(_entries().values())
+    return [get(name) for name in _entries()]
 
 
 def names() -> List[str]:

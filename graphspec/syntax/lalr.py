@@ -45,7 +45,7 @@ def available() -> bool:
 
             text = grammar_path().read_text(encoding="utf-8")
             _tables = tables if text == tables.GRAMMAR_TEXT else False
-        except (ImportError, AttributeError, OSError, UnicodeDecodeError):
+        except Exception:  # no grammar file, or no usable tables: lark reports what is wrong
             _tables = False
     return _tables is not False
 
@@ -152,7 +152,6 @@ class _Lexing:
     the common case; per-terminal matchers for the rest."""
 
     def __init__(self, t):
-        self.terminals = [name for name, _, _, _ in t.TERMINALS]
         self.alternatives = "|".join(f"(?P<{name}>{regexp})" for name, _, _, regexp in t.TERMINALS)
         self._all = None
         self.skip = None
@@ -613,11 +612,12 @@ class Tree:
 
 
 def parse_tree(text: str) -> Tree:
-    """The tree lark's parser builds for `text` (tokens as Token), without lark."""
+    """The tree lark's parser builds for `text`, without lark. Its tokens are left as the driver
+    has them: (text, start, end, 0, terminal)."""
 
     def builder(name):
         def build(c, s, e):
-            return Tree(name, [_token(text, x) if type(x) is tuple else x for x in c], Meta(s, e))
+            return Tree(name, c, Meta(s, e))
 
         return build
 
