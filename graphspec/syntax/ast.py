@@ -224,3 +224,15 @@ class Module(Record):
     consts: List[ConstDef]
     blocks: List[BlockDef]
     models: List[ModelDef]
+
+    @classmethod
+    def of(cls, source: Source, items) -> "Module":
+        """A module from its top-level items, in source order, sorted by kind."""
+        module = cls(source)
+        tables = {Import: module.imports, ConstDef: module.consts, BlockDef: module.blocks,
+                  ModelDef: module.models}
+        for item in items:
+            table = tables.get(type(item))
+            if table is not None:
+                table.append(item)
+        return module

@@ -550,17 +550,7 @@ def _ast_builders(src) -> dict:
         return ast.ModelDef(name[0], span(name[1], name[2]), ext, body_, span(s, e))
 
     def start(c, s, e):
-        module = ast.Module(src)
-        for item in c:
-            if isinstance(item, ast.Import):
-                module.imports.append(item)
-            elif isinstance(item, ast.ConstDef):
-                module.consts.append(item)
-            elif isinstance(item, ast.BlockDef):
-                module.blocks.append(item)
-            elif isinstance(item, ast.ModelDef):
-                module.models.append(item)
-        return module
+        return ast.Module.of(src, c)
 
     return {
         "int": int_, "float": float_, "string": string, "true": true, "false": false, "none": none,

@@ -171,17 +171,7 @@ class Lower(Transformer):
         return ast.ModelDef(str(name), self._tok(name), ext, body, self._span(meta))
 
     def start(self, meta, c):
-        module = ast.Module(self.src)
-        for item in c:
-            if isinstance(item, ast.Import):
-                module.imports.append(item)
-            elif isinstance(item, ast.ConstDef):
-                module.consts.append(item)
-            elif isinstance(item, ast.BlockDef):
-                module.blocks.append(item)
-            elif isinstance(item, ast.ModelDef):
-                module.models.append(item)
-        return module
+        return ast.Module.of(self.src, c)
 
 
 def _unquote(text: str) -> str:
