@@ -561,11 +561,15 @@ def fails_when_run(case: Case, entry) -> Optional[str]:
 
 def compare(case: Case) -> Optional[str]:
     entry = registry.get(case.layer)
-    k = run_keras(case, entry)
-    s = run_static(case, entry)
-    gap = find_gap(case)
+    return verdict(case, run_keras(case, entry), run_static(case, entry), find_gap(case),
+                   lambda gap: fails_when_run(case, entry))
+
+
+def verdict(case, k, s, gap, when_run) -> Optional[str]:
+    """Why the static outcome `s` disagrees with Keras's `k` for `case`, or None; `when_run(gap)`
+    says how a listed gap's Keras model fails when it is run (None: it runs as declared)."""
     if gap is not None and k.error is None and s.error is not None:
-        broken = fails_when_run(case, entry)
+        broken = when_run(gap)
         if broken is None:
             return f"{case}: listed as a Keras gap ({gap.reason}) but the Keras model runs as declared"
         return None

@@ -463,29 +463,8 @@ def crashes_when_run(case: Case, gap: Gap) -> Optional[str]:
 
 def compare(case: Case) -> Optional[str]:
     entry = registry.get(case.layer)
-    k = run_keras(case, entry)
-    s = run_static(case, entry)
-    gap = find_gap(case)
-    if gap is not None and k.error is None and s.error is not None:
-        broken = crashes_when_run(case, gap) if gap.crash else fails_when_run(case, entry)
-        if broken is None:
-            return f"{case}: listed as a Keras gap ({gap.reason}) but the Keras model runs as declared"
-        return None
-    if gap is not None and k.error is None:
-        return f"{case}: listed as a Keras gap ({gap.reason}) but the rule accepts it too"
-    if k.error and s.error is None:
-        return f"{case}: Keras raises ({k.error}) but the rule gives {s.shape}"
-    if k.error and s.params is None and s.shape is not None:
-        return f"{case}: Keras raises ({k.error}); the shape rule passes but params raise ({s.error})"
-    if k.error:
-        return None
-    if s.error:
-        return f"{case}: Keras gives {k.shape} but the rule raises: {s.error}"
-    if k.shape != s.shape:
-        return f"{case}: shape: Keras {k.shape}, rule {s.shape}"
-    if k.params != s.params:
-        return f"{case}: params (trainable, non_trainable): Keras {k.params}, rule {s.params}"
-    return None
+    return base.verdict(case, run_keras(case, entry), run_static(case, entry), find_gap(case),
+                        lambda gap: crashes_when_run(case, gap) if gap.crash else fails_when_run(case, entry))
 
 
 # --------------------------------------------------------------------------- tests
