@@ -365,7 +365,7 @@ def cmd_import(args) -> int:
 
 def cmd_diff(args) -> int:
     """What changed between two specs' graphs: 0 same, 1 different, 2 trouble; also git's diff driver."""
-    from graphspec.backends.diff import run_command
+    from graphspec.cli.gitdiff import run_command
 
     _load_plugins(getattr(args, "plugin", None) or [])
 
