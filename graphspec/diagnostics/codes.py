@@ -3,7 +3,7 @@
 Every code a pass, the catalogue or a shape rule can emit has an entry here (a test
 greps the package for codes). Each entry's example really triggers the code: a
 test runs it (`example_kind` says how) and docs/errors.md is generated from this
-table (`python -m graphspec.diagnostics.docs`).
+table (`python scripts/build_error_docs.py`).
 """
 
 from __future__ import annotations
