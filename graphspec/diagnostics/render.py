@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Tuple
 
 from graphspec.diagnostics.diagnostic import Diagnostic
+from graphspec.text import safe_text
+
+# Every piece of text that can hold spec-controlled text (a message, a label, a help, a note, a
+# file name, a source line) goes through safe_text before it is printed: no output line can be
+# started, restyled or reordered by a spec. JSON output escapes through json.dumps instead.
+_clean = safe_text
 
 _RESET = "\x1b[0m"
 _STYLE = {
@@ -23,18 +28,18 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"{_STYLE[style]}{text}{_RESET}" if color else text
 
 
-def _display(line: str) -> str:
-    # Tabs and control characters would misplace the caret; show them as spaces/ '?'.
-    return "".join(" " if c == "\t" else ("?" if ord(c) < 32 or "\x7f" <= c <= "\x9f" else c) for c in line)
+def _display(line: str) -> Tuple[str, List[int]]:
+    """A source line as printed under the caret, and where each of its characters starts in it.
 
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _clean(text: str) -> str:
-    """Control characters from a spec (an import path, a file name) shown as escapes: never sent to
-    the terminal, where an escape sequence would restyle or rewrite the output."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    A tab shows as one space; a control or bidi character shows as its escape (`\\u001b`), never
+    raw: it could end the line, restyle the terminal or reorder what the reader sees."""
+    pieces = [" " if c == "\t" else safe_text(c) for c in line]
+    starts, at = [], 0
+    for piece in pieces:
+        starts.append(at)
+        at += len(piece)
+    starts.append(at)
+    return "".join(pieces), starts
 
 
 def render_one(diag: Diagnostic, sources: Dict[str, object], color: bool = False) -> str:
@@ -47,17 +52,17 @@ def render_one(diag: Diagnostic, sources: Dict[str, object], color: bool = False
         source = sources.get(span.file)
         text = source.line_text(span.line) if source is not None else ""
         if text or source is not None:
-            shown = _display(text)
             width = len(str(span.line))
             bar = _paint("|", "gutter", color)
             start = 0
-            if len(shown) > 200:  # a minified or binary line: show the part around the caret
+            if len(text) > 200:  # a minified or binary line: show the part around the caret
                 start = max(0, span.col - 60)
-                shown = shown[start:start + 120]
-            col = span.col - start
-            end_col = span.end_col - start if span.end_line == span.line else len(shown) + 1
-            length = max(1, min(end_col, len(shown) + 1) - col)
-            caret = " " * (col - 1) + "^" * length
+                text = text[start:start + 120]
+            col = min(max(span.col - start, 1), len(text) + 1)
+            end_col = span.end_col - start if span.end_line == span.line else len(text) + 1
+            end_col = min(max(end_col, col + 1), len(text) + 1)
+            shown, at = _display(text)
+            caret = " " * at[col - 1] + "^" * max(1, at[end_col - 1] - at[col - 1])
             if diag.label:
                 caret += " " + _clean(diag.label)
             out.append(f"{' ' * width} {bar}")
