@@ -4,49 +4,59 @@ No Keras import: pictures are drawn from the IR alone, with the static shapes.
 A shared layer or a nested model is one node with an edge per use; a block
 expansion or a nested model is drawn as one node, or with `expand=True` as a
 labelled cluster holding its layers.
+
+Every label is kept as a tuple of lines of plain text until it is printed; each
+output syntax escapes each line for itself (`_LABEL_ESCAPES`), so that no name,
+string argument or hand-edited IR value can close a label, start a statement or
+inject markup into the SVG that Graphviz draws from the DOT text. Identifiers
+in the output (`n0`, `c0`, `cluster_0`) are generated, never taken from the spec.
+
+Drawing is linear in the model's size: edges are an ordered set, a shared
+layer's shapes a list joined once, clusters a tree built once.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from typing import Dict, List, Optional, Tuple
 
+from graphspec.text import label_value, safe_text, shape_text
+
 MAX_ARGS = 3  # key arguments shown on a node
 MAX_ARG_CHARS = 24
+_HIDDEN_ARGS = ("name", "dtype", "trainable")
 
-
-def _fmt(value) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, (list, tuple)):
-        inner = ", ".join(_fmt(v) for v in value)
-        return f"({inner}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"[{inner}]"
-    if isinstance(value, dict) and "call" in value:  # a call as JSON
-        return f"{value['call']}(...)"
-    callee = getattr(value, "callee", None)
-    if callee is not None:
-        return f"{callee}(...)"
-    return str(value)
-
-
-def _shape(shape) -> str:
-    if shape is None:
-        return "?"
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+Lines = Tuple[str, ...]
+Path = Tuple[int, ...]  # a cluster: the indices of the clusters enclosing it, outermost first
 
 
 def _args(config: dict) -> str:
+    shown = [key for key in config if key not in _HIDDEN_ARGS]
     parts = []
-    for key, value in config.items():
-        if key in ("name", "dtype", "trainable"):
-            continue
-        text = f"{key}={_fmt(value)}"
+    for key in shown[:MAX_ARGS]:
+        text = f"{safe_text(key)}={label_value(config[key])}"
         parts.append(text if len(text) <= MAX_ARG_CHARS else text[: MAX_ARG_CHARS - 3] + "...")
-        if len(parts) == MAX_ARGS:
-            break
-    more = ", ..." if len([k for k in config if k not in ("name", "dtype", "trainable")]) > MAX_ARGS else ""
-    return ", ".join(parts) + more
+    return ", ".join(parts) + (", ..." if len(shown) > MAX_ARGS else "")
+
+
+class _Node:
+    """One box: its label lines, its kind, and (for a shared layer) every use's shapes."""
+
+    __slots__ = ("head", "kind", "shapes")
+
+    def __init__(self, head: Lines, kind: str, shapes: str = ""):
+        self.head = head
+        self.kind = kind
+        self.shapes: List[str] = [shapes] if shapes else []
+
+    def add_shapes(self, shapes: str) -> None:
+        if shapes not in self.shapes:  # a handful per node: the uses' distinct shapes
+            self.shapes.append(shapes)
+
+    def label(self) -> Lines:
+        return self.head + ((" ".join(self.shapes),) if self.shapes else ())
 
 
 class _Scene:
@@ -55,70 +65,79 @@ class _Scene:
     def __init__(self, spec, model_name: str, expand: bool):
         self.spec = spec
         self.expand = expand
-        self.nodes: Dict[str, Tuple[str, str]] = {}  # id -> (label lines joined by \n, shape kind)
-        self.clusters: Dict[Tuple[str, ...], List[str]] = {}  # cluster path -> node ids
-        self.cluster_labels: Dict[Tuple[str, ...], str] = {}
-        self.edges: List[Tuple[str, str]] = []
+        self.nodes: Dict[str, _Node] = {}  # node key -> node, in first-drawn order
+        self.members: Dict[Path, List[str]] = {(): []}  # cluster -> node keys directly in it
+        self.children: Dict[Path, List[Path]] = {(): []}  # cluster -> sub-clusters, in first-seen order
+        self.cluster_labels: Dict[Path, str] = {}
+        self._cluster_ids: Dict[Tuple[Path, str], Path] = {}  # (parent, spec-side key) -> cluster
+        self.edges: Dict[Tuple[str, str], None] = {}  # an ordered set: one membership test per edge
         self._draw(model_name, prefix="", path=())
 
-    def _node(self, nid: str, label: str, kind: str, path: Tuple[str, ...]) -> None:
-        if nid not in self.nodes:
-            self.nodes[nid] = (label, kind)
-            self.clusters.setdefault(path, []).append(nid)
+    def _cluster(self, parent: Path, key: str, label: str) -> Path:
+        """The cluster `key` inside `parent` (created on first use); its label is the latest given."""
+        path = self._cluster_ids.get((parent, key))
+        if path is None:
+            path = parent + (len(self._cluster_ids),)
+            self._cluster_ids[(parent, key)] = path
+            self.members[path] = []
+            self.children[path] = []
+            self.children[parent].append(path)
+        self.cluster_labels[path] = label
+        return path
+
+    def _node(self, nid: str, node: _Node, path: Path) -> _Node:
+        """The node `nid`, created in cluster `path` unless it exists."""
+        existing = self.nodes.get(nid)
+        if existing is not None:
+            return existing
+        self.nodes[nid] = node
+        self.members[path].append(nid)
+        return node
 
     def _edge(self, a: str, b: str) -> None:
-        if a != b and (a, b) not in self.edges:
-            self.edges.append((a, b))
+        if a != b:
+            self.edges.setdefault((a, b))
 
-    def _draw(self, model_name: str, prefix: str, path: Tuple[str, ...]) -> Dict[str, object]:
+    def _draw(self, model_name: str, prefix: str, path: Path) -> Dict[str, object]:
         """Draw a model; return where its inputs enter and its outputs leave (for nesting)."""
         ir = self.spec.models[model_name]
-        producer: Dict[int, str] = {}  # tensor id -> node id that produces it
+        producer: Dict[int, str] = {}  # tensor id -> node key that produces it
         entry: Dict[int, str] = {}
         for inp in ir.inputs:
             nid = f"{prefix}in_{inp.name}"
-            self._node(nid, f"{inp.name}\n{_shape((None,) + tuple(inp.shape))} {inp.dtype}", "input", path)
+            self._node(nid, _Node((inp.name, f"{shape_text((None,) + tuple(inp.shape))} {inp.dtype}"), "input"),
+                       path)
             producer[inp.tensor] = nid
             entry[inp.tensor] = nid
         for node in ir.nodes:
             layer = ir.layers[node.layer]
-            shapes = " ".join(_shape(ir.tensors[t].shape) for t in node.outputs)
-            scope = tuple(inst for inst, _ in layer.scope)
+            shapes = " ".join(shape_text(ir.tensors[t].shape) for t in node.outputs)
             if layer.kind == "model" and self.expand:
-                inner = self._draw(layer.model, f"{prefix}{layer.name}__", path + (f"{prefix}{layer.name}",))
-                self.cluster_labels[path + (f"{prefix}{layer.name}",)] = f"model {layer.model}"
+                inner_path = self._cluster(path, f"model:{prefix}{layer.name}", f"model {layer.model}")
+                inner = self._draw(layer.model, f"{prefix}{layer.name}__", inner_path)
                 for t, target in zip(node.inputs, inner["inputs"]):
                     self._edge(producer[t], target)
                 for t, source in zip(node.outputs, inner["outputs"]):
                     producer[t] = source
                 continue
-            if scope and not self.expand:
-                # The whole outermost block expansion is one node.
+            if layer.scope and not self.expand:
+                # The whole outermost block expansion is one node; the latest outputs' shapes win.
                 inst, block = layer.scope[0]
                 nid = f"{prefix}blk_{inst}"
-                self._node(nid, "", "block", path)
-                self.nodes[nid] = (f"{inst}\nblock {block}\n{shapes}", "block")  # the latest outputs win
-                for t in node.inputs:
-                    self._edge(producer[t], nid)
-                for t in node.outputs:
-                    producer[t] = nid
-                continue
-            nid = f"{prefix}l{layer.id}"
-            kind = "model" if layer.kind == "model" else ("shared" if layer.shared else "layer")
-            if layer.kind == "model":
-                label = f"{layer.name}\nmodel {layer.model}\n{shapes}"
+                drawn = self._node(nid, _Node((inst, f"block {block}"), "block"), path)
+                drawn.shapes = [shapes]
             else:
-                label = f"{layer.name}\n{layer.type}({_args(layer.config)})\n{shapes}"
-            cluster = path + tuple(f"{prefix}{inst}" for inst in scope)
-            for i, (inst, block) in enumerate(layer.scope):
-                self.cluster_labels[path + tuple(f"{prefix}{s}" for s, _ in layer.scope[: i + 1])] = \
-                    f"{inst} ({block})"
-            if nid in self.nodes and layer.shared:
-                # A shared layer's later uses: one node, more edges; list every use's shape.
-                old, k = self.nodes[nid]
-                if shapes not in old.split("\n")[-1]:
-                    self.nodes[nid] = (old + " " + shapes, k)
-            self._node(nid, label, kind, cluster)
+                nid = f"{prefix}l{layer.id}"
+                if layer.kind == "model":
+                    kind, head = "model", (layer.name, f"model {layer.model}")
+                else:
+                    kind = "shared" if layer.shared else "layer"
+                    head = (layer.name, f"{layer.type}({_args(layer.config)})")
+                cluster = path
+                for inst, block in layer.scope:
+                    cluster = self._cluster(cluster, f"block:{prefix}{inst}", f"{inst} ({block})")
+                # A shared layer's later uses: one node, more edges; every use's shape listed.
+                self._node(nid, _Node(head, kind), cluster).add_shapes(shapes)
             for t in node.inputs:
                 self._edge(producer[t], nid)
             for t in node.outputs:
@@ -129,14 +148,56 @@ class _Scene:
                 outputs.append(producer[out.tensor])
                 continue
             nid = f"{prefix}out_{out.name}"
-            self._node(nid, f"{out.name}\n{_shape(ir.tensors[out.tensor].shape)}", "output", path)
+            self._node(nid, _Node((out.name, shape_text(ir.tensors[out.tensor].shape)), "output"), path)
             self._edge(producer[out.tensor], nid)
             outputs.append(nid)
         return {"inputs": [entry[i.tensor] for i in ir.inputs], "outputs": outputs}
 
+    def walk(self, emit_node, open_cluster, close_cluster) -> None:
+        """Visit clusters depth-first (iteratively: nesting is bounded, but never trust a stack)."""
+        stack: List[Tuple[Path, int]] = [((), 0)]
+        while stack:
+            path, k = stack.pop()
+            if k == 0:
+                for nid in self.members[path]:
+                    emit_node(nid, len(path))
+            kids = self.children[path]
+            if k < len(kids):
+                stack.append((path, k + 1))
+                open_cluster(kids[k], len(path))
+                stack.append((kids[k], 0))
+            elif path:
+                close_cluster(path, len(path) - 1)
 
-def _mermaid_text(text: str) -> str:
-    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("\n", "<br/>")
+
+# ------------------------------------------------------------------ escaping, per output syntax
+
+# Mermaid reads `#name;` / `#123;` as an entity, `"` ends a quoted label, `<`/`>`/`&` would be
+# HTML in its labels, and a backquote starts a markdown string; `#` itself is escaped first so
+# that no user text reads as one of our entities.
+_MERMAID = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
+_MERMAID_RE = re.compile("[" + re.escape("".join(_MERMAID)) + "]")
+
+# DOT: inside a quoted string `\` starts an escape (`\n`, `\N`, `\G`...) and `"` ends it; Graphviz
+# also decodes HTML entities in labels, so `&`, and `<`/`>` for the SVG it draws, become entities.
+_DOT = {"\\": "\\\\", '"': '\\"', "&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_DOT_RE = re.compile("[" + re.escape("".join(_DOT)) + "]")
+
+
+def _mermaid_line(line: str) -> str:
+    return _MERMAID_RE.sub(lambda m: _MERMAID[m.group()], safe_text(line))
+
+
+def _dot_line(line: str) -> str:
+    return _DOT_RE.sub(lambda m: _DOT[m.group()], safe_text(line))
+
+
+def _mermaid_label(lines: Lines) -> str:
+    return "<br/>".join(_mermaid_line(line) for line in lines)
+
+
+def _dot_label(lines: Lines) -> str:
+    return "\\n".join(_dot_line(line) for line in lines)
 
 
 _MERMAID_SHAPES = {"input": ('(["', '"])'), "output": ('(["', '"])'), "block": ('[["', '"]]'),
@@ -149,32 +210,20 @@ def to_mermaid(spec, model_name: Optional[str] = None, expand: bool = False) -> 
     lines = ["flowchart TD"]
     ids = {nid: f"n{i}" for i, nid in enumerate(scene.nodes)}
 
-    def emit(path: Tuple[str, ...], indent: str) -> None:
-        for nid in scene.clusters.get(path, []):
-            label, kind = scene.nodes[nid]
-            left, right = _MERMAID_SHAPES[kind]
-            lines.append(f"{indent}{ids[nid]}{left}{_mermaid_text(label)}{right}")
-        children = sorted({p[: len(path) + 1] for p in scene.clusters if len(p) > len(path) and p[: len(path)] == path},
-                          key=_first_seen(scene))
-        for child in children:
-            cid = "c_" + "_".join(child).replace("-", "_")
-            lines.append(f'{indent}subgraph {cid}["{_mermaid_text(scene.cluster_labels.get(child, child[-1]))}"]')
-            emit(child, indent + "    ")
-            lines.append(f"{indent}end")
+    def emit_node(nid: str, depth: int) -> None:
+        node = scene.nodes[nid]
+        left, right = _MERMAID_SHAPES[node.kind]
+        lines.append(f"{'    ' * (depth + 1)}{ids[nid]}{left}{_mermaid_label(node.label())}{right}")
 
-    emit((), "    ")
-    for a, b in scene.edges:
-        lines.append(f"    {ids[a]} --> {ids[b]}")
+    def open_cluster(path: Path, depth: int) -> None:
+        lines.append(f'{"    " * (depth + 1)}subgraph c{path[-1]}["{_mermaid_line(scene.cluster_labels[path])}"]')
+
+    def close_cluster(path: Path, depth: int) -> None:
+        lines.append(f"{'    ' * (depth + 1)}end")
+
+    scene.walk(emit_node, open_cluster, close_cluster)
+    lines.extend(f"    {ids[a]} --> {ids[b]}" for a, b in scene.edges)
     return "\n".join(lines) + "\n"
-
-
-def _first_seen(scene: _Scene):
-    order = {p: i for i, p in enumerate(scene.clusters)}
-    return lambda p: min((i for q, i in order.items() if q[: len(p)] == p), default=0)
-
-
-def _dot_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 _DOT_SHAPES = {"input": 'shape=oval, style=filled, fillcolor="#e8f0fe"',
@@ -190,27 +239,26 @@ def to_dot(spec, model_name: Optional[str] = None, expand: bool = False) -> str:
     name = model_name or spec.root
     scene = _Scene(spec, name, expand)
     ids = {nid: f"n{i}" for i, nid in enumerate(scene.nodes)}
-    lines = [f'digraph "{_dot_text(name)}" {{', "    rankdir=TB;",
-         '    graph [fontname="Helvetica", fontsize=11];', '    node [fontname="Helvetica", fontsize=10];',
+    lines = [f'digraph "{_dot_line(name)}" {{', "    rankdir=TB;",
+             '    graph [fontname="Helvetica", fontsize=11];', '    node [fontname="Helvetica", fontsize=10];',
              '    edge [color="#5f6368"];']
 
-    def emit(path: Tuple[str, ...], indent: str) -> None:
-        for nid in scene.clusters.get(path, []):
-            label, kind = scene.nodes[nid]
-            lines.append(f'{indent}{ids[nid]} [label="{_dot_text(label)}", {_DOT_SHAPES[kind]}];')
-        children = sorted({p[: len(path) + 1] for p in scene.clusters if len(p) > len(path) and p[: len(path)] == path},
-                          key=_first_seen(scene))
-        for child in children:
-            cid = "cluster_" + "_".join(child)
-            lines.append(f'{indent}subgraph "{_dot_text(cid)}" {{')
-            lines.append(f'{indent}    label="{_dot_text(scene.cluster_labels.get(child, child[-1]))}"; '
-                         f'style="rounded,dashed"; color="#9aa0a6";')
-            emit(child, indent + "    ")
-            lines.append(f"{indent}}}")
+    def emit_node(nid: str, depth: int) -> None:
+        node = scene.nodes[nid]
+        lines.append(f'{"    " * (depth + 1)}{ids[nid]} [label="{_dot_label(node.label())}", '
+                     f'{_DOT_SHAPES[node.kind]}];')
 
-    emit((), "    ")
-    for a, b in scene.edges:
-        lines.append(f"    {ids[a]} -> {ids[b]};")
+    def open_cluster(path: Path, depth: int) -> None:
+        indent = "    " * (depth + 1)
+        lines.append(f"{indent}subgraph cluster_{path[-1]} {{")
+        lines.append(f'{indent}    label="{_dot_line(scene.cluster_labels[path])}"; '
+                     f'style="rounded,dashed"; color="#9aa0a6";')
+
+    def close_cluster(path: Path, depth: int) -> None:
+        lines.append(f"{'    ' * (depth + 1)}}}")
+
+    scene.walk(emit_node, open_cluster, close_cluster)
+    lines.extend(f"    {ids[a]} -> {ids[b]};" for a, b in scene.edges)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -229,7 +277,7 @@ def render(dot_text: str, fmt: str) -> bytes:
             "`conda install graphviz`), or write Mermaid (.mmd) or DOT (.dot) text, which needs nothing")
     done = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True, timeout=120)
     if done.returncode != 0:
-        raise RuntimeError(f"dot failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+        raise RuntimeError(f"dot failed: {safe_text(done.stderr.decode('utf-8', 'replace').strip())}")
     return done.stdout
 
 
