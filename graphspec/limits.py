@@ -7,6 +7,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024  # a spec larger than 5 MiB is refused (E003)
 MAX_NESTING = 64  # brackets nested deeper than this are refused (E103)
 MAX_NODES = 200_000  # layer applications after expanding blocks and repeats (E004)
 MAX_REPEAT = 100_000  # a single `repeat` count (E004)
+MAX_STEPS = 1_000_000  # expansion steps: every statement executed, every `repeat` iteration and every block
+# expansion, layer-free ones included (`repeat 100000 { repeat 100000 { h = h } }`) (E004)
 MAX_IMPORT_DEPTH = 64  # import chains deeper than this are refused (E204)
 MAX_EXPANSION_DEPTH = 64  # blocks expanding blocks deeper than this (E205); also models nested
 # in models, and `extends` chains, deeper than this (E206)

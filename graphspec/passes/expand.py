@@ -16,8 +16,8 @@ from graphspec import custom
 from graphspec import graph as g
 from graphspec.catalog import signatures
 from graphspec.catalog.base import ATTENTION, LIST, SINGLE, CallValue, ShapeError
-from graphspec.diagnostics.diagnostic import Diagnostics
-from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_NODES, MAX_REPEAT
+from graphspec.diagnostics.diagnostic import ERROR, WARNING, Diagnostic, Diagnostics
+from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_NODES, MAX_REPEAT, MAX_STEPS
 from graphspec.passes import layers as L
 from graphspec.passes.scope import Globals
 from graphspec.passes.values import INVALID, Evaluator, code_help, contains_invalid, describe, runs_code
@@ -89,12 +89,50 @@ class Names:
         self.taken.discard(name)
 
 
+class OncePerPlace:
+    """The run's Diagnostics as one model's expansion reports into it: a problem at a place in a
+    block body or a `repeat` body is reported by its first expansion (or iteration) only, not
+    again by every later one with other values in its message. Suppressed errors still count, so
+    the model is still known to have failed."""
+
+    def __init__(self, diags: Diagnostics):
+        self._diags = diags
+        self._instance = 0  # one number per block expansion and per `repeat` iteration
+        self._first: Dict[tuple, int] = {}  # (code, span) -> the instance that reported it
+
+    def __getattr__(self, name):
+        return getattr(self._diags, name)
+
+    def next_instance(self) -> None:
+        """A new block expansion or `repeat` iteration begins."""
+        self._instance += 1
+
+    def add(self, diag: Diagnostic) -> Diagnostic:
+        """Report `diag` unless an earlier expansion reported the same code at the same place."""
+        first = self._first.setdefault((diag.code, diag.span), self._instance)
+        if first != self._instance:
+            if diag.is_error:
+                self._diags.failed()
+            return diag
+        return self._diags.add(diag)
+
+    def error(self, code: str, message: str, span: Optional[Span], *, label: str = "",
+              help: Optional[str] = None, notes: Optional[List[str]] = None) -> Diagnostic:
+        """Report an error (see add)."""
+        return self.add(Diagnostic(code, message, span, ERROR, label, help, list(notes or [])))
+
+    def warning(self, code: str, message: str, span: Optional[Span], *, label: str = "",
+                help: Optional[str] = None, notes: Optional[List[str]] = None) -> Diagnostic:
+        """Report a warning (see add)."""
+        return self.add(Diagnostic(code, message, span, WARNING, label, help, list(notes or [])))
+
+
 class ModelExpander:
     """Builds the Graph of one model."""
 
     def __init__(self, checker, mdef: ast.ModelDef, body: List[ast.Stmt]):
         self.checker = checker
-        self.diags: Diagnostics = checker.diags
+        self.diags = OncePerPlace(checker.diags)
         self.globals: Globals = checker.globals
         self.mdef = mdef
         self.body = body
@@ -195,8 +233,18 @@ class ModelExpander:
 
     # ------------------------------------------------------------ statements
     def statements(self, frame: Frame, stmts: List[ast.Stmt]) -> None:
+        budget = self.globals.budget
         for stmt in stmts:
+            if not budget.spend():
+                self.too_many_steps(stmt.span)
             getattr(self, "stmt_" + type(stmt).__name__)(frame, stmt)
+
+    def too_many_steps(self, span: Span, what: str = "the spec expands to") -> None:
+        """Report MAX_STEPS reached (or certain to be) at `span`, and stop expanding."""
+        self.diags.error("E004", f"{what} more than {MAX_STEPS:,} steps (statements run, `repeat` iterations "
+                                 "and block expansions)", span, label="limit reached here",
+                         help="lower the `repeat` counts, or use fewer nested blocks and repeats")
+        raise Abort()
 
     def stmt_InputStmt(self, frame: Frame, s: ast.InputStmt) -> None:
         if not frame.is_model:
@@ -359,9 +407,15 @@ class ModelExpander:
                              s.count.span, label="too many",
                              help="lower the count; a very large network can be split into nested models")
             raise Abort()
+        budget = self.globals.budget
+        if count and not budget.fits(count * (1 + budget.body_cost(s.body))):
+            self.too_many_steps(s.count.span, f"`repeat {count}` of this body would expand to")
         index = s.index[0] if s.index else None
         saved = frame.values.get(index, _MISSING) if index else _MISSING
         for i in range(count):
+            if not budget.spend():
+                self.too_many_steps(s.count.span)
+            self.diags.next_instance()
             if index:
                 frame.values[index] = i
             self.statements(frame, s.body)
@@ -656,6 +710,15 @@ class ModelExpander:
         if sub is None:
             self.diags.failed()  # the nested model's errors are reported once, where it is defined
             return None
+        depth = self.model_depth(name, sub)
+        if len(self.checker.building) + depth > MAX_EXPANSION_DEPTH:
+            # Models defined inner-first are each checked on a shallow stack, so the nesting is
+            # measured here, on the graphs: the backends build nested models recursively.
+            self.diags.error("E206", f"models nested more than {MAX_EXPANSION_DEPTH} deep: `{name}` already holds "
+                                     f"{depth} levels of models", span, label="too deep",
+                             help="a model used as a layer may itself use models, up to this depth; flatten the "
+                                  "hierarchy with blocks")
+            return None
         if len(inputs) != len(sub.inputs):
             names = ", ".join(i.name for i in sub.inputs)
             self.diags.error("E402", f"model `{name}` takes {_count(len(sub.inputs), 'input')} ({names}); "
@@ -693,6 +756,16 @@ class ModelExpander:
                                        span))
         return outs
 
+    def model_depth(self, name: str, sub: g.Graph) -> int:
+        """How many levels of models checked model `name` holds, itself included. The models it
+        uses were checked (and measured) before it was, so this reads their depths, no recursion."""
+        depths = self.globals.budget.model_depth
+        depth = depths.get(name)
+        if depth is None:
+            depth = depths[name] = 1 + max((depths.get(layer.model, 1) for layer in sub.layers
+                                            if layer.kind == "model"), default=0)
+        return depth
+
     # ------------------------------------------------------------ blocks
     def expand_block(self, frame: Frame, block: ast.BlockDef, call: Optional[ast.Call], inputs: List[int],
                      span: Span, target: str) -> Optional[List[int]]:
@@ -707,6 +780,10 @@ class ModelExpander:
             what = "blocks and models" if models else "blocks"
             self.diags.error("E205", f"{what} nested more than {MAX_EXPANSION_DEPTH} deep", span)
             return None
+        budget = self.globals.budget
+        if not budget.fits(budget.block_cost(block.name)):
+            self.too_many_steps(span, f"block `{block.name}` expands to")
+        budget.spend()
         values = self.block_args(frame, block, call, span)
         if values is None:
             return None
@@ -723,6 +800,7 @@ class ModelExpander:
         instance = f"{frame.prefix}{block.name}{'' if n == 1 else '_%d' % n}"
         prefix = instance + "_"
         inner = Frame(prefix=prefix, values=values, blocks=frame.blocks + (block.name,), is_model=False)
+        self.diags.next_instance()
         outer_scope = self.scope
         self.scope = outer_scope + ((instance, block.name),)
         self.checker.open_blocks += 1

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional
 
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_CONST_DEPTH
+from graphspec.passes.budget import Budget
 from graphspec.passes.values import INVALID, Evaluator
 from graphspec.syntax import ast
 
@@ -40,6 +41,7 @@ class Globals:
                     first[item.name] = item
                     table[item.name] = item
         self.evaluator = Evaluator(self.const, self.const_names, diags)
+        self.budget = Budget(self.blocks)  # the expansion steps of this check, shared by every model
 
     def const_names(self) -> list:
         return list(self.consts)

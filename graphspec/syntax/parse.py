@@ -13,7 +13,7 @@ from graphspec.syntax.grammar import parser
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
-_SCAN = re.compile(r"""#[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[()\[\]{}]""")
+_SCAN = re.compile(r"""#[^\r\n]*|"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*'|[()\[\]{}]""")
 _TOP_LEVEL = re.compile(r"^[ \t]*(model|block|const|import)\b", re.M)
 
 # What a user calls the grammar's terminals.
@@ -235,7 +235,6 @@ def _report(exc, source: Source, diags: Diagnostics, unclosed) -> None:
     diags.error("E100", "syntax error", source.end_span())
 
 
-_PREV = re.compile(r"(->|[A-Za-z_][A-Za-z0-9_]*|\S)$")
 _DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "string")
 
 
@@ -252,24 +251,53 @@ def _open_brackets(text: str, end: int) -> List[Tuple[str, int]]:
 
 
 def _previous(source: Source, pos: int) -> Tuple[str, int, int]:
-    """The token before offset `pos` (comments skipped), its line and offset; ('', 0, 0) at the start."""
+    """The token before offset `pos` (comments skipped), its line and offset; ('', 0, 0) at the start,
+    or when it is more than _LOOK_BACK lines back (only hints read it). Linear in the distance walked
+    back: each line is looked at once, nothing before it is copied."""
+    text = source.text
     line, _ = source.position(pos)
-    text = source.text[:pos]
-    while line >= 1:
-        start = text.rfind("\n") + 1
-        segment = text[start:]
+    end = pos
+    stop = max(1, line - _LOOK_BACK)
+    while line >= stop:
+        start = text.rfind("\n", 0, end) + 1
+        segment = text[start:end]
         for m in _SCAN.finditer(segment):  # cut a comment off the line
             if m.group().startswith("#"):
                 segment = segment[:m.start()]
                 break
-        m = _PREV.search(segment.rstrip())
-        if m:
-            return m.group(1), line, start + m.start(1)
-        text = text[:max(start - 1, 0)]
-        line -= 1
+        found = _last_token(segment.rstrip())
+        if found is not None:
+            return found[0], line, start + found[1]
         if start == 0:
             break
+        end = start - 1
+        line -= 1
     return "", 0, 0
+
+
+# How many lines a hint looks back for the token before an error: far more than any real spec puts
+# between two tokens, and a bound on the work for a file of a million blank lines.
+_LOOK_BACK = 10_000
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _last_token(segment: str) -> Optional[Tuple[str, int]]:
+    """(text, offset) of the last token of `segment` (no trailing space): `->`, a name (the longest
+    that ends there and starts with a letter or `_`), or else its last character. A scan back over
+    the trailing word characters, never a regular-expression search from every offset."""
+    if not segment:
+        return None
+    n = len(segment)
+    if segment.endswith("->"):
+        return "->", n - 2
+    i = n
+    while i > 0 and segment[i - 1] in _WORD:
+        i -= 1
+    while i < n and segment[i].isdigit():  # a name does not start with a digit
+        i += 1
+    if i < n:
+        return segment[i:], i
+    return segment[-1], n - 1
 
 
 def _dtype_typo(token, expected: set, source: Source):
