@@ -12,6 +12,7 @@ model by hand with the functional API.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from typing import Any, Dict, List, Optional
 
@@ -19,7 +20,8 @@ import keras
 
 from graphspec import custom
 from graphspec.backends import kinds
-from graphspec.catalog.base import CallValue
+from graphspec.catalog import params
+from graphspec.catalog.base import UNSAFE_CLASSES, CallValue
 
 __all__ = ["build", "fit_kwargs", "compile_kwargs", "to_keras_value", "resolve_class", "BuildError"]
 
@@ -28,77 +30,107 @@ class BuildError(ValueError):
     """The IR cannot be built as written (a front-end contract was not met)."""
 
 
-_MODULES = {
-    "layer": keras.layers,
-    "optimizer": keras.optimizers,
-    "schedule": keras.optimizers.schedules,
-    "loss": keras.losses,
-    "metric": keras.metrics,
-    "callback": keras.callbacks,
-    "initializer": keras.initializers,
-    "regularizer": keras.regularizers,
-    "constraint": keras.constraints,
-    "dtype_policy": keras.dtype_policies,
+# Builder kind -> the public Keras module its classes are looked up in (one table: kinds.MODULES).
+_MODULES = {kind: importlib.import_module(module) for kind, (_, module) in kinds.MODULES.items()}
+# Every class of a kind derives from its base: a name that is something else in its module
+# (a function, an alias of another kind) is never called.
+_BASES = {
+    "layer": keras.layers.Layer,
+    "optimizer": keras.optimizers.Optimizer,
+    "schedule": keras.optimizers.schedules.LearningRateSchedule,
+    "loss": keras.losses.Loss,
+    "metric": keras.metrics.Metric,
+    "callback": keras.callbacks.Callback,
+    "initializer": keras.initializers.Initializer,
+    "regularizer": keras.regularizers.Regularizer,
+    "constraint": keras.constraints.Constraint,
+    "dtype_policy": keras.dtype_policies.DTypePolicy,
 }
-_COMPILE_KINDS = kinds.COMPILE_KINDS
-_FIT_KINDS = kinds.FIT_KINDS
-_param_kind = kinds.param_kind
 
 _class_cache: Dict[tuple, type] = {}
 
 
-def resolve_class(name: str, kind: Optional[str] = None) -> type:
-    """The public Keras class called `name`, searched first among `kind`'s module."""
+def resolve_class(name: str, kind: str) -> type:
+    """The public Keras class `name` of builder kind `kind` ("layer", "initializer", ... : a key of
+    graphspec.backends.kinds.MODULES), looked up in that kind's module only; never a class that
+    loads or runs code (graphspec.catalog.base.UNSAFE_CLASSES), whatever the IR says."""
     key = (name, kind)
     cls = _class_cache.get(key)
     if cls is not None:
         return cls
-    registered = custom.get(name)
-    if not name.startswith("_"):
-        for k in kinds.order(kind):
-            candidate = getattr(_MODULES[k], name, None)
-            if inspect.isclass(candidate):
-                cls = candidate
-                break
-    if cls is None and registered is not None:
-        cls = registered.cls
-    if cls is None:
-        where = kind or "Keras"
-        raise BuildError(f"unknown {where} class `{name}`: no public Keras class has that name")
-    if registered is None:  # custom layers may be re-registered: do not cache them
-        _class_cache[key] = cls
-    return cls
+    if kind not in _MODULES:
+        raise BuildError(f"unknown kind of Keras object `{kind}` for `{name}`")
+    if name in UNSAFE_CLASSES:
+        raise BuildError(f"`{name}` is refused: it {UNSAFE_CLASSES[name]}; a spec never runs code")
+    candidate = None if name.startswith("_") else getattr(_MODULES[kind], name, None)
+    if not (inspect.isclass(candidate) and issubclass(candidate, _BASES[kind])):
+        raise BuildError(f"unknown {kind} class `{name}`: no public Keras {kind} class has that name")
+    if candidate.__name__ in UNSAFE_CLASSES:  # an alias of a refused class
+        raise BuildError(f"`{name}` is refused: it {UNSAFE_CLASSES[candidate.__name__]}; a spec never runs code")
+    _class_cache[key] = candidate
+    return candidate
 
 
-def to_keras_value(value: Any, kind: Optional[str] = None) -> Any:
+def _refuse_serialized(value: dict, where: str) -> None:
+    # Keras's `get` functions deserialize a dict with a "class_name" from any Keras module; a
+    # call is the only way a spec names an object, so such a dict in an IR is refused.
+    if "class_name" in value:
+        raise BuildError(f"{where}: a dict with a `class_name` key is a serialized Keras object; "
+                         "an IR names objects only as calls")
+
+
+def to_keras_value(value: Any, kind: Optional[str] = None, where: str = "a value") -> Any:
     """A config value with every written call (`CallValue`) made into its Keras object.
 
-    `kind` ("layer", "optimizer", "loss", "metric", "callback", "initializer",
-    "regularizer", "constraint", "schedule", "dtype_policy" or None) says where a
-    call's class is looked up first. Lists, tuples and dicts are converted element
-    by element, keeping their type; scalars and strings are returned unchanged.
+    `kind` is the kind of call the value may hold (a key of graphspec.catalog.params.KINDS, as
+    `params.call_kind` gives it for the argument); None means no call at all. A call outside the
+    kind, to a class that runs code, or with arguments that take no call, is a BuildError: the IR
+    may not come from the checker. Lists, tuples and dicts are converted element by element,
+    keeping their type; scalars and strings are returned unchanged. `where` names the value in errors.
     """
     if isinstance(value, CallValue):
-        cls = resolve_class(value.callee, kind)
-        args = [to_keras_value(v, kind) for v in value.args]
-        kwargs = {k: to_keras_value(v, _param_kind(k, kind)) for k, v in value.kwargs}
-        return cls(*args, **kwargs)
+        return _make_object(value, kind, where)
     if isinstance(value, list):
-        return [to_keras_value(v, kind) for v in value]
+        return [to_keras_value(v, kind, where) for v in value]
     if isinstance(value, tuple):
-        return tuple(to_keras_value(v, kind) for v in value)
+        return tuple(to_keras_value(v, kind, where) for v in value)
     if isinstance(value, dict):
-        return {k: to_keras_value(v, kind) for k, v in value.items()}
+        _refuse_serialized(value, where)
+        return {k: to_keras_value(v, kind, where) for k, v in value.items()}
     return value
 
 
-def _layer_kwargs(config: Dict[str, Any], name: str) -> Dict[str, Any]:
+def _make_object(call: CallValue, kind: Optional[str], where: str):
+    """The Keras object for one call, after checking its kind as the checker does."""
+    if call.callee in UNSAFE_CLASSES:
+        raise BuildError(f"{where}: `{call.callee}` is refused: it {UNSAFE_CLASSES[call.callee]}")
+    if kind is None:
+        raise BuildError(f"{where} takes no call; the IR has a call to `{call.callee}`")
+    if kind not in params.KINDS:
+        raise BuildError(f"{where}: unknown kind of call `{kind}`")
+    info = params.KINDS[kind]
+    sig = params.callee_signature(kind, call.callee)
+    if sig is None:
+        raise BuildError(f"{where} takes {info.what}; `{call.callee}` is not one")
+    cls = resolve_class(call.callee, info.builder_kind)
+    owner = sig.name if info.layer else sig.kind
+    positional = [p.name for p in sig.positional_params]
+    if len(call.args) > len(positional):
+        raise BuildError(f"{where}: `{call.callee}` takes at most {len(positional)} positional arguments")
+    args = [to_keras_value(v, params.call_kind(owner, pname), f"argument `{pname}` of `{call.callee}`")
+            for pname, v in zip(positional, call.args)]
+    kwargs = {k: to_keras_value(v, params.call_kind(owner, k), f"argument `{k}` of `{call.callee}`")
+              for k, v in call.kwargs}
+    return cls(*args, **kwargs)
+
+
+def _layer_kwargs(config: Dict[str, Any], name: str, owner: str) -> Dict[str, Any]:
     kwargs = {}
     for key, value in config.items():
         if key == "name":
             continue
         if isinstance(value, (CallValue, list, tuple, dict)):
-            value = to_keras_value(value, _param_kind(key, "layer"))
+            value = to_keras_value(value, params.call_kind(owner, key), f"argument `{key}` of `{owner}`")
         kwargs[key] = value
     kwargs["name"] = name
     return kwargs
@@ -113,17 +145,17 @@ def _make_layer(layer, spec, cache):
         if entry is None:
             raise BuildError(f"custom layer `{layer.type}` is not registered "
                              "(register it with graphspec.register_layer before building)")
-        kwargs = _layer_kwargs(layer.config, layer.name)
+        kwargs = _layer_kwargs(layer.config, layer.name, layer.type)
         if not entry.var_kwargs and not any(p[0] == "name" for p in entry.params):
             del kwargs["name"]
             obj = entry.cls(**kwargs)
             obj.name = layer.name
             return obj
         return entry.cls(**kwargs)
-    cls = getattr(keras.layers, layer.type, None)
-    if not (inspect.isclass(cls) and issubclass(cls, keras.layers.Layer)):
-        raise BuildError(f"`{layer.type}` is not a Keras layer class")
-    return cls(**_layer_kwargs(layer.config, layer.name))
+    if params.callee_signature("layers", layer.type) is None:  # the catalogue's layers only, as checked
+        raise BuildError(f"`{layer.type}` is not a Keras layer class in graphspec's catalogue")
+    cls = resolve_class(layer.type, "layer")
+    return cls(**_layer_kwargs(layer.config, layer.name, layer.type))
 
 
 _BUILDING = object()
@@ -190,8 +222,9 @@ def _build_graph(spec, model_name: str, cache: dict, nested: bool = False):
     return model
 
 
-def _convert_settings(settings: Dict[str, Any], kinds: Dict[str, str]) -> Dict[str, Any]:
-    return {key: to_keras_value(value, kinds.get(key)) for key, value in settings.items()}
+def _convert_settings(settings: Dict[str, Any], block: str) -> Dict[str, Any]:
+    return {key: to_keras_value(value, params.call_kind(block, key), f"`{key}` in `{block}`")
+            for key, value in settings.items()}
 
 
 def compile_kwargs(spec, model_name: str) -> Dict[str, Any]:
@@ -200,7 +233,7 @@ def compile_kwargs(spec, model_name: str) -> Dict[str, Any]:
     if not ir.compile:
         return {}
     settings = kinds.complete_compile(ir.compile, [o.name for o in ir.outputs])
-    return _convert_settings(settings, _COMPILE_KINDS)
+    return _convert_settings(settings, params.COMPILE)
 
 
 def build(spec, model_name: Optional[str] = None):
@@ -220,4 +253,4 @@ def build(spec, model_name: Optional[str] = None):
 def fit_kwargs(spec, model_name: Optional[str] = None) -> Dict[str, Any]:
     """The `fit` block as keyword arguments of keras.Model.fit, callbacks built."""
     settings = spec.models[model_name or spec.root].fit
-    return _convert_settings(settings, _FIT_KINDS) if settings else {}
+    return _convert_settings(settings, params.FIT) if settings else {}

@@ -74,3 +74,16 @@ class LayerEntry:
     # Output dtype from (config, input dtypes), where it is not the layer's float compute
     # dtype (int64 lookup indices, a Reshape of int ids); None means the compute dtype.
     dtype: Optional[Callable[[dict, Sequence[str]], Optional[str]]] = None
+
+
+# Keras classes that load or run code: a spec may not name them anywhere (as a step, as an
+# argument value, inside another call), and the Keras builder refuses them too. Each reason
+# is shown in the diagnostic (E210); Keras's own `safe_mode` refuses these when loading a model.
+UNSAFE_CLASSES = {
+    "Lambda": "runs a Python function",
+    "TFSMLayer": "loads a TensorFlow SavedModel from disk, whose graph can run arbitrary TensorFlow ops "
+                 "(file writes included) when it is loaded and called",
+    "TorchModuleWrapper": "wraps a PyTorch module object, i.e. Python code",
+    "JaxLayer": "wraps JAX functions, i.e. Python code",
+    "FlaxLayer": "wraps a Flax module object, i.e. Python code",
+}

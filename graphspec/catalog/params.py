@@ -26,10 +26,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
+from graphspec.catalog import registry as _registry
 from graphspec.catalog import signatures as _sigs
-from graphspec.catalog.base import ArgError, CallValue
+from graphspec.catalog.base import UNSAFE_CLASSES, ArgError, CallValue
 from graphspec.suggest import closest, did_you_mean
 
 WRONG_TYPE = "E302"
@@ -399,8 +400,8 @@ def activation(ctx: Ctx, value: Any):
                 help_ or "known activations: " + ", ".join(f'"{k}"' for k in known),
             )
         ]
-    if isinstance(value, CallValue) and _sigs.canonical_layer_name(value.callee):
-        return None  # a layer object is a callable activation (`LeakyReLU(0.1)`)
+    if isinstance(value, CallValue):
+        return None  # an activation layer (`LeakyReLU(0.1)`): checked by `call_problems`
     return [
         _err(
             WRONG_TYPE,
@@ -447,21 +448,7 @@ def _object_rule(kind: str, allow_none: bool, example_call: str, example_string:
                 help_ = "known names: " + ", ".join(f'"{k}"' for k in known)
             return [_err(OUT_OF_RANGE, ctx, value, expected, help_)]
         if isinstance(value, CallValue):
-            sig = _sigs.object_signature(kind, value.callee)
-            if sig is None:
-                other = [k for k in _sigs.object_kinds_of(value.callee) if k != kind]
-                if other:
-                    help_ = (
-                        f"`{value.callee}` is {'an' if _KIND_SINGULAR[other[0]][0] in 'aeiou' else 'a'} "
-                        f"{_KIND_SINGULAR[other[0]]}, not {article} {singular}"
-                    )
-                    suggestion = closest(value.callee, _sigs.class_names(kind))
-                    if suggestion:
-                        help_ += f"; did you mean `{suggestion}`?"
-                    return [_err(WRONG_TYPE, ctx, value, expected, help_)]
-                help_ = did_you_mean(value.callee, _sigs.class_names(kind))
-                return [_err(OUT_OF_RANGE, ctx, value, expected, help_)]
-            return _bind_nested(ctx, value, sig)
+            return None  # its kind and its own arguments are checked by `call_problems`
         help_ = None
         if kind == "initializers" and _is_number(value):
             help_ = f"write `{ctx.param}=Constant({show(value)})`"
@@ -469,23 +456,6 @@ def _object_rule(kind: str, allow_none: bool, example_call: str, example_string:
 
     rule.__name__ = f"{singular}_value"
     return rule
-
-
-def _bind_nested(ctx: Ctx, value: CallValue, sig) -> list:
-    """Bind the arguments of `L2(...)` & co. and report them under the outer parameter."""
-    _, problems = _sigs.bind(sig, value.args, value.kwargs, kind=sig.kind, callee=value.callee)
-    out = []
-    for p in problems:
-        err = ArgError(
-            ctx.param,
-            f"in `{ctx.param}={show(value)}`: {p.message}",
-            help=p.help,
-            code=p.code,
-        )
-        err.source = None
-        err.inner_param = p.param
-        out.append(err)
-    return out
 
 
 initializer = _object_rule("initializers", False, "GlorotUniform(seed=1)", "glorot_uniform")
@@ -662,6 +632,200 @@ LAYER_RULES: dict = {
 }
 
 
+# --------------------------------------------------------------------------- calls as values
+
+ANY_LAYER = "*"  # an owner in CALL_KINDS: every layer
+COMPILE = "compile"  # owners of the settings of `compile { ... }` and `fit { ... }`
+FIT = "fit"
+
+# Which kind of object a call written as an argument value may make: (owner, parameter) -> kind.
+# The owner is a layer class, ANY_LAYER, an object kind (an argument of a call such as `Adam(...)`)
+# or COMPILE / FIT (a setting); a parameter written "*_initializer" is a suffix family. A parameter
+# in no row takes no call at all, so that no argument reaches a Keras class outside its kind
+# (`Dense(4, lora_alpha=TFSMLayer(...))`). The Keras builder resolves classes through this table too.
+CALL_KINDS: Dict[Tuple[str, str], str] = {
+    (ANY_LAYER, "*_initializer"): "initializers",
+    (ANY_LAYER, "*_regularizer"): "regularizers",
+    (ANY_LAYER, "*_constraint"): "constraints",
+    (ANY_LAYER, "activation"): "activation_layers",
+    (ANY_LAYER, "recurrent_activation"): "activation_layers",
+    ("Bidirectional", "layer"): "recurrent_layers",
+    ("Bidirectional", "backward_layer"): "recurrent_layers",
+    ("TimeDistributed", "layer"): "layers",
+    ("SpectralNormalization", "layer"): "layers",
+    ("Pipeline", "layers"): "layers",
+    ("optimizers", "learning_rate"): "learning_rate_schedules",
+    (COMPILE, "optimizer"): "optimizers",
+    (COMPILE, "loss"): "losses",
+    (COMPILE, "metrics"): "metrics",
+    (COMPILE, "weighted_metrics"): "metrics",
+    (FIT, "callbacks"): "callbacks",
+}
+_SUFFIX_ROWS = tuple((owner, param[1:], kind) for (owner, param), kind in CALL_KINDS.items() if param[:1] == "*")
+_NOT_LAYERS = frozenset(_sigs.OBJECT_KINDS) | {COMPILE, FIT}
+
+# Layer calls Keras accepts as an activation: stateless activation layers (PReLU has weights
+# that the layer it is given to would not build), and the recurrent layers Bidirectional wraps.
+ACTIVATION_LAYERS = ("Activation", "ELU", "LeakyReLU", "ReLU", "Softmax")
+RECURRENT_LAYERS = ("LSTM", "GRU", "SimpleRNN")
+
+
+@dataclass(frozen=True)
+class CallKind:
+    """One kind of object a call may make: how messages name it, and which classes it holds."""
+
+    what: str  # "an initializer"
+    example: str  # a call of this kind, for messages
+    classes: Callable[[], list]  # the names (canonical and aliases) a spec may call
+    signature: Callable[[str], Optional[_sigs.Signature]]  # a name's signature, None outside the kind
+    builder_kind: str  # where the Keras builder looks the class up (graphspec.backends.kinds.MODULES)
+    layer: bool = False  # a layer call: its arguments are checked as that layer's
+
+
+def _objects(what: str, example: str, kind: str, builder_kind: str) -> CallKind:
+    return CallKind(what, example, lambda: _sigs.class_names(kind),
+                    lambda name: _sigs.object_signature(kind, name), builder_kind)
+
+
+def _catalogue_layer(name: str, only: Optional[tuple]) -> Optional[str]:
+    canonical = _sigs.canonical_layer_name(name)
+    if canonical is None or canonical in UNSAFE_CLASSES or _registry.get(canonical) is None:
+        return None
+    return canonical if only is None or canonical in only else None
+
+
+def _layers(what: str, example: str, only: Optional[tuple] = None) -> CallKind:
+    def classes():
+        return [n for n in _sigs.layer_names() if _catalogue_layer(n, only)]
+
+    def signature(name):
+        canonical = _catalogue_layer(name, only)
+        return _sigs.layer_signature(canonical) if canonical else None
+
+    return CallKind(what, example, classes, signature, "layer", layer=True)
+
+
+KINDS: Dict[str, CallKind] = {
+    "initializers": _objects("an initializer", "GlorotUniform(seed=1)", "initializers", "initializer"),
+    "regularizers": _objects("a regularizer", "L2(1e-4)", "regularizers", "regularizer"),
+    "constraints": _objects("a constraint", "MaxNorm(3)", "constraints", "constraint"),
+    "optimizers": _objects("an optimizer", "Adam(learning_rate=1e-3)", "optimizers", "optimizer"),
+    "losses": _objects("a loss", "Huber(delta=1.0)", "losses", "loss"),
+    "metrics": _objects("a metric", "AUC()", "metrics", "metric"),
+    "callbacks": _objects("a callback", "EarlyStopping(patience=2)", "callbacks", "callback"),
+    "learning_rate_schedules": _objects("a learning-rate schedule", "ExponentialDecay(1e-3, 1000, 0.9)",
+                                        "learning_rate_schedules", "schedule"),
+    "layers": _layers("a layer", "Dense(16)"),
+    "recurrent_layers": _layers("a recurrent layer", "LSTM(16)", RECURRENT_LAYERS),
+    "activation_layers": _layers("an activation layer", "LeakyReLU(0.1)", ACTIVATION_LAYERS),
+}
+
+
+def call_kind(owner: str, param: str) -> Optional[str]:
+    """The kind of call (a key of KINDS) argument `param` of `owner` takes, or None: no call at all."""
+    is_layer = owner not in _NOT_LAYERS
+    kind = CALL_KINDS.get((owner, param)) or (CALL_KINDS.get((ANY_LAYER, param)) if is_layer else None)
+    if kind is None:
+        for row_owner, suffix, row_kind in _SUFFIX_ROWS:
+            if param.endswith(suffix) and (row_owner == owner or (row_owner == ANY_LAYER and is_layer)):
+                return row_kind
+    return kind
+
+
+def callee_signature(kind: str, name: str) -> Optional[_sigs.Signature]:
+    """The signature of class `name` when it belongs to call kind `kind` (never an unsafe class)."""
+    if name in UNSAFE_CLASSES or name.startswith("_"):
+        return None
+    return KINDS[kind].signature(name)
+
+
+def _what_it_is(name: str) -> Optional[str]:
+    """`L2` -> "a regularizer", `Dense` -> "a layer"; None for a name that is no Keras class."""
+    for kind in _sigs.object_kinds_of(name):
+        if kind == "layers":
+            return "a layer"
+        return KINDS[kind].what
+    return None
+
+
+def _has_call(value: Any) -> bool:
+    if isinstance(value, CallValue):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_call(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_call(v) for v in value.values())
+    return False
+
+
+def call_problems(owner: str, param: str, value: Any, shown: Optional[str] = None) -> list:
+    """ArgErrors for the calls inside argument `param` of `owner` (in lists, tuples and dicts too):
+    a call of another kind than the parameter takes (CALL_KINDS), a class that runs code (E210), or
+    a call whose own arguments do not bind to its signature or fail their checks. `shown` names the
+    owner in messages (default: `owner`)."""
+    if not _has_call(value):
+        return []
+    if isinstance(value, CallValue):
+        return _call_problems(owner, param, value, shown or owner)
+    items = value.values() if isinstance(value, dict) else value
+    return [err for v in items for err in call_problems(owner, param, v, shown)]
+
+
+def _where(owner: str, param: str, shown: str) -> str:
+    if owner in (COMPILE, FIT):
+        return f"`{param}` in `{owner}`"
+    return f"argument `{param}` of `{shown}`"
+
+
+def _call_problems(owner: str, param: str, call: CallValue, shown: str) -> list:
+    where = _where(owner, param, shown)
+    if call.callee in UNSAFE_CLASSES:
+        return [ArgError(param, f"{where} may not be `{call.callee}`: a spec never runs code",
+                         help=f"`{call.callee}` {UNSAFE_CLASSES[call.callee]}", code="E210")]
+    kind_name = call_kind(owner, param)
+    if kind_name is None:
+        what = _what_it_is(call.callee)
+        return [ArgError(
+            param,
+            f"{where} takes no call; received {param}={show(call)}" + (f" ({what})" if what else ""),
+            help=f"write a plain value (a number, string, tuple or list) for `{param}`; calls are only for "
+                 "the arguments that take Keras objects (initializers, regularizers, constraints, "
+                 "activation layers, wrapped layers)",
+            code=WRONG_TYPE)]
+    kind = KINDS[kind_name]
+    sig = callee_signature(kind_name, call.callee)
+    if sig is None:
+        expected = f"{where} takes {kind.what} such as `{kind.example}`; received {param}={show(call)}"
+        what = _what_it_is(call.callee)
+        if what is not None:
+            help_ = f"`{call.callee}` is {what}, not {kind.what}"
+            suggestion = closest(call.callee, kind.classes())
+            if suggestion:
+                help_ += f"; did you mean `{suggestion}`?"
+            return [ArgError(param, expected, help=help_, code=WRONG_TYPE)]
+        help_ = did_you_mean(call.callee, kind.classes()) or f"write e.g. `{param}={kind.example}`"
+        return [ArgError(param, expected + f", and `{call.callee}` is not a Keras class", help=help_,
+                         code=OUT_OF_RANGE)]
+    if kind.layer and isinstance(call.config, dict):
+        return []  # a wrapped layer bound and checked by whoever bound it (passes/layers.py)
+    config, problems = _sigs.bind(sig, call.args, call.kwargs, kind=sig.kind, callee=call.callee)
+    if not problems:
+        if kind.layer:
+            problems = check_config(sig.name, config)
+        else:
+            problems = [err for name, v in config.items() for err in call_problems(sig.kind, name, v, call.callee)]
+    return [_nested(param, call, p) for p in problems]
+
+
+def _nested(param: str, call: CallValue, p: ArgError) -> ArgError:
+    """A problem inside `param=Callee(...)`, reported under the outer parameter."""
+    err = ArgError(param, f"in `{param}={show(call)}`: {p.message}", help=p.help, code=p.code)
+    err.source = None
+    err.inner_param = p.param
+    return err
+
+
+
 def rule_for(
     layer: str,
     param: str,
@@ -717,6 +881,9 @@ def check_value(layer_name: str, param: str, value: Any) -> list:
     default = p.default if has_default else None
     if isinstance(value, _sigs.Opaque):
         return []
+    calls = call_problems(layer, param, value)
+    if calls:
+        return calls
     if has_default and _same(value, default):
         return []
     rule = rule_for(layer, param, default, has_default, in_signature=p is not None)

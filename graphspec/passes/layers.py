@@ -8,11 +8,10 @@ from typing import Dict, List, Optional, Tuple
 from graphspec import custom
 from graphspec.catalog import registry, signatures
 from graphspec.catalog.base import ArgError, CallValue, LayerEntry
-from graphspec.catalog.params import check_config
+from graphspec.catalog.params import call_kind, call_problems, callee_signature, check_config
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.passes.values import contains_invalid
 from graphspec.source import Span
-from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
 
 
@@ -113,21 +112,28 @@ def make_layer(call: ast.Call, value: CallValue, diags: Diagnostics) -> Optional
         # Arguments that are themselves layers (Bidirectional(LSTM(16))) are validated in turn.
         for pname in entry.layer_params:
             inner = full.get(pname)
-            if inner is None:
+            if inner is None and not sig.param(pname).required:
                 continue
             inner_spec = _inner_layer(inner, type_name, pname, span_of(pname), diags)
             if inner_spec is None:
                 ok = False
                 continue
             full[pname] = inner_spec
-        errors = check_config(type_name, full)
-        if entry.validate is not None and not errors:
+        errors = check_config(type_name, full) if ok else []
+        if entry.validate is not None and not errors and ok:
             try:
                 entry.validate(full)
             except ArgError as err:
                 if type_name not in err.message:  # say which layer, as the per-argument checks do
                     err.message = f"{type_name}: {err.message}"
                 errors = [err]
+        if errors:
+            _report(diags, errors, call, span_of)
+            ok = False
+    elif c is not None:
+        # A custom layer's arguments have no value rules, but the calls in them are of a kind too:
+        # a call reaches Keras only through a parameter that takes one.
+        errors = [err for pname, v in full.items() for err in call_problems(type_name, pname, v)]
         if errors:
             _report(diags, errors, call, span_of)
             ok = False
@@ -145,11 +151,12 @@ def _inner_layer(value, outer: str, pname: str, span: Span, diags: Diagnostics) 
         diags.error("E302", f"{outer}: `{pname}` must be a layer such as `LSTM(16)`; received {value!r}", span,
                     label="not a layer")
         return None
-    type_name = known_layer(value.callee)
-    if type_name is None or custom.get(type_name) is not None:
-        diags.error("E220", f"unknown layer `{value.callee}`", span, label="not a Keras layer",
-                    help=did_you_mean(value.callee, signatures.layer_names()))
+    kind = call_kind(outer, pname)
+    if kind is None or callee_signature(kind, value.callee) is None:  # a layer outside the kind it takes
+        for err in call_problems(outer, pname, value):
+            diags.error(err.code, err.message, span, help=err.help, label=_LABELS.get(err.code, ""))
         return None
+    type_name = known_layer(value.callee)
     sig = signatures.layer_signature(type_name)
     full, problems = signatures.bind(sig, list(value.args), list(value.kwargs), kind="layer")
     if not problems:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict, Optional
 
-from graphspec.catalog.base import CallValue
+from graphspec.catalog.base import UNSAFE_CLASSES, CallValue
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_INT, MAX_VALUE_DEPTH
 from graphspec.suggest import did_you_mean
@@ -66,20 +66,26 @@ def contains_invalid(value) -> bool:
 
 
 # Names that only Python code has. A call to one is refused as code (E210) wherever it is written,
-# as a layer, an argument or a const, rather than reported as an unknown name.
-_CODE_NAMES = frozenset({"Lambda", "eval", "exec", "execfile", "open", "getattr", "setattr", "delattr",
-                         "globals", "locals", "vars", "breakpoint", "system", "popen"})
+# as a layer, an argument or a const, rather than reported as an unknown name; so is a call to a
+# Keras class that loads or runs code (catalog.base.UNSAFE_CLASSES: Lambda, TFSMLayer, ...).
+_CODE_NAMES = frozenset({"eval", "exec", "execfile", "open", "getattr", "setattr", "delattr",
+                         "globals", "locals", "vars", "breakpoint", "system", "popen"}) | frozenset(UNSAFE_CLASSES)
 
 
 def runs_code(name: str) -> bool:
-    """True for `Lambda`, Python builtins that run or reach code, and dunder names (`__import__`)."""
+    """True for Keras classes that load or run code, Python builtins that run or reach code, and dunder
+    names (`__import__`)."""
     return name in _CODE_NAMES or (len(name) > 4 and name.startswith("__") and name.endswith("__"))
 
 
 def code_help(name: str) -> str:
+    """Why `name` is refused, and what to write instead."""
     if name == "Lambda":
         return ("use a Keras layer that does the same, or register a custom layer "
                 "from Python with `graphspec.register_layer`")
+    if name in UNSAFE_CLASSES:
+        return (f"`{name}` {UNSAFE_CLASSES[name]}; a spec never runs code: describe the model with Keras layers, "
+                "or register a custom layer from Python with `graphspec.register_layer`")
     return ("a spec is data: layers, optimizers, losses and metrics are Keras's, by name; for your own "
             "code, register a custom layer from Python with `graphspec.register_layer`")
 

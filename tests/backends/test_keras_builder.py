@@ -307,18 +307,25 @@ def test_regularizer_and_initializer_calls():
 
 
 def test_to_keras_value_resolves_by_kind():
-    assert isinstance(to_keras_value(call("MeanSquaredError"), "loss"), keras.losses.MeanSquaredError)
-    assert isinstance(to_keras_value(call("MeanSquaredError"), "metric"), keras.metrics.MeanSquaredError)
-    assert isinstance(to_keras_value(call("HeNormal", seed=1)), keras.initializers.HeNormal)
+    assert isinstance(to_keras_value(call("MeanSquaredError"), "losses"), keras.losses.MeanSquaredError)
+    assert isinstance(to_keras_value(call("MeanSquaredError"), "metrics"), keras.metrics.MeanSquaredError)
+    assert isinstance(to_keras_value(call("HeNormal", seed=1), "initializers"), keras.initializers.HeNormal)
     adam = to_keras_value(call("Adam", learning_rate=call("ExponentialDecay", 1e-3, 100, 0.9)),
-                          "optimizer")
+                          "optimizers")
     assert isinstance(adam, keras.optimizers.Adam)
     assert adam.get_config()["learning_rate"]["class_name"] == "ExponentialDecay"
     assert to_keras_value({"a": [1, (2, 3)]}) == {"a": [1, (2, 3)]}
     with pytest.raises(BuildError, match="NoSuchThing"):
-        to_keras_value(call("NoSuchThing"))
+        to_keras_value(call("NoSuchThing"), "initializers")
     with pytest.raises(BuildError):
-        to_keras_value(call("deserialize", {}))  # functions are never called
+        to_keras_value(call("deserialize", {}), "initializers")  # functions are never called
+    # A call only where the value takes one, and only of that kind.
+    with pytest.raises(BuildError, match="takes no call"):
+        to_keras_value(call("HeNormal"))
+    with pytest.raises(BuildError, match="takes an initializer"):
+        to_keras_value(call("L2", 0.1), "initializers")
+    with pytest.raises(BuildError, match="takes no call"):
+        to_keras_value(call("Adam", learning_rate=call("HeNormal")), "optimizers")
 
 
 def test_unknown_layer_type_is_a_build_error():
