@@ -8,12 +8,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "loads", "compile", "format", "diff", "register_layer", "from_keras", "Spec", "SpecError",
-           "Diagnostic", "__version__"]
+__all__ = ["load", "loads", "load_ir", "compile", "format", "diff", "register_layer", "from_keras", "Spec",
+           "SpecError", "IRError", "Diagnostic", "__version__"]
 
 
 def __getattr__(name):
-    if name in ("load", "loads", "compile", "format", "diff"):
+    if name in ("load", "loads", "load_ir", "compile", "format", "diff", "Spec"):
         from graphspec import api
 
         return getattr(api, name)
@@ -29,8 +29,8 @@ def __getattr__(name):
         from graphspec.diagnostics import diagnostic
 
         return getattr(diagnostic, name)
-    if name == "Spec":
-        from graphspec.ir import Spec
+    if name == "IRError":  # IR JSON that does not load (a SpecError)
+        from graphspec.ir import IRError
 
-        return Spec
+        return IRError
     raise AttributeError(f"module 'graphspec' has no attribute {name!r}")

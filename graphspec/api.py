@@ -1,12 +1,115 @@
-"""The Python API: load, loads, compile."""
+"""The Python API: load, loads, compile, and the Spec they return."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Mapping, Optional, Union
 
 from graphspec.diagnostics.diagnostic import Diagnostics, SpecError
+from graphspec.graph import Program
 from graphspec.passes.check import check_path, check_text, parse_override
+
+IR_SUFFIX = ".ir.json"  # what `graphspec.load` reads as IR JSON rather than as a spec
+
+
+class Spec(Program):
+    """A checked spec: every model in it (graphspec.graph's records), and the root model that is built."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, program: Program) -> "Spec":
+        """The Spec of a checked Program (the same records, not copied)."""
+        return cls(program.root, program.models, program.files, program.consts)
+
+    @classmethod
+    def from_json(cls, text: Union[str, bytes], name: str = "<string>") -> "Spec":
+        """The Spec of IR JSON (what `to_json` writes), validated and checked; raises graphspec.ir.IRError."""
+        from graphspec.ir import loads as load_ir_text
+
+        return cls.of(load_ir_text(text, name=name))
+
+    @classmethod
+    def model_validate_json(cls, text: Union[str, bytes]) -> "Spec":
+        """`from_json`, under the name of the former Pydantic IR."""
+        return cls.from_json(text)
+
+    def to_json(self, indent: Optional[int] = 2) -> str:
+        """The IR as JSON (docs/ir.md): one line per record; `indent=None` for a single line."""
+        from graphspec import ir
+
+        if indent is None:
+            return json.dumps(ir.document(self), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return ir.dumps(self)
+
+    def write_json(self, fp) -> None:
+        """Write the IR as JSON to a text file object, piece by piece (no whole string in memory)."""
+        from graphspec import ir
+
+        ir.dump(self, fp)
+
+    def model_dump(self, mode: str = "json") -> dict:
+        """The IR as JSON-ready data (the parsed `to_json()`), under the name of the former Pydantic IR."""
+        from graphspec import ir
+
+        return ir.document(self)
+
+    def to_keras(self, model: Optional[str] = None):
+        """Build the root model (or `model`) as a keras.Model, compiled if the spec says so."""
+        from graphspec.backends.keras_builder import build
+
+        return build(self, model or self.root)
+
+    def fit_kwargs(self, model: Optional[str] = None) -> dict:
+        """The `fit` block as keyword arguments for keras.Model.fit, callbacks built."""
+        from graphspec.backends.keras_builder import fit_kwargs
+
+        return fit_kwargs(self, model or self.root)
+
+    def summary(self, model: Optional[str] = None) -> dict:
+        """Static summary: layers with output shapes and parameter counts."""
+        from graphspec.backends.summary import summarize
+
+        return summarize(self, model or self.root)
+
+    def to_python(self, model: Optional[str] = None) -> str:
+        """Python source that builds the model with Keras (what `graphspec compile -o m.py` writes)."""
+        from graphspec.backends.python_codegen import generate
+
+        return generate(self, model or self.root)
+
+    def to_mermaid(self, model: Optional[str] = None, expand: bool = False) -> str:
+        """The model as a Mermaid flowchart."""
+        from graphspec.backends import plot
+
+        return plot.to_mermaid(self, model or self.root, expand)
+
+    def to_dot(self, model: Optional[str] = None, expand: bool = False) -> str:
+        """The model as Graphviz DOT text."""
+        from graphspec.backends import plot
+
+        return plot.to_dot(self, model or self.root, expand)
+
+    def _repr_svg_(self):
+        """Jupyter: the root model's picture as SVG when Graphviz is installed."""
+        from graphspec.backends import plot
+
+        try:
+            return plot.render(plot.to_dot(self), "svg").decode("utf-8")
+        except (plot.GraphvizMissing, RuntimeError):
+            return None
+
+    def _repr_markdown_(self):
+        """Jupyter without Graphviz: the root model as a Mermaid diagram."""
+        from graphspec.backends import plot
+
+        return "```mermaid\n" + plot.to_mermaid(self) + "```\n"
+
+
+def from_program(program: Program) -> Spec:
+    """The Spec of the passes' checked Program."""
+    return Spec.of(program)
 
 
 def _overrides(values: Optional[Mapping]) -> dict:
@@ -26,16 +129,34 @@ def _looks_like_expr(text: str) -> bool:
 def _finish(program, diags: Diagnostics, loader):
     if program is None:
         raise SpecError(diags.sorted(), loader.sources)
-    from graphspec.ir import from_program
-
-    return from_program(program)
+    return Spec.of(program)
 
 
-def load(path: Union[str, Path], model: Optional[str] = None, set: Optional[Mapping] = None):
-    """Parse and check a .gspec file; return its Spec or raise SpecError with every diagnostic."""
+def load(path: Union[str, Path], model: Optional[str] = None, set: Optional[Mapping] = None) -> Spec:
+    """Parse and check a .gspec file (or read a `.ir.json` IR file); return its Spec or raise SpecError."""
+    if str(path).endswith(IR_SUFFIX):
+        return load_ir(path, model=model, set=set)
     diags = Diagnostics()
     program, loader = check_path(Path(path), diags, model=model, overrides=_overrides(set), require_root=True)
     return _finish(program, diags, loader)
+
+
+def load_ir(path: Union[str, Path], model: Optional[str] = None, set: Optional[Mapping] = None) -> Spec:
+    """Read IR JSON (what `graphspec ir` prints) from a file, validated and checked; raise IRError (a SpecError).
+
+    `model` picks another of its models as the root; `set` does not apply (the consts are evaluated).
+    """
+    from graphspec.ir import IRError, load_path
+
+    if set:
+        raise IRError(str(path), [("consts", "`set` changes a spec's consts before checking; an IR's are "
+                                             "already evaluated (set them when writing the IR)")])
+    spec = Spec.of(load_path(path))
+    if model is not None and model != spec.root:
+        if model not in spec.models:
+            raise IRError(str(path), [("models", f"has no model `{model}` ({', '.join(spec.models)})")])
+        spec = spec.replace(root=model)
+    return spec
 
 
 def loads(text: str, model: Optional[str] = None, set: Optional[Mapping] = None,

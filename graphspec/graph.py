@@ -1,24 +1,31 @@
-"""The checked graph the passes build: plain classes, cheap to create.
+"""The IR: the checked graph the passes build, defined once, here.
 
-`graphspec check` stops here, so that a pre-commit run never pays for importing
-Pydantic; `graphspec.ir` turns a checked Program into the Pydantic IR that the
-API returns and the backends consume.
+These records *are* the intermediate representation. The passes build them, the backends
+read them, and `graphspec.ir` writes and reads them as JSON: its Pydantic models (which
+validate IR JSON from outside and make `graphspec ir --schema`) are derived from the
+annotations below, field by field. Add a field here and it is in the JSON, the loader and
+the schema; give it a `_defaults` entry and the loader accepts IR JSON without it.
+
+`graphspec check` stops here, so that a pre-commit run never pays for importing Pydantic.
+The annotations are read only by `graphspec.ir`, through `typing.get_type_hints`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Annotated, Any, Dict, List, Literal, Optional, Set, Tuple
 
 from graphspec.record import Record
 from graphspec.source import Span
 
-Shape = Optional[Tuple[Optional[int], ...]]  # None: unknown because an earlier step failed
+VALUE = "graphspec.value"  # marks a spec value: None, bool, int, float, str, tuple, list, dict or CallValue
+Value = Annotated[Any, VALUE]  # its JSON form is graphspec.ir's (docs/ir.md, "Values")
+Shape = Optional[Tuple[Optional[int], ...]]  # batch axis first; None: unknown because an earlier step failed
 
 
 class Tensor(Record):
     __slots__ = _fields = ("id", "shape", "dtype", "producer", "index", "name", "span")
     _defaults = {"index": 0, "name": None, "span": None}
-    id: int
+    id: int  # its position in Graph.tensors
     shape: Shape
     dtype: str
     producer: Optional[int]  # node id; None for a model input
@@ -30,33 +37,48 @@ class Tensor(Record):
 class Layer(Record):
     __slots__ = _fields = ("id", "name", "type", "kind", "config", "span", "shared", "model", "params", "origin",
                            "uses", "scope")
-    _defaults = {"shared": False, "model": None, "params": (0, 0), "origin": "", "uses": 0, "scope": ()}
-    id: int
+    _defaults = {"span": None, "shared": False, "model": None, "params": (0, 0), "origin": "", "uses": 0,
+                 "scope": ()}
+    id: int  # its position in Graph.layers
     name: str  # the Keras layer name (unique within the model)
     type: str  # canonical Keras class name, registered custom name, or "Model"
-    kind: str  # "layer", "custom" or "model"
-    config: Dict[str, Any]  # arguments by name, as written (positional ones bound to names)
+    kind: Literal["layer", "custom", "model"]
+    config: Dict[str, Value]  # arguments by name, as written (positional ones bound to names)
     span: Optional[Span]
     shared: bool  # declared with `layer NAME = ...`
     model: Optional[str]  # for kind == "model": the nested model's name
     params: Tuple[int, int]  # (trainable, non-trainable)
     origin: str  # the spec name or block path it came from
-    uses: int
+    uses: int  # how many nodes call it
     scope: Tuple[Tuple[str, str], ...]  # enclosing block expansions, outermost first: (instance, block)
+
+    # The IR has one name for the counts, `params`; these two read it for the backends that
+    # used the names of the former Pydantic copy (summary, diff).
+    @property
+    def trainable_params(self) -> int:
+        """params[0]."""
+        return self.params[0]
+
+    @property
+    def non_trainable_params(self) -> int:
+        """params[1]."""
+        return self.params[1]
 
 
 class Node(Record):
     __slots__ = _fields = ("id", "layer", "inputs", "outputs", "call", "span")
-    id: int
+    _defaults = {"span": None}
+    id: int  # its position in Graph.nodes (which are in topological order)
     layer: int
     inputs: List[int]
     outputs: List[int]
-    call: str  # "single", "list" or "attention"
+    call: Literal["single", "list", "attention"]  # how the tensors are handed to the layer
     span: Optional[Span]
 
 
 class Input(Record):
     __slots__ = _fields = ("name", "tensor", "shape", "dtype", "span")
+    _defaults = {"span": None}
     name: str
     tensor: int
     shape: Tuple[Optional[int], ...]  # without the batch axis
@@ -66,6 +88,7 @@ class Input(Record):
 
 class Output(Record):
     __slots__ = _fields = ("name", "tensor", "span")
+    _defaults = {"span": None}
     name: str
     tensor: int
     span: Optional[Span]
@@ -74,19 +97,29 @@ class Output(Record):
 class Graph(Record):
     """One model, fully expanded."""
 
-    __slots__ = _fields = ("name", "span", "inputs", "outputs", "layers", "nodes", "tensors", "compile", "fit", "extends")
-    _defaults = {"inputs": list, "outputs": list, "layers": list, "nodes": list, "tensors": list, "compile": None, "fit": None, "extends": None}
+    __slots__ = _fields = ("name", "span", "inputs", "outputs", "layers", "nodes", "tensors", "compile", "fit",
+                           "extends")
+    _defaults = {"span": None, "inputs": list, "outputs": list, "layers": list, "nodes": list, "tensors": list,
+                 "compile": None, "fit": None, "extends": None}
 
     name: str
     span: Optional[Span]
     inputs: List[Input]
     outputs: List[Output]
-    layers: List[Layer]
-    nodes: List[Node]
+    layers: List[Layer]  # in creation order
+    nodes: List[Node]  # in topological order
     tensors: List[Tensor]
-    compile: Optional[Dict[str, Any]]
-    fit: Optional[Dict[str, Any]]
-    extends: Optional[str]
+    compile: Optional[Dict[str, Value]]  # Model.compile arguments, merged over `extends`
+    fit: Optional[Dict[str, Value]]  # data-free Model.fit arguments
+    extends: Optional[str]  # the model it starts from, if any
+
+    def layer(self, layer_id: int) -> Layer:
+        """The layer with id `layer_id`."""
+        return self.layers[layer_id]
+
+    def tensor(self, tensor_id: int) -> Tensor:
+        """The tensor with id `tensor_id`."""
+        return self.tensors[tensor_id]
 
     def live_layers(self) -> List[int]:
         """Ids of the layers the outputs depend on: the ones Keras keeps in the model."""
@@ -99,12 +132,17 @@ class Graph(Record):
         live = [self.layers[i] for i in self.live_layers()]
         return sum(layer.params[0] for layer in live), sum(layer.params[1] for layer in live)
 
+    def replace(self, **changes) -> "Graph":
+        """A shallow copy with some fields changed."""
+        return _replace(self, changes)
+
+    def model_copy(self, update: Optional[dict] = None) -> "Graph":
+        """`replace(**update)`, under the name the former Pydantic IR had (benchmarks/run.py uses it)."""
+        return _replace(self, update or {})
+
 
 def upstream(model) -> Tuple[Set[int], Set[int]]:
-    """(tensor ids, node ids) the outputs of `model` depend on.
-
-    Works on a Graph and on the Pydantic ModelIR alike (both have outputs, tensors with
-    a producer, nodes with inputs)."""
+    """(tensor ids, node ids) the outputs of `model` (a Graph) depend on."""
     tensors: Set[int] = set()
     nodes: Set[int] = set()
     stack = [o.tensor for o in model.outputs]
@@ -124,8 +162,33 @@ class Program(Record):
     """Every model of a spec, checked, and the one that is built."""
 
     __slots__ = _fields = ("root", "models", "files", "consts")
+    _defaults = {"files": list, "consts": dict}
 
-    root: Optional[str]
-    models: Dict[str, Graph]
-    files: List[str]
-    consts: Dict[str, Any]
+    root: Optional[str]  # the model that is built; None when a file has no single root
+    models: Dict[str, Graph]  # by name; a nested model is built from its entry here
+    files: List[str]  # the spec files read, the main file last
+    consts: Dict[str, Value]  # every const's value, after `--set`
+
+    @property
+    def model(self) -> Graph:
+        """The root model's graph."""
+        if self.root is None:
+            raise ValueError("this spec has no root model; choose one with load(..., model=NAME)")
+        return self.models[self.root]
+
+    def replace(self, **changes) -> "Program":
+        """A shallow copy (of the same class) with some fields changed."""
+        return _replace(self, changes)
+
+    def model_copy(self, update: Optional[dict] = None) -> "Program":
+        """`replace(**update)`, under the name the former Pydantic IR had (benchmarks/run.py uses it)."""
+        return _replace(self, update or {})
+
+
+def _replace(record: Record, changes: dict):
+    values = {f: getattr(record, f) for f in record._fields}
+    unknown = set(changes) - set(values)
+    if unknown:
+        raise TypeError(f"{type(record).__name__} has no field `{sorted(unknown)[0]}`")
+    values.update(changes)
+    return type(record)(**values)
