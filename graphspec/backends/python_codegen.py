@@ -4,65 +4,76 @@ The generated module uses only public `keras` APIs and builds the same model as
 `Spec.to_keras()` (same layer names, configs and graph), so `get_config()` is equal.
 No Keras import here: classes are placed in their public modules through the
 captured catalogue.
+
+A spec is untrusted, and the module it becomes is run by whoever imports it, so nothing
+from the spec reaches a code position as written (issue 14 findings 3 and 4):
+- every value, name and string is a Python literal written by `text.python_value`;
+- file names appear only in comments and the docstring, through `text.safe_text` (no line
+  break can end a comment) and with the docstring's own quote and backslash escaped;
+- variables are made from names (`_identifier`): always valid identifiers, never a keyword,
+  soft keyword, builtin or `__dunder__`, never a name the module itself uses (`keras`,
+  `layers`, `model`, the builder functions, imported custom classes), and unique;
+- keyword arguments whose name is not an identifier are passed as `**{"name": value}`.
 """
 
 from __future__ import annotations
 
-import json
+import builtins
 import keyword
-import math
+import re
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 from graphspec import custom
 from graphspec.backends import kinds
 from graphspec.catalog import signatures
 from graphspec.catalog.base import CallValue
+from graphspec.text import python_value, safe_text
 
-_RESERVED = {"keras", "layers", "model", "inputs", "outputs"}
+# Names the generated functions use besides their own variables.
+_RESERVED = {"keras", "layers", "model", "inputs", "outputs", "fit_kwargs"}
+# Names a variable must never take: Python's words and builtins (`float` is used by non-finite floats).
+_PYTHON = set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
+_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
+_MODULE_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 
 
-def literal(value) -> str:
-    """A Python literal for a config value; strings are escaped by repr."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a double-quoted literal Python reads back exactly
-    if isinstance(value, bool) or value is None or isinstance(value, int):
-        return repr(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return 'float("nan")'
-        if math.isinf(value):
-            return 'float("inf")' if value > 0 else 'float("-inf")'
-        return repr(value)
-    if isinstance(value, tuple):
-        inner = ", ".join(literal(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, list):
-        return "[" + ", ".join(literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"no Python literal for {value!r}")
+def _identifier(hint: str, forbidden: Set[str]) -> str:
+    """A variable name made from `hint` (a tensor or Keras layer name) that can be assigned safely."""
+    base = _NOT_IDENTIFIER.sub("_", hint)  # `layers.Dense` -> `layers_Dense`, `a-b` -> `a_b`
+    if base.startswith("__"):  # `__debug__`, `__name__`: names Python gives a meaning
+        base = base.lstrip("_")
+    if not base or base[0].isdigit() or base == "_":
+        base = "t_" + base
+    if base in _PYTHON or base in forbidden:
+        base += "_"
+    return base
+
+
+def _kwarg(key: str, value_text: str) -> str:
+    """`key=value`, or `**{"key": value}` when the key is no Python identifier or is a keyword."""
+    if key.isidentifier() and key.isascii() and not keyword.iskeyword(key):
+        return f"{key}={value_text}"
+    return f"**{{{python_value(key)}: {value_text}}}"
+
+
+def _docstring_text(text: str) -> str:
+    """User text inside the module's triple-quoted docstring: visible escapes, no way out of the quotes."""
+    return safe_text(text).replace("\\", "\\\\").replace('"', '\\"')
 
 
 class _Writer:
     """Writes one module: imports, a function per model, fit settings."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, module_names: Set[str] = frozenset()):
         self.spec = spec
         self.imports: Dict[str, str] = {}  # class name -> import line, for custom layers
+        # Global names of the module a variable must not shadow (builders, imported classes).
+        self.module_names = set(module_names)
 
     # values ---------------------------------------------------------------
     def value(self, value, kind: Optional[str]) -> str:
-        if isinstance(value, CallValue):
-            return self.call(value, kind)
-        if isinstance(value, tuple):
-            inner = ", ".join(self.value(v, kind) for v in value)
-            return f"({inner},)" if len(value) == 1 else f"({inner})"
-        if isinstance(value, list):
-            return "[" + ", ".join(self.value(v, kind) for v in value) + "]"
-        if isinstance(value, dict):
-            return "{" + ", ".join(f"{literal(k)}: {self.value(v, kind)}" for k, v in value.items()) + "}"
-        return literal(value)
+        return python_value(value, call=lambda c: self.call(c, kind))
 
     def qualified(self, name: str, kind: Optional[str]) -> str:
         have = set(signatures.object_kinds_of(name))
@@ -78,12 +89,16 @@ class _Writer:
 
     def custom_class(self, registered) -> str:
         cls = registered.cls
-        self.imports[cls.__name__] = f"from {cls.__module__} import {cls.__qualname__.split('.')[0]}"
-        return cls.__qualname__
+        module, qualname = str(cls.__module__), str(cls.__qualname__)
+        if not _MODULE_PATH.match(module) or not _MODULE_PATH.match(qualname) or "<" in qualname:
+            raise ValueError(f"custom layer class {safe_text(qualname)} of module {safe_text(module)} "
+                             "cannot be imported by name from generated code")
+        self.imports[qualname.split(".")[0]] = f"from {module} import {qualname.split('.')[0]}"
+        return qualname
 
     def call(self, value: CallValue, kind: Optional[str]) -> str:
         args = [self.value(v, kind) for v in value.args]
-        args += [f"{k}={self.value(v, kinds.param_kind(k, kind))}" for k, v in value.kwargs]
+        args += [_kwarg(k, self.value(v, kinds.param_kind(k, kind))) for k, v in value.kwargs]
         return f"{self.qualified(value.callee, kind)}({', '.join(args)})"
 
     def layer(self, layer) -> str:
@@ -104,8 +119,8 @@ class _Writer:
         for key, value in layer.config.items():
             if key in done or key == "name":
                 continue
-            parts.append(f"{key}={self.value(value, kinds.param_kind(key, 'layer'))}")
-        parts.append(f"name={literal(layer.name)}")
+            parts.append(_kwarg(key, self.value(value, kinds.param_kind(key, "layer"))))
+        parts.append(f"name={python_value(layer.name)}")
         return f"{ctor}({', '.join(parts)})"
 
     # models ---------------------------------------------------------------
@@ -115,12 +130,11 @@ class _Writer:
                f'    """Build `{name}` with the Keras functional API'
                + (' (compiled as the spec says)."""' if ir.compile and not nested else '."""')]
         names: Dict[int, str] = {}
-        used = set(_RESERVED)
+        forbidden = _RESERVED | self.module_names
+        used = set(forbidden)
 
         def var(tensor_id: int, hint: Optional[str]) -> str:
-            base = hint or f"t{tensor_id}"
-            if keyword.iskeyword(base) or base in _RESERVED:
-                base += "_"
+            base = _identifier(hint or f"t{tensor_id}", forbidden)
             candidate, n = base, 1
             while candidate in used:
                 n += 1
@@ -131,8 +145,8 @@ class _Writer:
 
         for inp in ir.inputs:
             v = var(inp.tensor, inp.name)
-            out.append(f"    {v} = keras.Input(shape={literal(tuple(inp.shape))}, dtype={literal(inp.dtype)}, "
-                       f"name={literal(inp.name)}){_where(inp.span)}")
+            out.append(f"    {v} = keras.Input(shape={python_value(tuple(inp.shape))}, "
+                       f"dtype={python_value(inp.dtype)}, name={python_value(inp.name)}){_where(inp.span)}")
         objects: Dict[int, str] = {}
         for node in ir.nodes:
             layer = ir.layers[node.layer]
@@ -163,10 +177,10 @@ class _Writer:
             outs_text = outs[0] if len(outs) == 1 else f"[{', '.join(outs)}]"
         else:
             ins_text, outs_text = f"[{', '.join(ins)}]", f"[{', '.join(outs)}]"
-        out.append(f"    model = keras.Model(inputs={ins_text}, outputs={outs_text}, name={literal(name)})")
+        out.append(f"    model = keras.Model(inputs={ins_text}, outputs={outs_text}, name={python_value(name)})")
         if ir.compile and not nested:
             settings = kinds.complete_compile(ir.compile, [o.name for o in ir.outputs])
-            args = [f"{k}={self.value(v, kinds.COMPILE_KINDS.get(k))}" for k, v in settings.items()]
+            args = [_kwarg(k, self.value(v, kinds.COMPILE_KINDS.get(k))) for k, v in settings.items()]
             out.append("    model.compile(")
             out.extend(f"        {a}," for a in args)
             out.append("    )")
@@ -184,6 +198,7 @@ class _Writer:
                 order.append(name)
 
         visit(root)
+        self.module_names |= {f"build_{name}" for name in order}
         bodies = []
         for name in order:
             bodies.append("\n".join(self.model(name, nested=name != root)))
@@ -191,12 +206,12 @@ class _Writer:
         fit_lines = ["def fit_kwargs():", '    """The spec\'s `fit` settings as keyword arguments of model.fit."""']
         if fit:
             fit_lines.append("    return {")
-            fit_lines.extend(f"        {literal(k)}: {self.value(v, kinds.FIT_KINDS.get(k))},"
+            fit_lines.extend(f"        {python_value(k)}: {self.value(v, kinds.FIT_KINDS.get(k))},"
                              for k, v in fit.items())
             fit_lines.append("    }")
         else:
             fit_lines.append("    return {}")
-        files = ", ".join(Path(f).name for f in self.spec.files[-1:])
+        files = ", ".join(_docstring_text(Path(f).name) for f in self.spec.files[-1:])
         head = [f'"""The model `{root}`, generated by graphspec from {files}.', "",
                 "Edit the spec, not this file; regenerate with `graphspec compile SPEC -o FILE.py`.", '"""', "",
                 "import keras", "from keras import layers"]
@@ -206,9 +221,14 @@ class _Writer:
 
 
 def _where(span) -> str:
-    return f"  # {Path(span.file).name}:{span.line}" if span is not None else ""
+    # A comment ends at a line break: safe_text leaves none in the file name.
+    return f"  # {safe_text(Path(span.file).name)}:{span.line}" if span is not None else ""
 
 
 def generate(spec, model_name: Optional[str] = None) -> str:
     """The Python module that builds `model_name` (default: the root) with Keras."""
-    return _Writer(spec).module(model_name or spec.root)
+    writer = _Writer(spec)
+    source = writer.module(model_name or spec.root)
+    if writer.imports:  # custom classes are known once written: write again with their names kept free
+        source = _Writer(spec, set(writer.imports)).module(model_name or spec.root)
+    return source

@@ -12,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import graphspec
-from graphspec.backends.python_codegen import generate, literal
+from graphspec.backends import python_codegen
+from graphspec.backends.python_codegen import generate
+from graphspec.text import python_value as literal  # the one Python-literal writer codegen uses
 
 ROOT = Path(__file__).parents[2]
 SPECS = sorted((ROOT / "specs").rglob("*.gspec"))
@@ -110,3 +112,19 @@ def test_cli_writes_python(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "def build_fashion_cnn():" in out.read_text()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,12}", fullmatch=True)
+       | st.sampled_from(["__debug__", "_", "__", "keras", "layers", "model", "build_m", "float", "match",
+                          "type", "class", "None", "__name__", "print", "fit_kwargs"]))
+def test_variables_from_any_keras_name_are_safe(name):
+    import builtins
+    import keyword
+
+    ident = python_codegen._identifier(name, {"keras", "layers", "model", "build_m", "fit_kwargs"})
+    assert ident.isidentifier() and ident.isascii()
+    assert not keyword.iskeyword(ident) and not keyword.issoftkeyword(ident)
+    assert ident not in dir(builtins) and not (ident.startswith("__") and ident.endswith("__"))
+    assert ident not in {"keras", "layers", "model", "build_m", "fit_kwargs"}
+    compile(f"def f():\n    {ident} = 1\n    return {ident}\n", "<t>", "exec")
