@@ -389,6 +389,15 @@ model m {
     output b = x -> Dense(1)
     compile { optimizer = "adam"  loss = {a: "mse"} }
 }""", "Add the missing outputs to the `loss` dict (or give one loss for all outputs)."),
+    "W201": _c("bidirectional control character", """
+A comment or a string holds a Unicode bidirectional control character (U+202A to
+U+202E, U+2066 to U+2069: embeddings, overrides and isolates). An editor or a code
+review shows the rest of the line reordered, so the text can look different from
+what graphspec reads ("Trojan Source"). graphspec prints the character escaped
+(`\\u202e`); outside comments and strings it is refused (E101).""",
+               "(a comment `# admin only` with U+202E RIGHT-TO-LEFT OVERRIDE inside it)", """
+Remove the character. If a string really needs it, write it as an escape
+(`"\\u2067"`), so that the file itself holds no control character.""", kind=DESCRIPTION),
 }
 
 

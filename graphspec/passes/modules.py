@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -12,6 +13,23 @@ from graphspec.limits import MAX_FILE_BYTES, MAX_IMPORT_DEPTH
 from graphspec.source import Source, Span
 from graphspec.syntax import ast
 from graphspec.syntax.parse import parse
+
+
+SUFFIX = ".gspec"  # what an import names: another spec, never an arbitrary file
+
+# A lone carriage return (old Mac line ends) ends a line, as CRLF and LF do: every editor shows one.
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+# The start of spec text: blank lines and comments, then a top-level item or the end. A file that
+# an import reaches and that does not start so is not a spec, and none of it is shown. (Comments
+# must run to the end of their line, so the pattern cannot split one and backtrack.)
+_SPEC_START = re.compile(r"[ \t\f\r\n]*(?:#[^\r\n]*(?![^\r\n])[ \t\f\r\n]*)*(?=(?:model|block|const|import)\b|\Z)")
+
+
+def line_breaks(text: str) -> str:
+    """`text` with each lone CR made a LF: the same length, so every offset stays, and the lexer, the
+    line index and the formatter all see the lines an editor shows."""
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
 def decode(name: str, data: bytes, diags: Diagnostics, at: Optional[Span] = None):
@@ -25,18 +43,39 @@ def decode(name: str, data: bytes, diags: Diagnostics, at: Optional[Span] = None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return Source(name, data.decode("utf-8")), True
+        return Source(name, line_breaks(data.decode("utf-8"))), True
     except UnicodeDecodeError as exc:
-        good = data[: exc.start].decode("utf-8", errors="replace")
-        line = good.count("\n") + 1
-        col = len(good) - (good.rfind("\n") + 1) + 1
+        line, col = _byte_position(data, exc.start)
         byte = data[exc.start]
         notes = [f"in Latin-1 (ISO-8859-1), byte 0x{byte:02x} is `{bytes([byte]).decode('latin-1')}`: the file "
                  "was probably saved in that encoding"] if byte >= 0xa0 else []
         diags.error("E002", f"the file is not valid UTF-8: byte 0x{byte:02x} cannot be decoded",
                     Span(name, line, col, line, col + 1), label="invalid byte", notes=notes,
                     help="save the file as UTF-8 (most editors offer the encoding in their Save As dialog)")
-        return Source(name, data.decode("utf-8", errors="replace")), False
+        return Source(name, line_breaks(data.decode("utf-8", errors="replace"))), False
+
+
+def _byte_position(data: bytes, offset: int) -> tuple:
+    """(line, column), 1-based, of byte `offset` (columns count the characters before it)."""
+    good = line_breaks(data[:offset].decode("utf-8", errors="replace"))
+    return good.count("\n") + 1, len(good) - (good.rfind("\n") + 1) + 1
+
+
+def not_spec_text(data: bytes) -> Optional[str]:
+    """Why an imported file's bytes are not spec text (binary, not UTF-8, no spec structure), in
+    words that show none of its content; None when they may be a spec."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data:
+        return "it holds NUL bytes (a binary file)"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _byte_position(data, exc.start)
+        return f"it is not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {col})"
+    if _SPEC_START.match(text) is None:
+        return "it does not start like a spec (blank lines and comments, then `model`, `block`, `const` or `import`)"
+    return None
 
 
 def display_name(path: Path) -> str:
@@ -84,6 +123,12 @@ class Loader:
                 return None
             with open(path, "rb") as fh:
                 data = fh.read(MAX_FILE_BYTES + 1)
+            if at is not None and len(data) <= MAX_FILE_BYTES:
+                why = not_spec_text(data)
+                if why is not None:  # reported at the import; the file is never shown
+                    self.diags.error("E203", f"cannot import `{name}`: {why}", at, label="not a spec",
+                                     help="import a .gspec file written in the spec language")
+                    return None
         except FileNotFoundError:
             self.diags.error("E001", f"file not found: `{name}`", at or Span(name, 1, 1, 1, 1),
                              label="no such file",
@@ -161,6 +206,16 @@ class Loader:
             return
         if not imp.path:
             self.diags.error("E203", "empty import path", imp.span, help='write `import "other.gspec"`')
+            self.modules[target] = None
+            return
+        if not imp.path.endswith(SUFFIX):
+            self.diags.error("E203", f"an import names a {SUFFIX} file; received `{imp.path}`", imp.span,
+                             label=f"not a {SUFFIX} file", help='import another spec: `import "common.gspec"`')
+            self.modules[target] = None
+            return
+        if target.suffix != SUFFIX and kind != "missing":  # a .gspec name that links to another file
+            self.diags.error("E203", f"`{imp.path}` is a link to a file that is not a {SUFFIX} file", imp.span,
+                             label="links elsewhere", help=f"import the {SUFFIX} file itself, not a link to another file")
             self.modules[target] = None
             return
         if kind == "missing":

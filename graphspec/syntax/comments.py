@@ -6,8 +6,8 @@ import re
 from typing import List, Tuple
 
 # A comment, or a string to skip (a `#` inside a string is not a comment). An unterminated
-# string runs to the end of its line, as far as the lexer would have read it.
-_SCAN = re.compile(r"""#[^\n]*|"(?:[^"\\\n]|\\[^\n])*"?|'(?:[^'\\\n]|\\[^\n])*'?""")
+# string runs to the end of its line (LF, CRLF or a lone CR), as far as the lexer would have read it.
+_SCAN = re.compile(r"""#[^\r\n]*|"(?:[^"\\\r\n]|\\[^\r\n])*"?|'(?:[^'\\\r\n]|\\[^\r\n])*'?""")
 
 Comment = Tuple[int, int, str]
 

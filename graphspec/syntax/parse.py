@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import List, Optional, Tuple
 
 from graphspec.diagnostics.diagnostic import Diagnostics
@@ -15,6 +16,10 @@ _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
 _SCAN = re.compile(r"""#[^\r\n]*|"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*'|[()\[\]{}]""")
 _TOP_LEVEL = re.compile(r"^[ \t]*(model|block|const|import)\b", re.M)
+# Bidirectional embedding, override and isolate controls: they make an editor show text in another
+# order than the parser reads it ("Trojan Source"). Outside strings and comments the lexer refuses
+# them (E101); inside, they are warned about (W201).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 # What a user calls the grammar's terminals.
 _WORDS = {
@@ -62,6 +67,7 @@ def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
             # Too deep: build lark's tree for the text (without lark) to say where, as below.
             if height > MAX_EXPR_DEPTH and _too_deep(lalr.parse_tree(text), source, diags, lalr.Tree):
                 return None
+            _bidi_warnings(source, diags)
             return module
         from lark import Tree
 
@@ -69,7 +75,32 @@ def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
             return None
         from graphspec.syntax.lower import Lower
 
+        _bidi_warnings(source, diags)
         return Lower(source).transform(tree)
+
+
+def _bidi_warnings(source: Source, diags: Diagnostics) -> None:
+    """W201 for each comment or string that holds a bidirectional control character, at the first one."""
+    text = source.text
+    if _BIDI.search(text) is None:
+        return
+    for m in _SCAN.finditer(text):
+        token = m.group()
+        if token[0] not in "#\"'":
+            continue
+        found = _BIDI.search(token)
+        if found is None:
+            continue
+        pos = m.start() + found.start()
+        ch = found.group()
+        where = "comment" if token[0] == "#" else "string"
+        more = len(_BIDI.findall(token)) - 1
+        diags.warning("W201", f"bidirectional control character U+{ord(ch):04X} ({unicodedata.name(ch)}) in a "
+                              f"{where}" + (f", and {more} more" if more else "")
+                              + ": the line may display in another order than graphspec reads it",
+                      source.span(pos, pos + 1), label="bidi control",
+                      help="remove it" + (f"; in a string, write it as an escape (`\\u{ord(ch):04x}`) if it is meant"
+                                          if where == "string" else ""))
 
 
 def _lark_parse(text: str):
