@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 from graphspec.source import Span
+from graphspec.text import safe_text
 
 ERROR = "error"
 WARNING = "warning"
@@ -97,7 +98,7 @@ class SpecError(Exception):
         where = f"{first.span}: " if first is not None and first.span is not None else ""
         head = f"{where}{first.code} {first.message}" if first else "invalid spec"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        super().__init__(head + more)
+        super().__init__(safe_text(head + more))  # one line whatever the spec holds: it lands in logs
 
     def render(self, color: bool = False) -> str:
         """Every diagnostic rendered as text."""

@@ -116,3 +116,19 @@ def test_14_5_fmt_check_escapes_file_names(tmp_path):
     proc = run_cli("fmt", "--check", name, cwd=tmp_path)
     assert proc.returncode == 1
     _assert_safe(proc.stdout + proc.stderr)
+
+
+def test_14_5_spec_error_is_one_line(tmp_path):
+    # The API's exception text lands in logs and tracebacks: it must not start a line either.
+    script = ("import graphspec\n"
+              "try:\n"
+              f"    graphspec.loads('import \"x\\\\n{INJECTION}\\\\u202e.gspec\"\\nmodel m {{ input a: (3,)\\n output y = a }}\\n')\n"
+              "except graphspec.SpecError as exc:\n"
+              "    print(exc)\n")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1 and f"x\\n{INJECTION}\\u202e" in done.stdout
+    _assert_safe(done.stdout)
