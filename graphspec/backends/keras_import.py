@@ -54,17 +54,20 @@ import inspect
 import json
 import math
 import re
+import struct
+import zipfile
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 import keras
 import numpy as np
 
-from graphspec import custom
+from graphspec import custom, limits
 from graphspec.catalog import registry, signatures
 from graphspec.catalog.base import ATTENTION, LIST
+from graphspec.text import safe_text
 
-__all__ = ["from_keras", "KerasImportError", "ImportProblem"]
+__all__ = ["from_keras", "load_keras_file", "KerasImportError", "KerasFileError", "ImportProblem"]
 
 WIDTH = 88  # a statement longer than this is split over lines, one step per line
 INLINE_STEPS = 3  # a merge input made of at most this many steps is written inside the tuple
@@ -1142,3 +1145,215 @@ def _canonical(text: str) -> str:
     except Exception:  # noqa: BLE001 - the layout above is already a readable one
         return text
     return formatted if isinstance(formatted, str) and formatted.strip() else text
+
+
+# =========================================================================== reading a .keras file
+#
+# A .keras file is untrusted input. `keras.models.load_model` would decompress config.json whole
+# (a 2 MB zip bomb is a 2 GB string), build every layer with its weights before anything can be
+# counted (`units: 2**31` allocates tens of GB), and deserialize whatever classes the config names.
+# The import needs none of the weights, so it reads config.json alone, within limits.py's limits:
+# the archive's members (counted from the end record, before zipfile reads the directory), the
+# config's size (declared, and then actually read, with a cap), its JSON nesting, its classes
+# (the catalogue's, refused by name otherwise), and the parameter count (taken from variable
+# shapes with allocation deferred, before any weight exists).
+
+# Classes that load or run code, refused wherever the config names them (even where
+# `safe_mode` would let them through: a TFSMLayer loads a SavedModel, whose ops run).
+_CODE_CLASSES = {
+    "Lambda": "a Lambda layer runs Python code, which a spec never does",
+    "TFSMLayer": "a TFSMLayer loads a TensorFlow SavedModel, whose ops run when it is loaded",
+    "TorchModuleWrapper": "a TorchModuleWrapper runs a PyTorch module",
+    "JaxLayer": "a JaxLayer runs a JAX function",
+    "FlaxLayer": "a FlaxLayer runs a Flax module",
+    "__lambda__": "a serialized Python function (bytecode) would run",
+}
+_MODEL_CLASSES = {"Functional", "Sequential", "Model"}
+_MODEL_MODULES = {"keras", "keras.models", "keras.src.models.functional", "keras.src.models.sequential",
+                  "keras.src.models.model"}
+# Serialization markers of plain values; anything else starting with `__` is refused.
+_VALUE_MARKERS = {"__keras_tensor__", "__tuple__", "__numpy__", "__tensor__", "__bytes__", "__ellipsis__",
+                  "__slice__"}
+_VALUE_MODULES = {"keras", "keras.activations", "builtins", *_OBJECT_MODULES}
+
+
+class KerasFileError(ValueError):
+    """A .keras file that is not a readable Keras archive, or is beyond a limit; the message says which."""
+
+
+def _archive_members(fp, size: int) -> int:
+    """The number of members the zip's end record declares (zip64 included), without reading the directory."""
+    tail_len = min(size, 22 + 0xFFFF)
+    fp.seek(size - tail_len)
+    tail = fp.read(tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise KerasFileError("it is not a zip archive (a .keras file is one)")
+    entries, cd_size = struct.unpack("<xxxxxxxxxxHL", tail[at:at + 16])
+    if entries == 0xFFFF or cd_size == 0xFFFFFFFF:  # zip64: the count is in the zip64 end record
+        loc = tail.rfind(b"PK\x06\x07", 0, at)
+        if loc < 0:
+            raise KerasFileError("its zip64 end record is missing")
+        (offset,) = struct.unpack("<Q", tail[loc + 8:loc + 16])
+        fp.seek(offset)
+        record = fp.read(56)
+        if len(record) < 56 or record[:4] != b"PK\x06\x06":
+            raise KerasFileError("its zip64 end record is damaged")
+        entries = struct.unpack("<Q", record[32:40])[0]
+    return entries
+
+
+def _read_config(path) -> bytes:
+    """config.json of a .keras archive: member count, declared and read size within limits."""
+    import os
+
+    try:
+        with open(path, "rb") as fp:
+            size = os.fstat(fp.fileno()).st_size
+            members = _archive_members(fp, size)
+            if members > limits.MAX_KERAS_MEMBERS:
+                raise KerasFileError(f"the archive has {members:,} members; the limit is "
+                                     f"{limits.MAX_KERAS_MEMBERS:,} (a .keras file holds a handful)")
+            fp.seek(0)
+            with zipfile.ZipFile(fp) as zf:
+                if len(zf.infolist()) > limits.MAX_KERAS_MEMBERS:
+                    raise KerasFileError(f"the archive has more than {limits.MAX_KERAS_MEMBERS:,} members")
+                try:
+                    info = zf.getinfo("config.json")
+                except KeyError:
+                    raise KerasFileError("the archive has no config.json (a Keras 3 .keras file has one)") from None
+                cap = limits.MAX_KERAS_CONFIG_BYTES
+                if info.file_size > cap:
+                    raise KerasFileError(f"its config.json is {info.file_size:,} bytes uncompressed; the limit "
+                                         f"is {cap:,}")
+                with zf.open(info) as member:  # the header's size is not trusted: read at most cap + 1
+                    data = member.read(cap + 1)
+                if len(data) > cap:
+                    raise KerasFileError(f"its config.json is larger than the limit of {cap:,} bytes")
+                return data
+    except KerasFileError:
+        raise
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+            EOFError, ValueError, struct.error) as exc:  # a damaged or encrypted archive
+        raise KerasFileError(f"it is not a readable zip archive: {' '.join(str(exc).split()) or type(exc).__name__}")
+
+
+_JSON_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _json_depth(data: bytes) -> int:
+    """The deepest nesting of brackets in JSON text (strings skipped), in one linear scan."""
+    depth = deepest = 0
+    for m in _JSON_STRUCTURE.finditer(data):
+        c = m.group()
+        if c in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif c in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+def _parse_config(data: bytes) -> dict:
+    depth = _json_depth(data)
+    if depth > limits.MAX_KERAS_CONFIG_DEPTH:
+        raise KerasFileError(f"its config.json nests {depth} levels deep; the limit is {limits.MAX_KERAS_CONFIG_DEPTH}")
+    try:
+        config = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise KerasFileError(f"its config.json is not valid JSON: {' '.join(str(exc).split())[:200]}") from None
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise KerasFileError("its config.json does not describe a Keras model")
+    return config
+
+
+def _layer_allowed(class_name: str) -> bool:
+    if class_name == "InputLayer" or class_name in _MODEL_CLASSES:
+        return True
+    canonical = signatures.canonical_layer_name(class_name) or class_name
+    return registry.get(canonical) is not None or custom.get(class_name) is not None
+
+
+def _config_problems(config: dict) -> List[ImportProblem]:
+    """Every class the config names that the import will not deserialize, by model, layer and class."""
+    problems: List[ImportProblem] = []
+    # Iterative walk (the depth is already bounded, but the walk needs no stack of its own).
+    stack: List[Tuple[Any, str, str]] = [(config, "?", "?")]
+    while stack:
+        value, model, layer = stack.pop()
+        if isinstance(value, list):
+            stack.extend((v, model, layer) for v in value)
+            continue
+        if not isinstance(value, dict):
+            continue
+        cls = value.get("class_name")
+        if isinstance(cls, str):
+            inner = value.get("config") if isinstance(value.get("config"), dict) else {}
+            module = value.get("module")
+            name = inner.get("name") if isinstance(inner.get("name"), str) else layer
+            if cls in _MODEL_CLASSES:
+                model = name
+            reason = None
+            if cls in _CODE_CLASSES:
+                reason = _CODE_CLASSES[cls]
+            elif cls.startswith("__"):
+                if cls not in _VALUE_MARKERS:
+                    reason = "a serialized value of a kind the import does not read"
+            elif module == "keras.layers" or (module is None and "inbound_nodes" in value):
+                if not _layer_allowed(cls):
+                    reason = (f"the Keras layer class `{cls}` is not in graphspec's catalogue "
+                              "(`graphspec layers --coverage` lists what is)")
+                layer = name
+            elif cls in _MODEL_CLASSES:
+                if module not in _MODEL_MODULES:
+                    reason = f"a model class from module `{module}`, not Keras's"
+            elif module not in _VALUE_MODULES and not (custom.get(cls) is not None):
+                reason = (f"a custom object from module `{module}` that is not registered; register custom "
+                          "layers with graphspec.register_layer before importing")
+            if reason is not None:
+                problems.append(ImportProblem(safe_text(str(model)), safe_text(str(name)), safe_text(cls), reason))
+                continue  # nothing inside a refused object is looked at
+        stack.extend((v, model, layer) for k, v in value.items() if k != "class_name")
+    return problems
+
+
+def _param_count(config: dict) -> int:
+    """The model's parameter count from its variables' shapes, with every allocation deferred."""
+    from keras.saving import deserialize_keras_object
+    from keras.src.backend.common.stateless_scope import StatelessScope
+
+    # A copy: Keras's deserialization empties the dicts it reads. No compile config: an optimizer
+    # makes its variables at once, which a deferred scope refuses.
+    bare = copy.deepcopy({k: v for k, v in config.items() if k != "compile_config"})
+    with StatelessScope(initialize_variables=False):
+        model = deserialize_keras_object(bare, safe_mode=True)
+        return sum(math.prod(int(d) for d in w.shape) for w in model.weights)
+
+
+def load_keras_file(path) -> "keras.Model":
+    """The model of a .keras file, built from its config.json alone (no weights read), within limits.
+
+    Raises KerasFileError for an archive beyond a limit (members, config size or nesting,
+    parameter count) or unreadable, and KerasImportError naming every class that is refused
+    (code-running layers, layers outside the catalogue, unregistered custom objects) -
+    before anything is deserialized.
+    """
+    config = _parse_config(_read_config(path))
+    problems = _config_problems(config)
+    if problems:
+        raise KerasImportError(problems)
+    try:
+        params = _param_count(config)
+    except KerasImportError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever Keras says about a config it cannot build, as one line
+        raise KerasFileError(f"its config does not build: {safe_text(' '.join(str(exc).split()))[:300]}") from None
+    if params > limits.MAX_PARAMS:
+        raise KerasFileError(f"the model has {params:,} parameters; the limit is {limits.MAX_PARAMS:,}")
+    from keras.saving import deserialize_keras_object
+
+    try:
+        return deserialize_keras_object(config, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001
+        raise KerasFileError(f"its config does not build: {safe_text(' '.join(str(exc).split()))[:300]}") from None
