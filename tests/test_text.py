@@ -22,6 +22,7 @@ from conftest import FIXTURES, ROOT
 from graphspec import text
 from graphspec.catalog.base import CallValue
 from graphspec.diagnostics.diagnostic import Diagnostic, Diagnostics
+from graphspec.diagnostics.render import render_one
 from graphspec.source import Source
 from graphspec.syntax import ast
 from graphspec.syntax.parse import parse
@@ -79,8 +80,7 @@ def test_every_form_of_every_row(row):
     assert text.python_value(value) == row["python"]
     assert text.label_value(value) == row["label"]
     # A message quotes values as the spec does, and the text renderer prints it as it is.
-    shown = __import__("graphspec.diagnostics.render", fromlist=["render_one"]).render_one(
-        Diagnostic("E999", f"received {text.spec_value(value)}", None), {})
+    shown = render_one(Diagnostic("E999", f"received {text.spec_value(value)}", None), {})
     assert shown == f"error[E999]: received {row['message']}"
     for form in ("spec", "python", "label", "message"):
         _printable_only(row[form])
