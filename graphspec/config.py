@@ -1,103 +1,104 @@
-"""Trusted configuration: `[tool.graphspec]` in pyproject.toml and `--plugin` on the command line.
+"""The `[tool.graphspec]` table of the project the user is working in (pyproject.toml).
 
-A spec never names Python code. A project that uses its own Keras layers lists, in
-its own pyproject.toml, the Python modules that register them:
+A spec never names Python code. A project that uses its own Keras layers lists, in its own
+pyproject.toml, the Python modules that register them:
 
     [tool.graphspec]
     plugins = ["specs/custom/simple_dense.py"]   # files (relative to pyproject.toml) or module names
 
-The command line imports these before checking or building, so a spec can use the
-layers by name. Importing a plugin runs the user's code (and usually imports Keras):
-that is the trust the configuration expresses.
+The project is found from the WORKING DIRECTORY upwards, as pytest and mypy find theirs, never
+from the folder of a spec: a spec in a cloned pull request, checked from elsewhere, brings no
+configuration (and so no code) with it. The search stops at the first pyproject.toml that has a
+`[tool.graphspec]` table, or at a repository's root (a folder with `.git`). Reading the
+configuration runs nothing; graphspec/cli/plugins.py decides when its plugins are imported.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
-import importlib.util
-import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional, Tuple
+
+from graphspec.source import read_limited
+
+__all__ = ["ConfigError", "ProjectConfig", "project_config"]
+
+_MAX_CONFIG_BYTES = 1024 * 1024  # a pyproject.toml larger than this is not a configuration
 
 
-class PluginError(Exception):
-    """A plugin could not be imported."""
+class ConfigError(Exception):
+    """The configuration cannot be read or is malformed: one line naming the file and the problem."""
 
 
-def _toml(path: Path) -> dict:
+@dataclass(frozen=True)
+class ProjectConfig:
+    """A `[tool.graphspec]` table: where it is and the plugins it names."""
+
+    path: Path  # the pyproject.toml
+    plugins: Tuple[str, ...]  # as written: .py paths (relative to the file's folder) or module names
+
+    def plugin_targets(self) -> Tuple[str, ...]:
+        """The plugins as absolute .py paths or module names."""
+        return tuple(str((self.path.parent / p).resolve()) if p.endswith(".py") or "/" in p else p
+                     for p in self.plugins)
+
+
+def _parse(path: Path, data: bytes) -> dict:
     try:
         import tomllib
     except ImportError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
-    with open(path, "rb") as fh:
-        return tomllib.load(fh)
-
-
-@functools.lru_cache(maxsize=None)
-def find_config(start: Path) -> Optional[Path]:
-    """The nearest pyproject.toml at or above `start` that has a [tool.graphspec] table."""
-    for folder in [start, *start.parents]:
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = _toml(candidate)
-            except (OSError, ValueError):
-                continue
-            if "graphspec" in data.get("tool", {}):
-                return candidate
-    return None
-
-
-def plugins_for(spec_path: Path) -> List[str]:
-    """Plugins named by the configuration that applies to `spec_path`, as absolute paths or modules."""
-    config = find_config(spec_path.resolve().parent)
-    if config is None:
-        return []
-    table = _toml(config)["tool"]["graphspec"]
-    out = []
-    for item in table.get("plugins", []):
-        if item.endswith(".py") or "/" in item:
-            out.append(str((config.parent / item).resolve()))
-        else:
-            out.append(item)
-    return out
-
-
-_loaded: set = set()
-
-
-def load_plugin(name: str, base: Optional[Path] = None) -> bool:
-    """Import a plugin module (a .py path or a module name) once; True if it was imported now."""
-    key = str(Path(name).resolve()) if name.endswith(".py") else name
-    if key in _loaded:
-        return False
     try:
-        if name.endswith(".py"):
-            path = Path(key)
-            if not path.is_file():
-                raise PluginError(f"plugin file not found: {name}")
-            module_name = path.stem
-            if module_name not in sys.modules:
-                spec = importlib.util.spec_from_file_location(module_name, path)
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[module_name] = module
-                try:
-                    spec.loader.exec_module(module)
-                except BaseException:
-                    del sys.modules[module_name]
-                    raise
-        else:
-            if base is not None and str(base) not in sys.path:
-                sys.path.insert(0, str(base))
-            importlib.import_module(name)
-    except PluginError:
-        raise
-    except ImportError as exc:
-        hint = (" (the plugin needs Keras: pip install 'graphspec[keras]')"
-                if exc.name and exc.name.split(".")[0] in ("keras", "tensorflow") else "")
-        raise PluginError(f"plugin {name} failed to import: {exc}{hint}") from exc
-    except Exception as exc:  # the user's own code
-        raise PluginError(f"plugin {name} failed to import: {type(exc).__name__}: {exc}") from exc
-    _loaded.add(key)
-    return True
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read {path}: it is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot read {path}: invalid TOML: {exc}") from None
+
+
+def _table(path: Path, data: dict) -> Optional[dict]:
+    """The validated [tool.graphspec] table of a parsed file, or None when it has none."""
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table ([tool.graphspec]); received {type(tool).__name__} "
+                          f"{tool!r:.60}")
+    table = tool.get("graphspec")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.graphspec] must be a table; received {type(table).__name__} "
+                          f"{table!r:.60}")
+    plugins = table.get("plugins", [])
+    if not isinstance(plugins, list) or not all(isinstance(p, str) and p.strip() for p in plugins):
+        raise ConfigError(f"{path}: [tool.graphspec] plugins must be a list of file or module names "
+                          f"(strings); received {plugins!r:.60}")
+    return table
+
+
+def _read(path: Path) -> Optional[dict]:
+    """The [tool.graphspec] table of one pyproject.toml, None when it has none or there is no file."""
+    try:
+        data = read_limited(path, _MAX_CONFIG_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > _MAX_CONFIG_BYTES:
+        raise ConfigError(f"cannot read {path}: larger than {_MAX_CONFIG_BYTES:,} bytes")
+    if b"graphspec" not in data:  # no table of ours: not worth parsing (nor failing on)
+        return None
+    return _table(path, _parse(path, data))
+
+
+def project_config(start: Optional[Path] = None) -> Optional[ProjectConfig]:
+    """The [tool.graphspec] configuration of the project at `start` (default: the working directory)."""
+    folder = (start or Path.cwd()).absolute()
+    for candidate in (folder, *folder.parents):
+        table = _read(candidate / "pyproject.toml")
+        if table is not None:
+            return ProjectConfig(candidate / "pyproject.toml", tuple(table.get("plugins", [])))
+        if (candidate / ".git").exists():  # a repository's root: what lies above is not this project
+            return None
+    return None

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+from graphspec.limits import MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -69,3 +73,32 @@ class Source:
     def end_span(self) -> Span:
         """A zero-width span at the end of the file."""
         return self.span(len(self.text), len(self.text))
+
+
+class NotAFile(OSError):
+    """The path names a directory, a FIFO, a device or a socket: nothing a spec is read from."""
+
+
+def read_limited(path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file `path`, at most `limit + 1` of them (one more than a spec may have,
+    so the caller can report E003); raises NotAFile for anything else and OSError when unreadable.
+
+    Opened without blocking and checked on the open descriptor (no gap between a check and the
+    open): a FIFO would block the open or the read forever, a device (/dev/zero) never ends."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotAFile("a directory, not a spec file" if stat.S_ISDIR(mode)
+                           else "not a regular file (a FIFO, a device or a socket)")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)

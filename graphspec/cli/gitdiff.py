@@ -1,68 +1,57 @@
 """`graphspec diff`: the plain two-file form, git's external-diff driver and the textconv form.
 
-The semantic comparison itself is graphspec/backends/diff.py; this module reads the files,
-speaks git's calling conventions and picks the exit status (docs/diff.md).
+The semantic comparison itself is graphspec/backends/diff.py; this module reads the files, speaks
+git's calling conventions and picks the exit status (docs/diff.md). Under git (the driver's 7 or 9
+arguments, an unmerged path, `--textconv`) no configured plugin is ever imported: git runs the
+driver in whatever repository `git diff` is run in, a cloned pull request included.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
 from graphspec.backends.diff import SpecDiff, _paint, diff_specs, render_listing, render_text, to_json
-# --------------------------------------------------------------------------- the command
+from graphspec.cli.common import overrides as parse_overrides
+from graphspec.cli.common import unified_diff, use_color
+from graphspec.cli.io import reason
+from graphspec.cli.plugins import Plugins
+from graphspec.cli.specs import check_spec
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
 DEV_NULL = "/dev/null"
+GIT_ARGC = (7, 9)  # git's external diff: 7 arguments, 9 for a rename
 
 
-def _color(stream, under_git: bool = False) -> bool:
-    """The CLI's rule (NO_COLOR wins, then FORCE_COLOR, then a terminal); under git, also when git's
-    pager is in use, since git pipes an external diff's output into it."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR") or (under_git and os.environ.get("GIT_PAGER_IN_USE") in ("true", "1")):
-        return True
-    return hasattr(stream, "isatty") and stream.isatty()
+def _text(path: str) -> str:
+    """A file's text for the fallback text diff ('' for /dev/null or an unreadable file)."""
+    from graphspec.source import read_limited
 
-
-# Set by the CLI: called with a spec's path when it names a layer the catalogue does not know (E220);
-# imports the plugins configured for it ([tool.graphspec]) and returns True if that made new layers known.
-_configured_plugins = None
-
-
-def _load(path: str, *, model, overrides, text_as: Optional[str] = None):
-    """(spec or None, diagnostics, sources, io_error). `text_as`: read `path`, check it as if it were there."""
-    from graphspec.diagnostics.diagnostic import Diagnostics
-    from graphspec.ir import from_program
-    from graphspec.passes.check import check_path, check_text
-
-    def run():
-        diags = Diagnostics()
-        if text_as is None:
-            program, loader = check_path(Path(path), diags, model=model, overrides=overrides, require_root=True)
-        else:
-            data = Path(path).read_bytes()
-            text = data.decode("utf-8", errors="surrogateescape")
-            program, loader = check_text(text, diags, name=text_as, base=Path.cwd(), model=model,
-                                         overrides=overrides, require_root=True)
-        return program, loader, diags
-
+    if path == DEV_NULL:
+        return ""
     try:
-        program, loader, diags = run()
-    except OSError as exc:
-        diags = Diagnostics()
-        diags.error("E001", f"cannot read `{path}`: {exc.strerror or exc}", None)
-        return None, diags.sorted(), {}, True
-    if _configured_plugins is not None and any(d.code == "E220" for d in diags.items) \
-            and _configured_plugins(text_as or path):
-        program, loader, diags = run()
-    items = diags.sorted()
-    io_error = any(d.code == "E001" and (d.span is None or d.span.file == path) for d in items)
-    return (from_program(program) if program is not None else None), items, loader.sources, io_error
+        return read_limited(path).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _text_diff(old_path: str, new_path: str, a: str, b: str) -> str:
+    return unified_diff(_text(old_path), _text(new_path), a, b)
+
+
+def _report(diff: SpecDiff, fmt_: str, color: bool) -> str:
+    return to_json(diff) + "\n" if fmt_ == "json" else render_text(diff, color=color)
+
+
+def _check(path: str, plugins: Plugins, model, overrides, text_as: Optional[str] = None):
+    """(IR or None, diagnostics, sources) of one side."""
+    from graphspec.ir import from_program
+
+    program, diags, loader = check_spec(path, plugins, model=model, overrides=overrides, require_root=True,
+                                        text_as=text_as)
+    return (from_program(program) if program is not None else None), diags, loader.sources
 
 
 def _repository_path_of_blob(file: str) -> Optional[str]:
@@ -81,28 +70,7 @@ def _repository_path_of_blob(file: str) -> Optional[str]:
     return names[0] if result.returncode == 0 and len(names) == 1 else None
 
 
-def _text_diff(old_path: str, new_path: str, a: str, b: str) -> str:
-    def lines(p):
-        if p == DEV_NULL:
-            return []
-        try:
-            return Path(p).read_bytes().decode("utf-8", errors="replace").splitlines(True)
-        except OSError:
-            return []
-
-    out = []
-    for line in difflib.unified_diff(lines(old_path), lines(new_path), fromfile=a, tofile=b):
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(out)
-
-
-def _report(diff: SpecDiff, fmt_: str, color: bool) -> str:
-    if fmt_ == "json":
-        return to_json(diff) + "\n"
-    return render_text(diff, color=color)
-
-
-def _git_mode(argv: Sequence[str], *, model, overrides, fmt_: str, out, err) -> int:
+def _git_mode(argv: Sequence[str], plugins: Plugins, *, model, overrides, fmt_: str, out, err) -> int:
     """git's external diff: `path old-file old-hex old-mode new-file new-hex new-mode [new-path xfrm]`.
 
     Always exits 0: git stops `git diff` at the first external diff that fails.
@@ -111,9 +79,9 @@ def _git_mode(argv: Sequence[str], *, model, overrides, fmt_: str, out, err) -> 
 
     path, old_file, _, _, new_file = argv[:5]
     new_path = argv[7] if len(argv) >= 8 else path
-    color = _color(out, under_git=True)
-    header = f"graphspec diff a/{path} b/{new_path}"
-    out.write((_paint(header, "meta", color) if fmt_ == "text" else "") + ("\n" if fmt_ == "text" else ""))
+    color = use_color(out, under_git=True)
+    if fmt_ == "text":
+        out.write(_paint(f"graphspec diff a/{path} b/{new_path}", "meta", color) + "\n")
     if not (path.endswith(".gspec") or new_path.endswith(".gspec")):
         out.write(_text_diff(old_file, new_file, f"a/{path}", f"b/{new_path}"))
         return EXIT_SAME
@@ -125,14 +93,14 @@ def _git_mode(argv: Sequence[str], *, model, overrides, fmt_: str, out, err) -> 
             continue
         # git hands over a temporary copy: check its text as if it were at the repository path, so that
         # its imports resolve against the working tree (the imported files as they are now).
-        spec, diags, sources, _ = _load(file, model=model, overrides=overrides, text_as=name)
+        spec, diags, sources = _check(file, plugins, model, overrides, text_as=name)
         if spec is None:
             failed.append((side, name, diags, sources))
         specs.append(spec)
     if failed:
         for side, name, diags, sources in failed:
             err.write(f"graphspec diff: the {side} version of {name} does not check:\n")
-            err.write(render_diags(diags, sources, color=_color(err, under_git=True)) + "\n")
+            err.write(render_diags(diags, sources, color=use_color(err, under_git=True)) + "\n")
         out.write("(graphspec cannot compare the graphs, see the diagnostics; the text diff follows)\n")
         out.write(_text_diff(old_file, new_file, f"a/{path}", f"b/{new_path}"))
         return EXIT_SAME
@@ -146,20 +114,43 @@ def _git_mode(argv: Sequence[str], *, model, overrides, fmt_: str, out, err) -> 
     return EXIT_SAME
 
 
-def run_command(files: Sequence[str], *, model: Optional[str] = None, overrides: Optional[dict] = None,
-                fmt_: str = "text", textconv: bool = False, color: Optional[bool] = None,
-                out=None, err=None, configured_plugins=None) -> int:
+def _textconv(file: str, plugins: Plugins, *, model, overrides, out, err) -> int:
+    """One spec as a canonical listing, for git's diff.<driver>.textconv; never fails on a bad spec."""
+    from graphspec.cli.io import read_spec_bytes
+    from graphspec.diagnostics.render import render_text as render_diags
+
+    # git hands textconv an old version as /tmp/git-blob-XXXXXX/NAME: check it as if it were at its
+    # path in the repository, so that its imports resolve (against the working tree).
+    spec, diags, sources = _check(file, plugins, model, overrides, text_as=_repository_path_of_blob(file))
+    if spec is not None:
+        out.write(render_listing(spec, model=model))
+        return EXIT_SAME
+    try:  # textconv must not fail, or git stops: the raw text instead
+        raw = read_spec_bytes(file).decode("utf-8", errors="replace")
+    except OSError as exc:
+        err.write(f"graphspec: error: cannot read {file!r}: {reason(exc)}\n")
+        return EXIT_TROUBLE
+    err.write(render_diags(diags, sources, color=False) + "\n")
+    out.write("# graphspec: this version does not check; its text follows\n" + raw)
+    return EXIT_SAME
+
+
+def under_git(files: Sequence[str], textconv: bool) -> bool:
+    """Whether git runs this `graphspec diff` (driver, unmerged path or textconv)."""
+    return textconv or len(files) in GIT_ARGC or (len(files) == 1 and "GIT_DIFF_PATH_TOTAL" in os.environ)
+
+
+def run_command(files: Sequence[str], plugins: Plugins, *, model: Optional[str] = None,
+                overrides: Optional[dict] = None, fmt_: str = "text", textconv: bool = False,
+                color: Optional[bool] = None, out=None, err=None) -> int:
     """`graphspec diff`: 0 when the graphs are the same, 1 when they differ, 2 on a usage, IO or spec error.
 
-    Forms: `OLD NEW` (either may be /dev/null); git's external-diff form of 7 (or,
-    for a rename, 9) arguments, which always exits 0; `--textconv FILE`; and the
-    single `PATH` that git passes for an unmerged path. `configured_plugins(path) -> bool`
-    imports the custom-layer plugins configured for a spec that names an unknown layer.
+    Forms: `OLD NEW` (either may be /dev/null); git's external-diff form of 7 (or, for a rename,
+    9) arguments, which always exits 0; `--textconv FILE`; and the single `PATH` that git passes
+    for an unmerged path.
     """
     from graphspec.diagnostics.render import render_text as render_diags
 
-    global _configured_plugins
-    _configured_plugins = configured_plugins
     out = out or sys.stdout
     err = err or sys.stderr
     overrides = overrides or {}
@@ -167,23 +158,9 @@ def run_command(files: Sequence[str], *, model: Optional[str] = None, overrides:
         if len(files) != 1:
             err.write("graphspec: error: diff --textconv takes one FILE\n")
             return EXIT_TROUBLE
-        # git hands textconv an old version as /tmp/git-blob-XXXXXX/NAME: check it as if it were at its
-        # path in the repository, so that its imports resolve (against the working tree).
-        spec, diags, sources, _ = _load(files[0], model=model, overrides=overrides,
-                                        text_as=_repository_path_of_blob(files[0]))
-        if spec is None:  # textconv must not fail, or git stops: the raw text instead
-            try:
-                raw = Path(files[0]).read_bytes().decode("utf-8", errors="replace")
-            except OSError as exc:
-                err.write(f"graphspec: error: cannot read {files[0]!r}: {exc.strerror or exc}\n")
-                return EXIT_TROUBLE
-            err.write(render_diags(diags, sources, color=False) + "\n")
-            out.write("# graphspec: this version does not check; its text follows\n" + raw)
-            return EXIT_SAME
-        out.write(render_listing(spec, model=model))
-        return EXIT_SAME
-    if len(files) in (7, 9):
-        return _git_mode(files, model=model, overrides=overrides, fmt_=fmt_, out=out, err=err)
+        return _textconv(files[0], plugins, model=model, overrides=overrides, out=out, err=err)
+    if len(files) in GIT_ARGC:
+        return _git_mode(files, plugins, model=model, overrides=overrides, fmt_=fmt_, out=out, err=err)
     if len(files) == 1 and "GIT_DIFF_PATH_TOTAL" in os.environ:  # git: an unmerged path
         out.write(f"* Unmerged path {files[0]}\n")
         return EXIT_SAME
@@ -197,9 +174,9 @@ def run_command(files: Sequence[str], *, model: Optional[str] = None, overrides:
         if path == DEV_NULL:
             specs.append(None)
             continue
-        spec, diags, sources, _ = _load(path, model=model, overrides=overrides)
+        spec, diags, sources = _check(path, plugins, model, overrides)
         if spec is None:
-            err.write(render_diags(diags, sources, color=_color(err) if color is None else color) + "\n")
+            err.write(render_diags(diags, sources, color=use_color(err) if color is None else color) + "\n")
             trouble = True
         specs.append(spec)
     if trouble:
@@ -209,5 +186,13 @@ def run_command(files: Sequence[str], *, model: Optional[str] = None, overrides:
     except ValueError as exc:
         err.write(f"graphspec: error: {exc}\n")
         return EXIT_TROUBLE
-    out.write(_report(diff, fmt_, _color(out) if color is None else color))
+    out.write(_report(diff, fmt_, use_color(out) if color is None else color))
     return EXIT_DIFFERENT if diff.changed else EXIT_SAME
+
+
+def cmd_diff(args) -> int:
+    """What changed between two specs' graphs: 0 same, 1 different, 2 trouble; also git's diff driver."""
+    plugins = Plugins.from_args(args, under_git=under_git(args.files, args.textconv))
+    plugins.load_explicit()
+    return run_command(args.files, plugins, model=args.model, overrides=parse_overrides(args.set),
+                       fmt_=args.format, textconv=args.textconv)

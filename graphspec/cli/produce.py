@@ -1,0 +1,112 @@
+"""The commands that write a file with `-o`: compile, plot, import. Every write is atomic
+(graphspec/cli/io.py), every failure one `cannot write` line with exit status 2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, Usage
+from graphspec.cli.io import STDIO, check_target, write_output, writing
+from graphspec.cli.plugins import Plugins
+from graphspec.cli.specs import load_ir
+
+
+def _spec(args):
+    plugins = Plugins.from_args(args)
+    plugins.load_explicit()
+    return load_ir(args, plugins)
+
+
+def _write_python(spec, out: str) -> str:
+    from graphspec.backends.python_codegen import generate
+
+    write_output(out, generate(spec))
+    return f"model `{spec.root}` as Keras Python code"
+
+
+def _write_keras(spec, out: str) -> str:
+    from graphspec.backends.keras_file import save_keras
+
+    model = spec.to_keras()
+    with writing(out):
+        save_keras(model, out)
+    trainable, non_trainable = spec.model.param_counts()
+    return (f"model `{spec.root}`, {trainable + non_trainable:,} parameters"
+            f"{', compiled' if spec.model.compile else ''}")
+
+
+_COMPILE_WRITERS = {".py": _write_python, ".keras": _write_keras}
+
+
+def cmd_compile(args) -> int:
+    """Build the root model and write it as a .keras file or as Python source."""
+    writer = _COMPILE_WRITERS.get(Path(args.output).suffix)
+    if writer is None:
+        raise Usage(f"compile: the output must end in .keras (a saved model) or .py (Python source); "
+                    f"received {args.output!r}")
+    check_target(args.output)
+    spec, status = _spec(args)
+    if spec is None:
+        return status
+    what = writer(spec, args.output)
+    print(f"wrote {Path(args.output)} ({what})")
+    return EXIT_OK
+
+
+def cmd_plot(args) -> int:
+    """Draw the root model as Mermaid, Graphviz dot, SVG or PNG."""
+    from graphspec.backends import plot
+
+    suffix = Path(args.output).suffix
+    if suffix not in plot.FORMATS:
+        raise Usage(f"plot: the output must end in {', '.join(plot.FORMATS)}; received {args.output!r}")
+    check_target(args.output)
+    spec, status = _spec(args)
+    if spec is None:
+        return status
+    try:
+        data = plot.picture(spec, suffix, spec.root, expand=args.expand)
+    except plot.GraphvizMissing as exc:
+        raise Usage(str(exc))
+    write_output(args.output, data)
+    print(f"wrote {Path(args.output)}")
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    """A saved Keras model (.keras) as a spec: exit 1 when it cannot be loaded or written as one."""
+    src = Path(args.file)
+    if not src.is_file():
+        print(f"graphspec: error: import: no such file {args.file!r}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.output != STDIO:
+        check_target(args.output)
+    import warnings
+
+    import keras
+
+    from graphspec.backends.keras_import import KerasImportError, from_keras
+
+    try:
+        with warnings.catch_warnings():  # e.g. "skipping variable loading for optimizer ..."
+            warnings.simplefilter("ignore")
+            model = keras.models.load_model(src)  # safe_mode: a saved Lambda is refused, never run
+    except Exception as exc:  # noqa: BLE001 - whatever Keras says, as one line
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"graphspec: error: import: cannot load {args.file!r} as a Keras model: {message}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        text = from_keras(model)
+    except KerasImportError as exc:
+        print(f"graphspec: error: import {args.file}: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except TypeError as exc:  # not a keras.Model
+        print(f"graphspec: error: import: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.output == STDIO:
+        sys.stdout.write(text)
+        return EXIT_OK
+    write_output(args.output, text)
+    print(f"wrote {Path(args.output)} (model `{model.name}`, {model.count_params():,} parameters)")
+    return EXIT_OK

@@ -1,0 +1,62 @@
+"""Checking the spec a command names: the plugins' E220 retry, diagnostics, the IR."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, use_color
+from graphspec.cli.plugins import Plugins
+
+
+def check_spec(path: str, plugins: Plugins, *, model: Optional[str] = None, overrides: Optional[dict] = None,
+               require_root: bool = False, text_as: Optional[str] = None):
+    """Check one spec: (program or None, sorted diagnostics, loader).
+
+    `text_as`: read `path` (a copy, e.g. git's temporary blob) and check its text as if it were the
+    file `text_as`, so that its imports resolve from there."""
+    from graphspec.diagnostics.diagnostic import Diagnostics
+    from graphspec.passes.check import check_path, check_text
+
+    def run():
+        diags = Diagnostics()
+        if text_as is None:
+            program, loader = check_path(Path(path), diags, model=model, overrides=overrides or {},
+                                         require_root=require_root)
+            return program, diags, loader
+        from graphspec.cli.io import read_spec_bytes, reason
+        from graphspec.passes.modules import Loader
+
+        try:
+            data = read_spec_bytes(path)
+        except OSError as exc:
+            diags.error("E001", f"cannot read `{path}`: {reason(exc)}", None)
+            return None, diags, Loader(diags)
+        text = data.decode("utf-8", errors="surrogateescape")
+        program, loader = check_text(text, diags, name=text_as, base=Path.cwd(), model=model,
+                                     overrides=overrides or {}, require_root=require_root)
+        return program, diags, loader
+
+    program, diags, loader = plugins.retry_on_unknown_layer(run, lambda result: result[1].items)
+    return program, diags.sorted(), loader
+
+
+def is_io_error(diags) -> bool:
+    """A file named on the command line could not be read at all (exit 2, not 1)."""
+    return any(d.code == "E001" for d in diags)
+
+
+def load_ir(args, plugins: Plugins):
+    """The IR of `args.file` for a command that needs one: (spec, EXIT_OK), or (None, status) with
+    the diagnostics printed."""
+    from graphspec.cli.common import overrides
+    from graphspec.diagnostics.diagnostic import SpecError
+    from graphspec.ir import from_program
+
+    program, diags, loader = check_spec(args.file, plugins, model=getattr(args, "model", None),
+                                        overrides=overrides(args.set), require_root=True)
+    if program is None:
+        print(SpecError(diags, loader.sources).render(color=use_color(sys.stderr)), file=sys.stderr)
+        return None, (EXIT_USAGE if is_io_error(diags) else EXIT_PROBLEMS)
+    return from_program(program), EXIT_OK
