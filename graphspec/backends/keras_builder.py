@@ -21,7 +21,9 @@ import keras
 from graphspec import custom
 from graphspec.backends import kinds
 from graphspec.catalog import params
-from graphspec.catalog.base import UNSAFE_CLASSES, CallValue
+from graphspec.catalog.base import UNSAFE_CLASSES, ArgError, CallValue, ShapeError
+from graphspec.limits import MAX_PARAMS
+from graphspec.passes.layers import ir_param_count
 
 __all__ = ["build", "fit_kwargs", "compile_kwargs", "to_keras_value", "resolve_class", "BuildError"]
 
@@ -136,10 +138,32 @@ def _layer_kwargs(config: Dict[str, Any], name: str, owner: str) -> Dict[str, An
     return kwargs
 
 
-def _make_layer(layer, spec, cache):
+class _Budget:
+    """The weights built so far against the parameter limit (limits.MAX_PARAMS): an IR is untrusted,
+    so its own counts are not believed; each layer is counted from its arguments and the shapes of
+    the tensors it is called on, before Keras allocates anything."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.total = 0
+
+    def add(self, layer, inputs) -> None:
+        if layer.kind != "layer":  # a nested model counts its own layers; a custom layer is trusted code
+            return
+        try:
+            self.total += ir_param_count(layer.type, layer.config, [tuple(t.shape) for t in inputs])
+        except (ArgError, ShapeError) as err:
+            raise BuildError(f"layer `{layer.name}` ({layer.type}): {err.message}") from None
+        if self.total > self.limit:
+            raise BuildError(f"layer `{layer.name}` ({layer.type}) brings the model to {self.total:,} parameters, "
+                             f"more than the limit of {self.limit:,}; raise it with `max_params=` if the model "
+                             "really is this large")
+
+
+def _make_layer(layer, spec, cache, budget: _Budget):
     """The Keras object for one LayerIR."""
     if layer.kind == "model":
-        return _build_graph(spec, layer.model, cache, nested=True)
+        return _build_graph(spec, layer.model, cache, budget, nested=True)
     if layer.kind == "custom":
         entry = custom.get(layer.type)
         if entry is None:
@@ -161,7 +185,7 @@ def _make_layer(layer, spec, cache):
 _BUILDING = object()
 
 
-def _build_graph(spec, model_name: str, cache: dict, nested: bool = False):
+def _build_graph(spec, model_name: str, cache: dict, budget: _Budget, nested: bool = False):
     model = cache.get(model_name)
     if model is not None:
         if model is _BUILDING:
@@ -179,13 +203,14 @@ def _build_graph(spec, model_name: str, cache: dict, nested: bool = False):
         tensors[inp.tensor] = t
         inputs.append(t)
 
-    objects = [None] * len(ir.layers)
-    for layer in ir.layers:
-        objects[layer.id] = _make_layer(layer, spec, cache)
-
+    objects = [None] * len(ir.layers)  # made at their first call, once their weights are counted
     for node in ir.nodes:
-        obj = objects[node.layer]
         args = [tensors[i] for i in node.inputs]
+        obj = objects[node.layer]
+        if obj is None:
+            layer = ir.layers[node.layer]
+            budget.add(layer, args)
+            obj = objects[node.layer] = _make_layer(layer, spec, cache, budget)
         if node.call == "attention":
             result = obj(*args)
         elif node.call == "list" or len(args) != 1:
@@ -236,15 +261,16 @@ def compile_kwargs(spec, model_name: str) -> Dict[str, Any]:
     return _convert_settings(settings, params.COMPILE)
 
 
-def build(spec, model_name: Optional[str] = None):
+def build(spec, model_name: Optional[str] = None, max_params: Optional[int] = None):
     """The model `model_name` (default: the spec's root) as a keras.Model.
 
     Inputs and outputs are in spec order and named as in the spec; nested models
     are built once and shared by every use. The model is compiled when the spec
-    has a `compile` block.
+    has a `compile` block. A model with more weights than `max_params` (default
+    limits.MAX_PARAMS) is refused before the layer that crosses it is made.
     """
     model_name = model_name or spec.root
-    model = _build_graph(spec, model_name, {})
+    model = _build_graph(spec, model_name, {}, _Budget(MAX_PARAMS if max_params is None else max_params))
     if spec.models[model_name].compile is not None:
         model.compile(**compile_kwargs(spec, model_name))
     return model

@@ -217,7 +217,7 @@ def number(ctx: Ctx, value: Any):
 def int_or_tuple(ctx: Ctx, value: Any, allow_zero: bool = False):
     """An int, or a tuple with one int per spatial axis (`kernel_size=3`, `(3, 3)`)."""
     rank = ctx.rank
-    bound = ">= 0" if allow_zero else "positive"
+    bound = "non-negative" if allow_zero else "positive"
     if rank:
         expected = f"a {bound} integer or a tuple of {rank} {bound} integers"
     else:
@@ -318,7 +318,13 @@ def padding_amount(ctx: Ctx, value: Any):
     items = _sequence(value)
     if items is None:
         return [_err(WRONG_TYPE, ctx, value, expected)]
-    if rank and len(items) != rank and not (rank == 1 and len(items) == 2):
+    if rank == 1:  # one axis: an int, or its (before, after) pair
+        if len(items) != 2 or not all(_is_int(v) for v in items):
+            return [_err(WRONG_TYPE if not all(_is_int(v) for v in items) else OUT_OF_RANGE, ctx, value,
+                         "an integer >= 0 or a (before, after) pair of integers",
+                         f"`{ctx.layer}` works on one axis: write e.g. `{ctx.param}=1` or `{ctx.param}=(1, 2)`")]
+        items = (items,)
+    if rank and len(items) != rank:
         return [
             _err(
                 OUT_OF_RANGE,
@@ -547,6 +553,78 @@ def target_shape(ctx: Ctx, value: Any):
     return None
 
 
+def positive_int_or_none(ctx: Ctx, value: Any):
+    """`lora_rank`, `frame_step`: a positive integer, or None for Keras's default."""
+    return None if value is None else positive_int(ctx, value)
+
+
+def number_or_none(ctx: Ctx, value: Any):
+    return None if value is None else number(ctx, value)
+
+
+def string(ctx: Ctx, value: Any):
+    """A string whose allowed values the layer's own validation knows (`output_mode`)."""
+    if isinstance(value, str):
+        return None
+    return [_err(WRONG_TYPE, ctx, value, "a string", f'write it in quotes, e.g. `{ctx.param}="int"`')]
+
+
+def single_axis(ctx: Ctx, value: Any):
+    """An axis that is one integer (BatchNormalization, Concatenate): a tuple is not accepted."""
+    if _is_int(value):
+        return None
+    help_ = _int_help(ctx, value) or f"give one axis, e.g. `{ctx.param}=-1`"
+    return [_err(WRONG_TYPE, ctx, value, "one integer axis", help_)]
+
+
+def axes_tuple(ctx: Ctx, value: Any):
+    """Permute's `dims`: a tuple of axis indices, each at least 1 (the batch axis stays put)."""
+    expected = "a tuple of integers >= 1 (axis indices without the batch axis)"
+    items = _sequence(value)
+    if items is None or not items or not all(_is_int(v) for v in items):
+        help_ = f"write e.g. `{ctx.param}=(2, 1)`"
+        if _is_int(value):
+            help_ = f"write a tuple: `{ctx.param}=({value},)`"
+        return [_err(WRONG_TYPE, ctx, value, expected, help_)]
+    if any(v < 1 for v in items):
+        return [_err(OUT_OF_RANGE, ctx, value, expected, "axis 0 is the batch axis and cannot be permuted")]
+    return None
+
+
+def output_padding(ctx: Ctx, value: Any):
+    """Conv*Transpose's `output_padding`: None, or an int / one int per spatial axis, each >= 0."""
+    return None if value is None else int_or_tuple(ctx, value, allow_zero=True)
+
+
+def output_shape_or_none(ctx: Ctx, value: Any):
+    """MultiHeadAttention's `output_shape`: None, a positive integer, or a tuple of them."""
+    return None if value is None else int_or_tuple(ctx, value)
+
+
+def vocabulary(ctx: Ctx, value: Any):
+    """A lookup's `vocabulary`: None or a flat list of tokens. A string would be a file path, which
+    Keras reads when the layer is built (and its safe_mode refuses): a spec never reads files."""
+    if value is None:
+        return None
+    expected = "a list of tokens (strings or integers), or None"
+    if isinstance(value, str):
+        return [_err(OUT_OF_RANGE, ctx, value, expected,
+                     "a string vocabulary is a file path that Keras would read; a spec never reads files: "
+                     "write the tokens as a list, e.g. `vocabulary=[\"a\", \"b\"]`, or leave it out and adapt() "
+                     "the layer")]
+    items = _sequence(value)
+    if items is None:
+        return [_err(WRONG_TYPE, ctx, value, expected)]
+    wrong = next((v for v in items if not (isinstance(v, str) or _is_int(v))), _MISSING)
+    if wrong is not _MISSING:
+        return [_err(WRONG_TYPE, ctx, value, expected,
+                     f"every token must be a string or an integer; {show(wrong)} is {type_phrase(wrong)}")]
+    return None
+
+
+_MISSING = object()
+
+
 # --------------------------------------------------------------------------- the table
 
 # Parameter name -> rule, shared by every layer with a parameter of that name.
@@ -602,6 +680,13 @@ RULES: dict = {
     "name": layer_name,
     "merge_mode": merge_mode,
     "target_shape": target_shape,
+    # low-rank adaptation, modes, vocabularies, padding of transposed convolutions
+    "lora_rank": positive_int_or_none,
+    "lora_alpha": number_or_none,
+    "output_mode": string,
+    "vocabulary": vocabulary,
+    "output_padding": output_padding,
+    "shared_axes": axis_or_none,
 }
 
 # Names whose rule applies only when Keras's default for that layer has the same
@@ -622,6 +707,16 @@ LAYER_RULES: dict = {
     ("ZeroPadding2D", "padding"): padding_amount,
     ("ZeroPadding3D", "padding"): padding_amount,
     ("Normalization", "axis"): axis_or_none,
+    ("BatchNormalization", "axis"): single_axis,
+    ("GroupNormalization", "axis"): single_axis,
+    ("Concatenate", "axis"): single_axis,
+    ("Permute", "dims"): axes_tuple,
+    ("MultiHeadAttention", "output_shape"): output_shape_or_none,
+    ("STFTSpectrogram", "frame_step"): positive_int_or_none,
+    ("STFTSpectrogram", "fft_length"): positive_int_or_none,
+    ("Cropping1D", "cropping"): padding_amount,
+    ("Cropping2D", "cropping"): padding_amount,
+    ("Cropping3D", "cropping"): padding_amount,
     # sizes of the preprocessing layers (names too generic for RULES)
     **{(layer, param): positive_int for layer, param in (
         ("Resizing", "height"), ("Resizing", "width"), ("CenterCrop", "height"), ("CenterCrop", "width"),
@@ -800,9 +895,11 @@ def _call_problems(owner: str, param: str, call: CallValue, shown: str) -> list:
         if what is not None:
             help_ = f"`{call.callee}` is {what}, not {kind.what}"
             suggestion = closest(call.callee, kind.classes())
-            if suggestion:
-                help_ += f"; did you mean `{suggestion}`?"
-            return [ArgError(param, expected, help=help_, code=WRONG_TYPE)]
+            help_ += f"; did you mean `{suggestion}`?" if suggestion else f": write e.g. `{kind.example}`"
+            # A layer where only some layers go (`Bidirectional(Dense(16))`) is a value outside the
+            # allowed ones; an object of another kind altogether is a wrong type.
+            code = OUT_OF_RANGE if kind.layer and what == "a layer" else WRONG_TYPE
+            return [ArgError(param, expected, help=help_, code=code)]
         help_ = did_you_mean(call.callee, kind.classes()) or f"write e.g. `{param}={kind.example}`"
         return [ArgError(param, expected + f", and `{call.callee}` is not a Keras class", help=help_,
                          code=OUT_OF_RANGE)]

@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 import importlib
 from dataclasses import replace
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
-from graphspec.catalog.base import LayerEntry
+from graphspec.catalog import signatures
+from graphspec.catalog.base import ArgError, LayerEntry, ShapeError
 from graphspec.catalog.layers import MODULES
+from graphspec.text import spec_value
 
 
 def _honour_trainable(params):
@@ -22,11 +24,73 @@ def _honour_trainable(params):
     @functools.wraps(params)
     def counts(config, inputs):
         trainable, frozen = params(config, inputs)
+        if not (_is_count(trainable) and _is_count(frozen)):  # an argument of the wrong type got through
+            raise TypeError(f"parameter counts ({trainable!r}, {frozen!r}) are not whole numbers")
         if config.get("trainable", True) is False:
             return 0, trainable + frozen
         return trainable, frozen
 
     return counts
+
+
+def _is_count(n) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool) and n >= 0
+
+
+def _culprit(name: str, rule, config: dict, inputs) -> Optional[Tuple[str, object, object]]:
+    """(parameter, value, default) of the argument without which `rule` no longer fails: put back
+    to Keras's default, one argument at a time, in signature order."""
+    sig = signatures.layer_signature(name)
+    for p in sig.params if sig else ():
+        if p.required or p.name not in config or isinstance(p.default, signatures.Opaque):
+            continue
+        value = config[p.name]
+        if value is p.default or (type(value) is type(p.default) and value == p.default):
+            continue
+        try:
+            rule({**config, p.name: p.default}, inputs)
+        except (ShapeError, ArgError):
+            return p.name, value, p.default
+        except Exception:  # noqa: BLE001 - still failing: not this argument
+            continue
+        return p.name, value, p.default
+    return None
+
+
+def _blame(name: str, culprit) -> Tuple[str, str]:
+    param, value, default = culprit
+    return (f"invalid value for argument `{param}` of `{name}`: received {param}={spec_value(value)}, "
+            f"which graphspec cannot compute the layer with",
+            f"pass a value of the form Keras expects, like its default `{param}={spec_value(default)}`")
+
+
+def _guarded(name: str, rule, validate: bool = False):
+    """`rule` (a shape, parameter-count or validation rule of layer `name`) with any unexpected
+    exception turned into a diagnostic at the argument that caused it (E302), never a traceback
+    or an internal error: a wrong-typed value that no value rule caught."""
+    if rule is None:
+        return None
+
+    @functools.wraps(rule)
+    def run(config, inputs=None):
+        try:
+            return rule(config) if validate else rule(config, inputs)
+        except ShapeError:
+            raise
+        except ArgError as err:
+            if validate:
+                raise
+            raise ShapeError(err.message, err.help, err.code) from None  # reported with its own code
+        except Exception:  # noqa: BLE001
+            culprit = _culprit(name, (lambda c, _i: rule(c)) if validate else rule, config, inputs)
+            if culprit is None:
+                raise  # no argument explains it: a bug in the rule (E499)
+            message, help_ = _blame(name, culprit)
+            if validate:
+                raise ArgError(culprit[0], message, help=help_, code="E302") from None
+            raise ShapeError(message, help_, code="E302") from None
+
+    return run
 
 
 @functools.lru_cache(maxsize=None)
@@ -52,7 +116,9 @@ def get(name: str) -> Optional[LayerEntry]:
         entry = _entries().get(name)
         if entry is None:
             return None
-        entry = _wrapped[name] = replace(entry, params=_honour_trainable(entry.params))
+        entry = _wrapped[name] = replace(
+            entry, shape=_guarded(name, entry.shape), params=_guarded(name, _honour_trainable(entry.params)),
+            validate=_guarded(name, entry.validate, validate=True))
     return entry
 
 

@@ -77,6 +77,20 @@ model m {
     repeat 1000000000 { x = x -> Dense(8) }
     output y = x
 }""", "Lower the `repeat` counts, or split the model into nested models."),
+    "E005": _c("too many parameters", """
+The model's weights would exceed the parameter limit (1,000,000,000 by default: 4 GB
+of float32 weights), counted statically from the layers' arguments and shapes. The
+error is at the layer whose weights cross the limit, alone or added to the layers
+before it. A size typed with extra digits (`Dense(2147483648)`) is caught here
+instead of by an out-of-memory failure when the model is built; the Keras builder
+refuses such an IR too.""", """
+model m {
+    input x: (8,)
+    output y = x -> Dense(2147483648)
+}""", """
+Fix the size. If the model really is this large, raise the limit: `--max-params N`
+on the command line, `max-params = N` in `[tool.graphspec]`, or `max_params=N` in
+Python."""),
     # ------------------------------------------------------------ syntax
     "E100": _c("syntax error", """
 The parser met a token it did not expect. The message says what was found and what

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Set
 
 from graphspec import graph as g
 from graphspec.diagnostics.diagnostic import Diagnostics
-from graphspec.limits import MAX_EXPANSION_DEPTH
+from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_PARAMS
 from graphspec.passes.expand import ModelExpander
 from graphspec.passes.modules import Loader, display_name
 from graphspec.passes.scope import Globals
@@ -22,9 +22,10 @@ from graphspec.syntax import ast
 class Checker:
     """Builds every model's graph once, detecting model-to-model cycles."""
 
-    def __init__(self, globals_: Globals, diags: Diagnostics):
+    def __init__(self, globals_: Globals, diags: Diagnostics, max_params: int = MAX_PARAMS):
         self.globals = globals_
         self.diags = diags
+        self.max_params = max_params  # weights a model may have (limits.MAX_PARAMS)
         self.graphs: Dict[str, Optional[g.Graph]] = {}
         self.building: List[str] = []
         self.node_count = 0
@@ -65,6 +66,7 @@ class Checker:
             graph.compile, graph.fit = checker.run(expander.settings)
             if self.diags.error_count == before:  # a failed step leaves inputs unreached
                 unused_inputs(graph, self.diags)
+                param_limit(graph, self.max_params, self.diags)
         finally:
             self.building.pop()
         ok = self.diags.error_count == before
@@ -92,6 +94,26 @@ class Checker:
             return None
         base = self.body_of(pdef, seen)
         return None if base is None else base + list(mdef.body)
+
+
+def param_limit(graph: g.Graph, limit: int, diags: Diagnostics) -> None:
+    """Refuse a model whose weights would exceed `limit` (limits.MAX_PARAMS), at the layer that crosses it:
+    `Dense(2147483648)` checks in microseconds but would allocate tens of gigabytes when built."""
+    total = 0
+    for layer in graph.layers:  # every layer object is built, a nested model with all of its weights
+        count = sum(layer.params)
+        total += count
+        if total <= limit:
+            continue
+        alone = count > limit
+        what = f"model `{layer.model}`" if layer.kind == "model" else f"layer `{layer.name}` ({layer.type})"
+        message = (f"{what} has {count:,} parameters, more than the limit of {limit:,}" if alone else
+                   f"{what} brings the model to {total:,} parameters, more than the limit of {limit:,}")
+        diags.error("E005", message, layer.span, label="too many parameters",
+                    help=f"make the layer{'' if alone else 's'} smaller; if the model really is this large, raise "
+                         "the limit with `--max-params N` (or `max-params` in `[tool.graphspec]`, "
+                         "`max_params=` in Python)")
+        return
 
 
 def unused_inputs(graph: g.Graph, diags: Diagnostics) -> None:
@@ -167,8 +189,9 @@ def pick_root(main: ast.Module, modules: List[ast.Module], model: Optional[str],
 
 
 def run(loader: Loader, main: Optional[ast.Module], diags: Diagnostics, *, model: Optional[str] = None,
-        overrides: Optional[dict] = None, require_root: bool = False) -> Optional[g.Program]:
-    """Check a loaded program; return it when it has no errors."""
+        overrides: Optional[dict] = None, require_root: bool = False,
+        max_params: Optional[int] = None) -> Optional[g.Program]:
+    """Check a loaded program; return it when it has no errors. `max_params` overrides limits.MAX_PARAMS."""
     if main is None or diags.has_errors:
         return None
     modules = loader.order
@@ -183,7 +206,7 @@ def run(loader: Loader, main: Optional[ast.Module], diags: Diagnostics, *, model
     # Every const is evaluated here, near the top of the stack, so that a deeply nested expansion
     # that uses a const never evaluates a chain of consts on top of its own depth.
     globals_.const_values()
-    checker = Checker(globals_, diags)
+    checker = Checker(globals_, diags, MAX_PARAMS if max_params is None else max_params)
     root = pick_root(main, modules, model, globals_, diags, require_root)
     names = [m.name for m in main.models]
     if root is not None and root not in names:

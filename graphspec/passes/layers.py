@@ -173,3 +173,27 @@ def param_counts(spec: LayerSpec, shapes) -> Tuple[int, int]:
     if spec.entry is not None:
         return spec.entry.params(spec.full, shapes)
     return spec.custom.count(spec.full, shapes)
+
+
+def ir_param_count(type_name: str, config: dict, shapes) -> int:
+    """The weights of catalogue layer `type_name` built from `config` (its arguments as an IR holds them)
+    and called on `shapes`: how the Keras builder checks the parameter limit of an IR it cannot trust.
+    Raises ArgError or ShapeError when the arguments do not bind or do not fit the shapes."""
+    entry, sig = registry.get(type_name), signatures.layer_signature(type_name)
+    if entry is None or sig is None:
+        raise ArgError("type", f"`{type_name}` is not a Keras layer class in graphspec's catalogue")
+    full, problems = signatures.bind(sig, [], list(config.items()), kind="layer")
+    if problems:
+        raise problems[0]
+    for pname in entry.layer_params:  # a wrapped layer's rule reads its bound config
+        inner = full.get(pname)
+        if isinstance(inner, CallValue) and not isinstance(inner.config, dict):
+            canonical = signatures.canonical_layer_name(inner.callee)
+            sig = signatures.layer_signature(canonical) if canonical else None
+            if sig is None or registry.get(canonical) is None:
+                raise ArgError(pname, f"`{inner.callee}` is not a layer graphspec can check")
+            inner_full, problems = signatures.bind(sig, list(inner.args), list(inner.kwargs), kind="layer")
+            if problems:
+                raise problems[0]
+            full[pname] = replace(inner, callee=canonical, config=inner_full)
+    return sum(entry.params(full, [tuple(s) for s in shapes]))

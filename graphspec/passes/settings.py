@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from graphspec.catalog import signatures
+from graphspec.catalog import params, signatures
 from graphspec.catalog.base import CallValue
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.passes.values import INVALID, Evaluator, contains_invalid, describe
@@ -200,12 +200,21 @@ class SettingsChecker:
                              help=did_you_mean(value, known))
             return False
         if isinstance(value, CallValue):
-            sig = signatures.object_signature(kind, value.callee)
+            sig = params.callee_signature(kind, value.callee)
             if sig is None:
+                other = [k for k in signatures.object_kinds_of(value.callee) if k != kind]
+                help_ = did_you_mean(value.callee, [n for n in known if n[:1].isupper()])
+                if other:  # a class of another kind: `optimizer = Dense(2)`
+                    help_ = (f"`{value.callee}` is {'a layer' if other[0] == 'layers' else params.KINDS[other[0]].what}"
+                             f", not {params.KINDS[kind].what}" + (f"; {help_}" if help_ else ""))
                 self.diags.error("E503", f"unknown {word} `{value.callee}`", span, label=f"not a Keras {word}",
-                                 help=did_you_mean(value.callee, [n for n in known if n[:1].isupper()]))
+                                 help=help_)
                 return False
-            _, problems = signatures.bind(sig, list(value.args), list(value.kwargs), kind=kind, callee=value.callee)
+            config, problems = signatures.bind(sig, list(value.args), list(value.kwargs), kind=kind,
+                                               callee=value.callee)
+            if not problems:  # the calls inside: `Adam(learning_rate=ExponentialDecay(...))`, of their own kinds
+                problems = [err for name, v in config.items()
+                            for err in params.call_problems(kind, name, v, value.callee)]
             for err in problems:  # the messages name the callee already
                 self.diags.error(err.code, err.message, _arg_span(expr, err, span), help=err.help,
                                  label=_ARG_LABELS.get(err.code, ""))
@@ -233,7 +242,8 @@ def _item(expr, i: int, span: Span):
 
 
 def _arg_span(expr, err, span: Span) -> Span:
-    """Where in a call such as `Adam(learnin_rate=1e-3)` a binding problem is."""
+    """Where in a call such as `Adam(learnin_rate=1e-3)` a binding problem is; a problem with one
+    argument's value (a call of the wrong kind) is at that value."""
     source = getattr(err, "source", None)
     if isinstance(expr, ast.Call) and source:
         kind, i = source
@@ -241,6 +251,10 @@ def _arg_span(expr, err, span: Span) -> Span:
             return expr.args[i].span
         if kind == "keyword" and i < len(expr.kwargs):
             return expr.kwargs[i].name_span
+    if isinstance(expr, ast.Call) and source is None:
+        for kw in expr.kwargs:
+            if kw.name == err.param:
+                return kw.value.span
     return span
 
 

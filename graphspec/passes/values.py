@@ -249,7 +249,8 @@ class Evaluator:
             return self._function(e)
         if runs_code(e.name):
             self.diags.error("E210", f"`{e.name}` is not allowed: a spec never runs code", e.name_span,
-                             label="runs Python code", help=code_help(e.name))
+                             label="loads or runs code" if e.name in UNSAFE_CLASSES else "runs Python code",
+                             help=code_help(e.name))
             return INVALID
         args = tuple(self.eval(a) for a in e.args)
         # An argument given twice is reported where the call is bound to its signature (E304).

@@ -324,8 +324,10 @@ def test_to_keras_value_resolves_by_kind():
         to_keras_value(call("HeNormal"))
     with pytest.raises(BuildError, match="takes an initializer"):
         to_keras_value(call("L2", 0.1), "initializers")
-    with pytest.raises(BuildError, match="takes no call"):
+    with pytest.raises(BuildError, match="takes a learning-rate schedule"):
         to_keras_value(call("Adam", learning_rate=call("HeNormal")), "optimizers")
+    with pytest.raises(BuildError, match="takes no call"):
+        to_keras_value(call("Adam", beta_1=call("ExponentialDecay", 1e-3, 100, 0.9)), "optimizers")
 
 
 def test_unknown_layer_type_is_a_build_error():

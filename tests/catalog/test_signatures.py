@@ -529,7 +529,8 @@ def test_scale_is_only_a_flag_where_keras_says_so():
 
 def test_axis_rules():
     assert _check("Concatenate", axis=1) == []
-    assert _check("BatchNormalization", axis=(1, 2)) == []
+    # Keras's BatchNormalization does `int(axis)`: one axis only (issue 14 finding 11).
+    assert _only(_check("BatchNormalization", axis=(1, 2)), "E302")
     assert _check("LayerNormalization", axis=[1, 2]) == []
     assert _only(_check("Concatenate", axis=1.0), "E302")
     assert _only(_check("Concatenate", axis="1"), "E302")

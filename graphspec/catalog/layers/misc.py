@@ -73,6 +73,9 @@ def einsum_validate(config):
             d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in dims):
         raise ArgError("output_shape", "`output_shape` must be an integer or a tuple of integers (None for an "
                                        f"axis taken from the input); received {fmt_value(out)}", code="E302")
+    if any(d is not None and d <= 0 for d in dims):
+        raise ArgError("output_shape", f"every size in `output_shape` must be at least 1 (or None for an axis "
+                                       f"taken from the input); received {fmt_value(out)}", code="E305")
 
 
 def _einsum_error(message, shape):
