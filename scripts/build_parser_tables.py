@@ -19,8 +19,9 @@ maybe_placeholders=True)`) and exports what lark's parser uses at run time:
 
 graphspec/syntax/lalr.py drives these tables without importing lark. The output
 is stamped with the grammar text it was built from (and its SHA-256): when the
-grammar changes and the tables are not rebuilt, graphspec falls back to lark itself
-(and tests/syntax/test_lalr_runtime.py fails until this script is run again).
+grammar changes and the tables are not rebuilt, parsing stops with an error that
+says to run this script (and tests/syntax/test_lalr_runtime.py fails until it is).
+Each tree the rules build is made by its builder in graphspec/syntax/build.py.
 Anything in the grammar that the runtime would not reproduce exactly makes this
 script stop with `Unsupported` rather than write tables.
 """
@@ -469,7 +470,7 @@ def render(grammar_text: str) -> str:
         'the grammar."""\n',
         "# flake8: noqa\n",
         "\n# The grammar these tables were built from: graphspec uses them only while the grammar file\n"
-        "# reads exactly so (else it parses with lark).\n",
+        "# reads exactly so (else parsing stops and says to rebuild them).\n",
         _literal("GRAMMAR_SHA256", hashlib.sha256(grammar_text.encode("utf-8")).hexdigest()),
         f"GRAMMAR_TEXT = {grammar_text!r}\n",
         "\n# Terminals in the order lark's lexers try them: (name, 'str' or 're', pattern as written, regexp).\n",

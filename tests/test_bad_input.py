@@ -441,8 +441,9 @@ def test_latin1_comment(tmp_path):
 
 
 def test_invalid_utf8_in_an_import(tmp_path):
+    # Reported at the import, with the byte's place: an imported file that is not text is never shown.
     write(tmp_path, "lib.gspec", b"const a = 1\n# \xff\xfe\n")
-    check(tmp_path, [write(tmp_path, "main.gspec", 'import "lib.gspec"\n' + MODEL)], codes=["E002"], line=2, col=3)
+    check(tmp_path, [write(tmp_path, "main.gspec", 'import "lib.gspec"\n' + MODEL)], codes=["E002"], line=1, col=1)
 
 
 def test_utf16_file(tmp_path):
@@ -511,7 +512,7 @@ def test_three_file_import_cycle(tmp_path):
 
 def test_import_of_a_binary_file(tmp_path):
     write(tmp_path, "lib.gspec", b"\x89PNG\r\n\x1a\n\0\0")
-    check(tmp_path, [write(tmp_path, "main.gspec", 'import "lib.gspec"\n' + MODEL)], codes=["E002"])
+    check(tmp_path, [write(tmp_path, "main.gspec", 'import "lib.gspec"\n' + MODEL)], codes=["E203"], line=1, col=1)
 
 
 # ------------------------------------------------------------ files that cannot be read (exit 2)

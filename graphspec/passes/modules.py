@@ -6,7 +6,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_FILE_BYTES, MAX_IMPORT_DEPTH
@@ -61,20 +61,21 @@ def _byte_position(data: bytes, offset: int) -> tuple:
     return good.count("\n") + 1, len(good) - (good.rfind("\n") + 1) + 1
 
 
-def not_spec_text(data: bytes) -> Optional[str]:
-    """Why an imported file's bytes are not spec text (binary, not UTF-8, no spec structure), in
-    words that show none of its content; None when they may be a spec."""
+def not_spec_text(data: bytes) -> Optional[Tuple[str, str]]:
+    """(code, why) when an imported file's bytes are not spec text (binary, not UTF-8, no spec
+    structure), in words that show none of its content; None when they may be a spec."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data:
-        return "it holds NUL bytes (a binary file)"
+        return "E203", "it holds NUL bytes (a binary file)"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _byte_position(data, exc.start)
-        return f"it is not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {col})"
+        return "E002", f"it is not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {col})"
     if _SPEC_START.match(text) is None:
-        return "it does not start like a spec (blank lines and comments, then `model`, `block`, `const` or `import`)"
+        return "E203", ("it does not start like a spec (blank lines and comments, then `model`, `block`, "
+                        "`const` or `import`)")
     return None
 
 
@@ -124,10 +125,12 @@ class Loader:
             with open(path, "rb") as fh:
                 data = fh.read(MAX_FILE_BYTES + 1)
             if at is not None and len(data) <= MAX_FILE_BYTES:
-                why = not_spec_text(data)
-                if why is not None:  # reported at the import; the file is never shown
-                    self.diags.error("E203", f"cannot import `{name}`: {why}", at, label="not a spec",
-                                     help="import a .gspec file written in the spec language")
+                refused = not_spec_text(data)
+                if refused is not None:  # reported at the import; the file is never shown
+                    code, why = refused
+                    self.diags.error(code, f"cannot import `{name}`: {why}", at, label="not a spec",
+                                     help="save it as UTF-8" if code == "E002"
+                                     else "import a .gspec file written in the spec language")
                     return None
         except FileNotFoundError:
             self.diags.error("E001", f"file not found: `{name}`", at or Span(name, 1, 1, 1, 1),

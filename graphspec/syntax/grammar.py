@@ -1,4 +1,6 @@
-"""Finding the grammar file and building the LALR parser once."""
+"""Finding the grammar file; lark's parser for it, for the tests and the table builder.
+
+At run time graphspec parses with graphspec/syntax/lalr.py and never imports lark."""
 
 from __future__ import annotations
 

@@ -9,24 +9,25 @@ This module runs those tables the way lark runs them, with the same results:
   that state tries, in lark's order (the first that matches wins, as in lark's
   alternation), then reads keywords out of a matched NAME as lark does;
 * the driver shifts and reduces as lark's LALR parser does, and builds the syntax
-  tree of graphspec.syntax.ast directly, with the spans lark's `propagate_positions`
-  gives (what graphspec/syntax/lower.py makes of lark's tree, without the tree);
+  tree of graphspec.syntax.ast directly with the builders of graphspec/syntax/build.py
+  (one per rule, called with the children and offsets lark's tree would have), so the
+  parse tree itself is never made;
 * syntax errors are UnexpectedCharacters / UnexpectedToken objects with the same
-  positions and expected sets as lark's exceptions, so graphspec/syntax/parse.py
-  words them identically.
+  positions and expected sets as lark's exceptions (tests/syntax/test_lalr_runtime.py
+  compares them with lark's).
 
-`available()` is False when the tables were built from another grammar text (the
-grammar was edited and scripts/build_parser_tables.py not run): parse.py then uses
-lark itself, so a stale table is never used.
+This is graphspec's only parser at run time. `available()` is False when the tables
+were built from another grammar text (the grammar was edited and
+scripts/build_parser_tables.py not run): parsing then raises StaleTables, saying so,
+rather than run tables that no longer match the grammar.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from bisect import bisect_right
 
-from graphspec.syntax import ast
+from graphspec.syntax import build
 
 _tables = None  # graphspec.syntax.tables once checked against the grammar; False if stale
 _lexer_data = None  # the lexer data built from the tables on first use
@@ -35,18 +36,27 @@ _lexer_data = None  # the lexer data built from the tables on first use
 # --------------------------------------------------------------------------- availability
 
 
+class StaleTables(RuntimeError):
+    """The parse tables were not built from the grammar file as it is now."""
+
+
+STALE = ("graphspec/syntax/tables.py was not built from grammar/graphspec.lark as it is now: "
+         "run `python scripts/build_parser_tables.py` (it needs lark) and commit the result")
+
+
 def available() -> bool:
-    """Whether the stored tables were built from the grammar file as it is now."""
+    """Whether the stored tables were built from the grammar file as it is now (an installation
+    without the grammar file has only the tables, and uses them)."""
     global _tables
     if _tables is None:
-        try:
-            from graphspec.syntax import tables
-            from graphspec.syntax.grammar import grammar_path
+        from graphspec.syntax import tables
+        from graphspec.syntax.grammar import grammar_path
 
+        try:
             text = grammar_path().read_text(encoding="utf-8")
-            _tables = tables if text == tables.GRAMMAR_TEXT else False
-        except Exception:  # no grammar file, or no usable tables: lark reports what is wrong
-            _tables = False
+        except (OSError, UnicodeDecodeError):
+            text = tables.GRAMMAR_TEXT
+        _tables = tables if text == tables.GRAMMAR_TEXT else False
     return _tables is not False
 
 
@@ -108,26 +118,6 @@ class UnexpectedToken(UnexpectedInput):
         self.pos_in_stream = token.start_pos
         self.line = token.line
         self.column = token.column
-
-
-def from_lark(exc) -> UnexpectedInput:
-    """The error object of this module for one of lark's exceptions (the lark fallback)."""
-    from lark.exceptions import UnexpectedCharacters as LarkChars
-
-    if isinstance(exc, LarkChars):
-        out = UnexpectedInput.__new__(UnexpectedCharacters)
-        Exception.__init__(out, str(exc))
-        out.allowed = exc.allowed
-        out.char = exc.char
-    else:  # UnexpectedToken, UnexpectedEOF
-        out = UnexpectedInput.__new__(UnexpectedToken)
-        Exception.__init__(out, str(exc))
-        out.token = getattr(exc, "token", None)
-        out.expected = getattr(exc, "expected", None) or getattr(exc, "accepts", None)
-    out.pos_in_stream = exc.pos_in_stream
-    out.line = getattr(exc, "line", None)
-    out.column = getattr(exc, "column", None)
-    return out
 
 
 def _line_col(text: str, pos: int) -> tuple:
@@ -251,8 +241,7 @@ def _unit_chain(below: int, state: int, type_: str, steps) -> int:
 def _run(text: str, builders: dict):
     """Parse `text`; return the entry of the start rule: (value, start, end, height)."""
     if not available():
-        raise RuntimeError("graphspec/syntax/tables.py was built from another grammar: "
-                           "run scripts/build_parser_tables.py")
+        raise StaleTables(STALE)
     t = _tables
     lx = _lexing()
     action, goto = t.ACTION, t.GOTO
@@ -376,202 +365,12 @@ def _run(text: str, builders: dict):
         acts = action[state]
 
 
-# --------------------------------------------------------------------------- syntax tree
-
-
-def _unquote(text: str) -> str:
-    # As graphspec/syntax/lower.py: spec strings use Python's escapes.
-    import ast as _pyast
-
-    try:
-        value = _pyast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text[1:-1]
-    return value if isinstance(value, str) else text[1:-1]
-
-
-def _ast_builders(src) -> dict:
-    """What graphspec/syntax/lower.py's Lower makes of each tree, from the children and the
-    offsets lark's tree would have. A token child is its stack entry: (text, start, end, 0, type)."""
-    from graphspec.source import Span
-
-    starts = src._starts
-    file = src.name
-
-    def span(s, e):  # == src.span(s, e) for offsets inside the text
-        if e < s:
-            e = s
-        line = bisect_right(starts, s)
-        end_line = bisect_right(starts, e)
-        return Span(file, line, s - starts[line - 1] + 1, end_line, e - starts[end_line - 1] + 1)
-
-    Literal, Ref, BinOp, Neg = ast.Literal, ast.Ref, ast.BinOp, ast.Neg
-    Call, Kwarg, Chain, StepName, NameSource = ast.Call, ast.Kwarg, ast.Chain, ast.StepName, ast.NameSource
-
-    def int_(c, s, e):
-        # Beyond 30 digits the value is refused later anyway (E250); this keeps Python's
-        # int-from-string limit (4300 digits) from ever raising here.
-        text = c[0][0]
-        return Literal(int(text) if len(text) <= 30 else float("inf"), span(s, e), text)
-
-    def float_(c, s, e):
-        return Literal(float(c[0][0]), span(s, e), c[0][0])
-
-    def string(c, s, e):
-        return Literal(_unquote(c[0][0]), span(s, e))
-
-    def true(c, s, e):
-        return Literal(True, span(s, e))
-
-    def false(c, s, e):
-        return Literal(False, span(s, e))
-
-    def none(c, s, e):
-        return Literal(None, span(s, e))
-
-    def ref(c, s, e):
-        return Ref(c[0][0], span(s, e))
-
-    def binop(op):
-        def build(c, s, e):
-            return BinOp(op, c[0], c[1], span(s, e))
-
-        return build
-
-    def neg(c, s, e):
-        return Neg("-", c[0], span(s, e))
-
-    def pos(c, s, e):
-        return Neg("+", c[0], span(s, e))
-
-    def index(c, s, e):
-        return ast.Index(c[0], c[1], span(s, e))
-
-    def tuple_(c, s, e):
-        return ast.TupleExpr([x for x in c if x is not None], span(s, e))
-
-    def list_(c, s, e):
-        return ast.ListExpr([x for x in c if x is not None], span(s, e))
-
-    def pair(c, s, e):
-        key, value = c
-        text = _unquote(key[0]) if key[4] == "STRING" else key[0]
-        return (text, span(key[1], key[2])), value
-
-    def dict_(c, s, e):
-        pairs = [x for x in c if x is not None]
-        return ast.DictExpr([k for k, _ in pairs], [v for _, v in pairs], span(s, e))
-
-    def kwarg(c, s, e):
-        name = c[0]
-        return Kwarg(name[0], span(name[1], name[2]), c[1])
-
-    def call(c, s, e):
-        name = c[0]
-        args, kwargs = [], []
-        for a in c[1:]:
-            if a is not None:
-                (kwargs if type(a) is Kwarg else args).append(a)
-        return Call(name[0], span(name[1], name[2]), args, kwargs, span(s, e))
-
-    def name_source(c, s, e):
-        name = c[0]
-        return NameSource(name[0], span(name[1], name[2]))
-
-    def group_source(c, s, e):
-        return c[0]
-
-    def tuple_source(c, s, e):
-        return ast.TupleSource([x for x in c if x is not None], span(s, e))
-
-    def step_name(c, s, e):
-        name = c[0]
-        return StepName(name[0], span(name[1], name[2]))
-
-    def chain(c, s, e):
-        return Chain(c[0], c[1:], span(s, e))
-
-    def input_stmt(c, s, e):
-        name, shape, dtype = c
-        return ast.InputStmt(name[0], span(name[1], name[2]), shape,
-                             dtype[0] if dtype is not None else None,
-                             span(dtype[1], dtype[2]) if dtype is not None else None,
-                             span(s, e))
-
-    def layer_stmt(c, s, e):
-        name = c[0]
-        return ast.LayerStmt(name[0], span(name[1], name[2]), c[1], span(s, e))
-
-    def output_stmt(c, s, e):
-        name = c[0]
-        return ast.OutputStmt(name[0], span(name[1], name[2]), c[1], span(s, e))
-
-    def bind_stmt(c, s, e):
-        targets = [(t[0], span(t[1], t[2])) for t in c[:-1]]
-        return ast.BindStmt(targets, c[-1], span(s, e))
-
-    def setting(c, s, e):
-        name = c[0]
-        return ast.Setting(name[0], span(name[1], name[2]), c[1])
-
-    def compile_stmt(c, s, e):
-        return ast.SettingsStmt("compile", list(c), span(s, e))
-
-    def fit_stmt(c, s, e):
-        return ast.SettingsStmt("fit", list(c), span(s, e))
-
-    def repeat_stmt(c, s, e):
-        count, index_, body = c
-        idx = (index_[0], span(index_[1], index_[2])) if index_ is not None else None
-        return ast.RepeatStmt(count, idx, body, span(s, e))
-
-    def body(c, s, e):
-        return list(c)
-
-    def import_stmt(c, s, e):
-        return ast.Import(_unquote(c[0][0]), span(s, e))
-
-    def const_def(c, s, e):
-        name = c[0]
-        return ast.ConstDef(name[0], span(name[1], name[2]), c[1], span(s, e))
-
-    def param(c, s, e):
-        name = c[0]
-        return ast.Param(name[0], span(name[1], name[2]), c[1])
-
-    def block_def(c, s, e):
-        name, rest = c[0], c[1:]
-        params = [p for p in rest[:-1] if p is not None]
-        return ast.BlockDef(name[0], span(name[1], name[2]), params, rest[-1], span(s, e))
-
-    def model_def(c, s, e):
-        name, parent, body_ = c
-        ext = (parent[0], span(parent[1], parent[2])) if parent is not None else None
-        return ast.ModelDef(name[0], span(name[1], name[2]), ext, body_, span(s, e))
-
-    def start(c, s, e):
-        return ast.Module.of(src, c)
-
-    return {
-        "int": int_, "float": float_, "string": string, "true": true, "false": false, "none": none,
-        "ref": ref, "add": binop("+"), "sub": binop("-"), "mul": binop("*"), "div": binop("/"),
-        "floordiv": binop("//"), "mod": binop("%"), "neg": neg, "pos": pos, "index": index,
-        "tuple": tuple_, "list": list_, "pair": pair, "dict": dict_, "kwarg": kwarg, "call": call,
-        "name_source": name_source, "group_source": group_source, "tuple_source": tuple_source,
-        "step_name": step_name, "chain": chain, "input_stmt": input_stmt, "layer_stmt": layer_stmt,
-        "output_stmt": output_stmt, "bind_stmt": bind_stmt, "setting": setting,
-        "compile_stmt": compile_stmt, "fit_stmt": fit_stmt, "repeat_stmt": repeat_stmt, "body": body,
-        "import_stmt": import_stmt, "const_def": const_def, "param": param, "block_def": block_def,
-        "model_def": model_def, "start": start,
-    }
-
-
 def parse(text: str, src):
     """Parse `text` (src's text, or it with a prefix blanked out) into an ast.Module whose spans
     point into `src`. Returns (module, height): height is the number of levels of lark's tree for
     the same text (graphspec/syntax/parse.py refuses more than MAX_EXPR_DEPTH). Raises
     UnexpectedCharacters or UnexpectedToken."""
-    entry = _run(text, _ast_builders(src))
+    entry = _run(text, build.builders(src))
     return entry[0], entry[3]
 
 

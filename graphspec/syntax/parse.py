@@ -10,7 +10,6 @@ from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPR_DEPTH, MAX_NESTING, MAX_SYNTAX_ERRORS
 from graphspec.source import Source
 from graphspec.syntax import ast, lalr
-from graphspec.syntax.grammar import parser
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
@@ -41,17 +40,11 @@ def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
     unclosed = _check_brackets(source, diags)
     if unclosed is None:  # nesting too deep: the parser is not even started
         return None
-    # The parser: graphspec's own LALR driver over tables exported from lark (no lark import),
-    # or lark itself if the grammar was edited since the tables were built.
-    fast = lalr.available()
     text = source.text
     errors = 0
     while True:
         try:
-            if fast:
-                module, height = lalr.parse(text, source)
-            else:
-                tree = _lark_parse(text)
+            module, height = _parse_text(text, source)
         except lalr.UnexpectedInput as exc:
             errors += 1
             _report(exc, source, diags, unclosed)
@@ -63,20 +56,18 @@ def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
             continue
         if errors:
             return None
-        if fast:
-            # Too deep: build lark's tree for the text (without lark) to say where, as below.
-            if height > MAX_EXPR_DEPTH and _too_deep(lalr.parse_tree(text), source, diags, lalr.Tree):
-                return None
-            _bidi_warnings(source, diags)
-            return module
-        from lark import Tree
-
-        if _too_deep(tree, source, diags, Tree):
+        # Too deep: build the parse tree for the text (without lark) to say where.
+        if height > MAX_EXPR_DEPTH and _too_deep(lalr.parse_tree(text), source, diags):
             return None
-        from graphspec.syntax.lower import Lower
-
         _bidi_warnings(source, diags)
-        return Lower(source).transform(tree)
+        return module
+
+
+def _parse_text(text: str, source: Source):
+    """(module, height) of `text` whose spans point into `source`; raises lalr.UnexpectedInput.
+    The one parser at run time: graphspec's LALR driver over the tables exported from lark
+    (tests/syntax/test_lalr_runtime.py puts lark itself here, as the oracle)."""
+    return lalr.parse(text, source)
 
 
 def _bidi_warnings(source: Source, diags: Diagnostics) -> None:
@@ -103,20 +94,11 @@ def _bidi_warnings(source: Source, diags: Diagnostics) -> None:
                                           if where == "string" else ""))
 
 
-def _lark_parse(text: str):
-    """lark's parse tree of `text`; its syntax errors raised as graphspec.syntax.lalr's."""
-    from lark.exceptions import UnexpectedInput
-
-    try:
-        return parser().parse(text)
-    except UnexpectedInput as exc:
-        raise lalr.from_lark(exc) from None
-
-
-def _too_deep(tree, source: Source, diags: Diagnostics, Tree) -> bool:
-    """Report a syntax tree nested deeper than MAX_EXPR_DEPTH (a long operator chain such as
-    `1+1+...+1` nests without brackets); lowering and evaluating it would exhaust the recursion limit.
-    `Tree`: the class of the tree's nodes (lark's, or graphspec.syntax.lalr's)."""
+def _too_deep(tree, source: Source, diags: Diagnostics) -> bool:
+    """Report a parse tree (graphspec.syntax.lalr.Tree) nested deeper than MAX_EXPR_DEPTH (a long
+    operator chain such as `1+1+...+1` nests without brackets); building and evaluating it would
+    exhaust the recursion limit."""
+    Tree = lalr.Tree
     stack = [(tree, 1, tree)]
     while stack:
         node, depth, parent = stack.pop()
@@ -199,13 +181,7 @@ def expected_phrase(expected: set, terminals: dict) -> str:
 
 
 def _terminal_words() -> dict:
-    if lalr.available():
-        return lalr.terminal_words()
-    words = {}
-    for term in parser().terminals:
-        if term.pattern.type == "str":
-            words[term.name] = term.pattern.value
-    return words
+    return lalr.terminal_words()
 
 
 def _token_text(token) -> str:
@@ -237,7 +213,7 @@ def _report(exc, source: Source, diags: Diagnostics, unclosed) -> None:
             diags.error("E101", f"unexpected character `{shown}`", span, label="not expected here",
                         help=f"expected {expected_phrase(exc.allowed or set(), terminals)}")
         return
-    if isinstance(exc, UnexpectedToken):  # lark's UnexpectedEOF too (graphspec.syntax.lalr.from_lark)
+    if isinstance(exc, UnexpectedToken):
         token = getattr(exc, "token", None)
         expected = set(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or ())
         at_end = token is None or token.type == "$END"

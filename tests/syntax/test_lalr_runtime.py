@@ -3,13 +3,14 @@ the check path.
 
 * the committed tables (graphspec/syntax/tables.py) are those scripts/build_parser_tables.py
   builds from grammar/graphspec.lark today;
-* on every spec of the repository the driver builds the syntax tree lark's parser and
-  graphspec/syntax/lower.py build (compared by repr, spans included), and the same tree as lark
-  (data, children, tokens, positions), with both of its lexer paths;
+* on every spec of the repository the driver builds the same tree as lark (data, children,
+  tokens, positions), with both of its lexer paths, and the same syntax tree as the one tree
+  builder (graphspec/syntax/build.py) makes of lark's own tree (compared by repr, spans included);
 * on mutated specs and token soups (hypothesis) it fails where lark fails, with the same
-  position, token and expected set, and parse.py's diagnostics are the same either way;
-* `graphspec check` never imports lark; a grammar edited after the tables were built makes
-  graphspec fall back to lark.
+  position, token and expected set, and parse.py's diagnostics are the same with lark put in
+  its place;
+* `graphspec check` never imports lark; a grammar edited after the tables were built is a clear
+  error that says to rebuild them (there is no lark fallback at run time).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from hypothesis import strategies as st
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.diagnostics.render import render_text
 from graphspec.source import Source
-from graphspec.syntax import lalr
+from graphspec.syntax import build, lalr
 from graphspec.syntax import parse as parse_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,17 +94,64 @@ def _repr(module) -> str:
     return re.sub(r"<graphspec\.source\.Source object at 0x[0-9a-fA-F]+>", "<Source>", repr(module))
 
 
-def _with_lark(text: str):
-    """(the syntax tree Lower makes of lark's tree, lark's tree) or the error lark raises."""
+def _build_from_lark(tree, src):
+    """The syntax tree graphspec/syntax/build.py's builders make of lark's own parse tree."""
+    from lark import Token, Tree
+
+    builders = build.builders(src)
+
+    def walk(t):
+        if isinstance(t, Tree):
+            m = t.meta
+            start, end = (None, None) if m.empty else (m.start_pos, m.end_pos)
+            return builders[str(t.data)]([walk(c) for c in t.children], start, end)
+        if isinstance(t, Token):
+            return (str(t), t.start_pos, t.end_pos, 0, t.type)
+        return t
+
+    return walk(tree)
+
+
+def _from_lark(exc) -> lalr.UnexpectedInput:
+    """graphspec.syntax.lalr's error object for one of lark's exceptions."""
+    from lark.exceptions import UnexpectedCharacters as LarkChars
+
+    if isinstance(exc, LarkChars):
+        out = lalr.UnexpectedInput.__new__(lalr.UnexpectedCharacters)
+        Exception.__init__(out, str(exc))
+        out.allowed = exc.allowed
+        out.char = exc.char
+    else:  # UnexpectedToken, UnexpectedEOF
+        out = lalr.UnexpectedInput.__new__(lalr.UnexpectedToken)
+        Exception.__init__(out, str(exc))
+        out.token = getattr(exc, "token", None)
+        out.expected = getattr(exc, "expected", None) or getattr(exc, "accepts", None)
+    out.pos_in_stream = exc.pos_in_stream
+    out.line = getattr(exc, "line", None)
+    out.column = getattr(exc, "column", None)
+    return out
+
+
+def _lark_parse_text(text: str, source):
+    """parse.py's parser with lark in the place of graphspec's driver: (module, height)."""
     from lark.exceptions import UnexpectedInput
 
-    from graphspec.syntax.lower import Lower
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as exc:
+        raise _from_lark(exc) from None
+    return _build_from_lark(tree, source), _height(tree)
+
+
+def _with_lark(text: str):
+    """(the syntax tree the builders make of lark's tree, lark's tree) or the error lark raises."""
+    from lark.exceptions import UnexpectedInput
 
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
         return None, None, _error(exc)
-    return Lower(Source("spec.gspec", text)).transform(tree), tree, None
+    return _build_from_lark(tree, Source("spec.gspec", text)), tree, None
 
 
 def _with_lalr(text: str):
@@ -151,7 +199,7 @@ def _diagnostics(text: str, lark: bool = False) -> str:
     diags = Diagnostics()
     if lark:
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(lalr, "_tables", False)
+            mp.setattr(parse_module, "_parse_text", _lark_parse_text)
             module = parse_module.parse(src, diags)
     else:
         module = parse_module.parse(src, diags)
@@ -179,7 +227,8 @@ def test_tables_are_used():
     assert tables.GRAMMAR_TEXT == (ROOT / "grammar" / "graphspec.lark").read_text(encoding="utf-8")
 
 
-def test_an_edited_grammar_falls_back_to_lark(tmp_path, monkeypatch):
+def test_an_edited_grammar_is_a_clear_error(tmp_path, monkeypatch):
+    """Tables older than the grammar are never run: parsing says how to rebuild them."""
     edited = tmp_path / "graphspec.lark"
     edited.write_text((ROOT / "grammar" / "graphspec.lark").read_text(encoding="utf-8") + "\n// edited\n",
                       encoding="utf-8")
@@ -189,11 +238,32 @@ def test_an_edited_grammar_falls_back_to_lark(tmp_path, monkeypatch):
     monkeypatch.setattr(lalr, "_tables", None)
     assert not lalr.available()
     text = (ROOT / "specs" / "seeds" / "social_profile.gspec").read_text(encoding="utf-8")
+    with pytest.raises(lalr.StaleTables, match=r"run `python scripts/build_parser_tables.py`"):
+        parse_module.parse(Source("s.gspec", text), Diagnostics())
+
+
+def test_an_installation_without_the_grammar_file_uses_the_tables(tmp_path, monkeypatch):
+    import graphspec.syntax.grammar as grammar
+
+    def missing():
+        raise FileNotFoundError("no grammar")
+
+    monkeypatch.setattr(grammar, "grammar_path", missing)
+    monkeypatch.setattr(lalr, "_tables", None)
+    assert lalr.available()
     diags = Diagnostics()
-    module = parse_module.parse(Source("s.gspec", text), diags)
-    assert module is not None and not diags.items
-    expected, _, _ = _with_lark(text)
-    assert _repr(module).replace("'s.gspec'", "'spec.gspec'") == _repr(expected)
+    assert parse_module.parse(Source("s.gspec", "const a = 1"), diags) is not None and not diags.items
+
+
+def test_one_tree_builder():
+    """Every tree name the grammar's rules build has its builder in build.py, and only there."""
+    from graphspec.syntax import tables
+
+    src = Source("spec.gspec", "")
+    names = set(re.findall(r"b_(\w+) = B\[", (ROOT / "graphspec" / "syntax" / "tables.py").read_text()))
+    assert names and names == set(build.builders(src)), names ^ set(build.builders(src))
+    assert not (ROOT / "graphspec" / "syntax" / "lower.py").exists()
+    assert tables.GRAMMAR_TEXT
 
 
 def test_skip_ignored_analysis():

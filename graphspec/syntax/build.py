@@ -1,0 +1,204 @@
+"""Building the syntax tree (graphspec.syntax.ast) from the grammar's parse tree: one table of
+rule -> builder, used by every parser path.
+
+graphspec/syntax/lalr.py calls these builders as it reduces each rule, so the parse tree itself is
+never made; tests/syntax/test_lalr_runtime.py applies the same table to lark's own tree (lark is
+the grammar's compiler and the tests' oracle) and compares. A rule added to the grammar gets its
+builder here, and only here.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from graphspec.source import Span
+from graphspec.syntax import ast
+
+
+def unquote(text: str) -> str:
+    """The value of a string token: spec strings use Python's escapes (literal_eval only ever sees a
+    quoted string here, as the lexer matched it)."""
+    import ast as _pyast  # only when a spec has strings: it is not needed to start
+
+    try:
+        value = _pyast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text[1:-1]
+    return value if isinstance(value, str) else text[1:-1]
+
+
+def builders(src) -> dict:
+    """Tree name (a rule's alias or name) -> its builder B(children, start, end), for a file `src`.
+
+    `children` are the node's children as lark's tree has them (its `[x]` placeholders None, its
+    `_rule`s inlined), each already built, a token as its entry (text, start, end, 0, terminal);
+    start and end are the offsets lark's `propagate_positions` gives the node."""
+    starts = src._starts
+    file = src.name
+
+    def span(s, e):  # == src.span(s, e) for offsets inside the text
+        if e < s:
+            e = s
+        line = bisect_right(starts, s)
+        end_line = bisect_right(starts, e)
+        return Span(file, line, s - starts[line - 1] + 1, end_line, e - starts[end_line - 1] + 1)
+
+    Literal, Ref, BinOp, Neg = ast.Literal, ast.Ref, ast.BinOp, ast.Neg
+    Call, Kwarg, Chain, StepName, NameSource = ast.Call, ast.Kwarg, ast.Chain, ast.StepName, ast.NameSource
+
+    def int_(c, s, e):
+        # Beyond 30 digits the value is refused later anyway (E250); this keeps Python's
+        # int-from-string limit (4300 digits) from ever raising here.
+        text = c[0][0]
+        return Literal(int(text) if len(text) <= 30 else float("inf"), span(s, e), text)
+
+    def float_(c, s, e):
+        return Literal(float(c[0][0]), span(s, e), c[0][0])
+
+    def string(c, s, e):
+        return Literal(unquote(c[0][0]), span(s, e))
+
+    def true(c, s, e):
+        return Literal(True, span(s, e))
+
+    def false(c, s, e):
+        return Literal(False, span(s, e))
+
+    def none(c, s, e):
+        return Literal(None, span(s, e))
+
+    def ref(c, s, e):
+        return Ref(c[0][0], span(s, e))
+
+    def binop(op):
+        def build(c, s, e):
+            return BinOp(op, c[0], c[1], span(s, e))
+
+        return build
+
+    def neg(c, s, e):
+        return Neg("-", c[0], span(s, e))
+
+    def pos(c, s, e):
+        return Neg("+", c[0], span(s, e))
+
+    def index(c, s, e):
+        return ast.Index(c[0], c[1], span(s, e))
+
+    def tuple_(c, s, e):
+        return ast.TupleExpr([x for x in c if x is not None], span(s, e))
+
+    def list_(c, s, e):
+        return ast.ListExpr([x for x in c if x is not None], span(s, e))
+
+    def pair(c, s, e):
+        key, value = c
+        text = unquote(key[0]) if key[4] == "STRING" else key[0]
+        return (text, span(key[1], key[2])), value
+
+    def dict_(c, s, e):
+        pairs = [x for x in c if x is not None]
+        return ast.DictExpr([k for k, _ in pairs], [v for _, v in pairs], span(s, e))
+
+    def kwarg(c, s, e):
+        name = c[0]
+        return Kwarg(name[0], span(name[1], name[2]), c[1])
+
+    def call(c, s, e):
+        name = c[0]
+        args, kwargs = [], []
+        for a in c[1:]:
+            if a is not None:
+                (kwargs if type(a) is Kwarg else args).append(a)
+        return Call(name[0], span(name[1], name[2]), args, kwargs, span(s, e))
+
+    def name_source(c, s, e):
+        name = c[0]
+        return NameSource(name[0], span(name[1], name[2]))
+
+    def group_source(c, s, e):
+        return c[0]
+
+    def tuple_source(c, s, e):
+        return ast.TupleSource([x for x in c if x is not None], span(s, e))
+
+    def step_name(c, s, e):
+        name = c[0]
+        return StepName(name[0], span(name[1], name[2]))
+
+    def chain(c, s, e):
+        return Chain(c[0], c[1:], span(s, e))
+
+    def input_stmt(c, s, e):
+        name, shape, dtype = c
+        return ast.InputStmt(name[0], span(name[1], name[2]), shape,
+                             dtype[0] if dtype is not None else None,
+                             span(dtype[1], dtype[2]) if dtype is not None else None,
+                             span(s, e))
+
+    def layer_stmt(c, s, e):
+        name = c[0]
+        return ast.LayerStmt(name[0], span(name[1], name[2]), c[1], span(s, e))
+
+    def output_stmt(c, s, e):
+        name = c[0]
+        return ast.OutputStmt(name[0], span(name[1], name[2]), c[1], span(s, e))
+
+    def bind_stmt(c, s, e):
+        targets = [(t[0], span(t[1], t[2])) for t in c[:-1]]
+        return ast.BindStmt(targets, c[-1], span(s, e))
+
+    def setting(c, s, e):
+        name = c[0]
+        return ast.Setting(name[0], span(name[1], name[2]), c[1])
+
+    def compile_stmt(c, s, e):
+        return ast.SettingsStmt("compile", list(c), span(s, e))
+
+    def fit_stmt(c, s, e):
+        return ast.SettingsStmt("fit", list(c), span(s, e))
+
+    def repeat_stmt(c, s, e):
+        count, index_, body = c
+        idx = (index_[0], span(index_[1], index_[2])) if index_ is not None else None
+        return ast.RepeatStmt(count, idx, body, span(s, e))
+
+    def body(c, s, e):
+        return list(c)
+
+    def import_stmt(c, s, e):
+        return ast.Import(unquote(c[0][0]), span(s, e))
+
+    def const_def(c, s, e):
+        name = c[0]
+        return ast.ConstDef(name[0], span(name[1], name[2]), c[1], span(s, e))
+
+    def param(c, s, e):
+        name = c[0]
+        return ast.Param(name[0], span(name[1], name[2]), c[1])
+
+    def block_def(c, s, e):
+        name, rest = c[0], c[1:]
+        params = [p for p in rest[:-1] if p is not None]
+        return ast.BlockDef(name[0], span(name[1], name[2]), params, rest[-1], span(s, e))
+
+    def model_def(c, s, e):
+        name, parent, body_ = c
+        ext = (parent[0], span(parent[1], parent[2])) if parent is not None else None
+        return ast.ModelDef(name[0], span(name[1], name[2]), ext, body_, span(s, e))
+
+    def start(c, s, e):
+        return ast.Module.of(src, c)
+
+    return {
+        "int": int_, "float": float_, "string": string, "true": true, "false": false, "none": none,
+        "ref": ref, "add": binop("+"), "sub": binop("-"), "mul": binop("*"), "div": binop("/"),
+        "floordiv": binop("//"), "mod": binop("%"), "neg": neg, "pos": pos, "index": index,
+        "tuple": tuple_, "list": list_, "pair": pair, "dict": dict_, "kwarg": kwarg, "call": call,
+        "name_source": name_source, "group_source": group_source, "tuple_source": tuple_source,
+        "step_name": step_name, "chain": chain, "input_stmt": input_stmt, "layer_stmt": layer_stmt,
+        "output_stmt": output_stmt, "bind_stmt": bind_stmt, "setting": setting,
+        "compile_stmt": compile_stmt, "fit_stmt": fit_stmt, "repeat_stmt": repeat_stmt, "body": body,
+        "import_stmt": import_stmt, "const_def": const_def, "param": param, "block_def": block_def,
+        "model_def": model_def, "start": start,
+    }
