@@ -1,4 +1,7 @@
-"""Custom layers named in trusted configuration: [tool.graphspec] plugins and --plugin."""
+"""Custom layers named in trusted configuration: [tool.graphspec] plugins and --plugin.
+
+The configuration is the project's at the working directory (see tests/security/test_plugin_trust.py
+for what never runs)."""
 
 import subprocess
 import sys
@@ -60,4 +63,28 @@ def test_plain_checks_never_import_configured_plugins():
 
 def test_repository_custom_spec_checks_from_the_command_line():
     done = _run("check", "specs/custom/simple_dense.gspec", cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_configuration_is_found_from_the_working_directory_upwards(tmp_path):
+    # A module-name plugin, found from the configuration's folder; `check` run from a subfolder.
+    (tmp_path / "layers_plugin.py").write_text(PLUGIN)
+    (tmp_path / "pyproject.toml").write_text('[tool.graphspec]\nplugins = ["layers_plugin"]\n')
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "m.gspec").write_text(SPEC)
+    done = _run("check", "m.gspec", cwd=tmp_path / "specs")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # ... but not across a repository's root: the folder above a clone is not its project.
+    (tmp_path / "specs" / ".git").mkdir()
+    done = _run("check", "m.gspec", cwd=tmp_path / "specs")
+    assert done.returncode == 1 and "E220" in done.stdout
+
+
+def test_no_plugins_ignores_the_configuration_but_keeps_explicit_plugins(tmp_path):
+    (tmp_path / "layers_plugin.py").write_text(PLUGIN)
+    (tmp_path / "pyproject.toml").write_text('[tool.graphspec]\nplugins = ["layers_plugin.py"]\n')
+    (tmp_path / "m.gspec").write_text(SPEC)
+    done = _run("check", "m.gspec", "--no-plugins", cwd=tmp_path)
+    assert done.returncode == 1 and "E220" in done.stdout
+    done = _run("check", "m.gspec", "--no-plugins", "--plugin", "layers_plugin.py", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr

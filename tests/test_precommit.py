@@ -76,6 +76,11 @@ def project(tmp_path):
     (repo / "good.gspec").write_text(GOOD, encoding="utf-8")
     (repo / "bad.gspec").write_text(BAD, encoding="utf-8")
     (repo / "notes.txt").write_text("not a spec: Dens(2)\n", encoding="utf-8")
+    # The repository's own configuration names a plugin (it leaves a marker when imported): the hook is
+    # safe by default and never imports it (the repository may be a pull request's checkout).
+    (repo / "pyproject.toml").write_text('[tool.graphspec]\nplugins = ["plugin.py"]\n', encoding="utf-8")
+    (repo / "plugin.py").write_text(f"open({str(tmp_path / 'PLUGIN-RAN')!r}, 'a').write('ran')\n",
+                                    encoding="utf-8")
     _git("init", "-q", cwd=repo, env=env)
     _git("add", ".", cwd=repo, env=env)
     _git("commit", "-q", "-m", "specs", cwd=repo, env=env)
@@ -98,6 +103,7 @@ def test_try_repo_blocks_a_bad_spec_and_passes_a_good_one(project):
     assert "graphspec check" in out and "Failed" in out
     assert "error[E220]: unknown layer `Dens`" in out and "--> bad.gspec:3:21" in out
     assert "in 2 files" in out  # notes.txt is not a spec: the hook's `files` pattern leaves it out
+    assert not (repo.parent / "PLUGIN-RAN").exists(), "the hook imported the repository's configured plugin"
 
     good = _pre_commit(["try-repo", str(ROOT), "graphspec-check", "--files", "good.gspec"], repo, env)
     assert good.returncode == 0, good.stdout + good.stderr
@@ -147,6 +153,16 @@ def test_configured_hook_and_its_environment(project, tmp_path):
     commit = subprocess.run(["git", "commit", "-m", "fixed"], cwd=repo, env=env, capture_output=True, text=True,
                             timeout=TIMEOUT)
     assert commit.returncode == 0, commit.stdout + commit.stderr
+    assert not (tmp_path / "PLUGIN-RAN").exists(), "the hook imported the repository's configured plugin"
+
+    # The user's own hook args add a plugin: then, and only then, it is imported.
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {snapshot.as_posix()}\n    rev: {sha}\n    hooks:\n      - id: graphspec-check\n"
+        "        args: [--plugin, plugin.py]\n", encoding="utf-8")
+    (repo / "again.gspec").write_text(BAD, encoding="utf-8")
+    bad = _pre_commit(["run", "--files", "again.gspec"], repo, env)
+    assert bad.returncode != 0 and "error[E220]" in bad.stdout, bad.stdout + bad.stderr
+    assert (tmp_path / "PLUGIN-RAN").exists(), bad.stdout + bad.stderr
 
     # The hook's environment: graphspec's light core, and no TensorFlow or Keras.
     envs = sorted(Path(env["PRE_COMMIT_HOME"]).glob("repo*/py_env-*"))

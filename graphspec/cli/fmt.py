@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, unified_diff, use_color
+from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Usage, unified_diff, use_color
 from graphspec.cli.io import STDIO, read_spec_bytes, reason, write_output
-from graphspec.cli.common import Usage
+from graphspec.text import safe_text
 
 
 def _format_one(path: str, check: bool) -> int:
@@ -38,9 +38,10 @@ def _format_one(path: str, check: bool) -> int:
     if check:
         if new == data:
             return EXIT_OK
-        sys.stdout.write(unified_diff(data.decode("utf-8", errors="replace"), formatted, name,
-                                      f"{name} (formatted)"))
-        print(f"would reformat {name}", file=sys.stderr)
+        shown = safe_text(name)  # a file name may hold a newline or a bidi override: never raw
+        sys.stdout.write(unified_diff(data.decode("utf-8", errors="replace"), formatted, shown,
+                                      f"{shown} (formatted)"))
+        print(f"would reformat {shown}", file=sys.stderr)
         return EXIT_PROBLEMS
     if path == STDIO:
         sys.stdout.write(formatted)
@@ -50,7 +51,7 @@ def _format_one(path: str, check: bool) -> int:
         except Usage as exc:
             print(f"graphspec: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        print(f"reformatted {name}")
+        print(f"reformatted {safe_text(name)}")
     return EXIT_OK
 
 

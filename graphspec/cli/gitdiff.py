@@ -19,6 +19,7 @@ from graphspec.cli.common import unified_diff, use_color
 from graphspec.cli.io import reason
 from graphspec.cli.plugins import Plugins
 from graphspec.cli.specs import check_spec
+from graphspec.text import safe_text
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
 DEV_NULL = "/dev/null"
@@ -47,7 +48,7 @@ def _report(diff: SpecDiff, fmt_: str, color: bool) -> str:
 
 def _check(path: str, plugins: Plugins, model, overrides, text_as: Optional[str] = None):
     """(IR or None, diagnostics, sources) of one side."""
-    from graphspec.ir import from_program
+    from graphspec.api import from_program
 
     program, diags, loader = check_spec(path, plugins, model=model, overrides=overrides, require_root=True,
                                         text_as=text_as)
@@ -79,11 +80,12 @@ def _git_mode(argv: Sequence[str], plugins: Plugins, *, model, overrides, fmt_: 
 
     path, old_file, _, _, new_file = argv[:5]
     new_path = argv[7] if len(argv) >= 8 else path
+    a, b = f"a/{safe_text(path)}", f"b/{safe_text(new_path)}"  # as shown: a path may hold a newline
     color = use_color(out, under_git=True)
     if fmt_ == "text":
-        out.write(_paint(f"graphspec diff a/{path} b/{new_path}", "meta", color) + "\n")
+        out.write(_paint(f"graphspec diff {a} {b}", "meta", color) + "\n")
     if not (path.endswith(".gspec") or new_path.endswith(".gspec")):
-        out.write(_text_diff(old_file, new_file, f"a/{path}", f"b/{new_path}"))
+        out.write(_text_diff(old_file, new_file, a, b))
         return EXIT_SAME
     specs = []
     failed = []
@@ -99,16 +101,16 @@ def _git_mode(argv: Sequence[str], plugins: Plugins, *, model, overrides, fmt_: 
         specs.append(spec)
     if failed:
         for side, name, diags, sources in failed:
-            err.write(f"graphspec diff: the {side} version of {name} does not check:\n")
+            err.write(f"graphspec diff: the {side} version of {safe_text(name)} does not check:\n")
             err.write(render_diags(diags, sources, color=use_color(err, under_git=True)) + "\n")
         out.write("(graphspec cannot compare the graphs, see the diagnostics; the text diff follows)\n")
-        out.write(_text_diff(old_file, new_file, f"a/{path}", f"b/{new_path}"))
+        out.write(_text_diff(old_file, new_file, a, b))
         return EXIT_SAME
     try:
-        diff = diff_specs(specs[0], specs[1], model=model, old_file=f"a/{path}", new_file=f"b/{new_path}")
+        diff = diff_specs(specs[0], specs[1], model=model, old_file=a, new_file=b)
     except ValueError as exc:
         err.write(f"graphspec diff: {exc}\n")
-        out.write(_text_diff(old_file, new_file, f"a/{path}", f"b/{new_path}"))
+        out.write(_text_diff(old_file, new_file, a, b))
         return EXIT_SAME
     out.write(_report(diff, fmt_, color))
     return EXIT_SAME

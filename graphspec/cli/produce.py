@@ -84,14 +84,20 @@ def cmd_import(args) -> int:
         check_target(args.output)
     import warnings
 
-    import keras
-
-    from graphspec.backends.keras_import import KerasImportError, from_keras
+    from graphspec.backends.keras_import import KerasFileError, KerasImportError, from_keras, load_keras_file
 
     try:
         with warnings.catch_warnings():  # e.g. "skipping variable loading for optimizer ..."
             warnings.simplefilter("ignore")
-            model = keras.models.load_model(src)  # safe_mode: a saved Lambda is refused, never run
+            # From config.json alone, within limits, code-running classes refused by name before
+            # anything is deserialized (safe mode); no weight is read.
+            model = load_keras_file(src)
+    except KerasImportError as exc:
+        print(f"graphspec: error: import {args.file}: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KerasFileError as exc:
+        print(f"graphspec: error: import: cannot load {args.file!r} as a Keras model: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
     except Exception as exc:  # noqa: BLE001 - whatever Keras says, as one line
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"graphspec: error: import: cannot load {args.file!r} as a Keras model: {message}", file=sys.stderr)

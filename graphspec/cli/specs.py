@@ -48,12 +48,22 @@ def is_io_error(diags) -> bool:
 
 
 def load_ir(args, plugins: Plugins):
-    """The IR of `args.file` for a command that needs one: (spec, EXIT_OK), or (None, status) with
-    the diagnostics printed."""
+    """The Spec of `args.file` for a command that needs one: (spec, EXIT_OK), or (None, status) with
+    the diagnostics printed. A `.ir.json` file is read as IR JSON (docs/ir.md), validated and checked."""
+    from graphspec.api import IR_SUFFIX, from_program
     from graphspec.cli.common import overrides
     from graphspec.diagnostics.diagnostic import SpecError
-    from graphspec.ir import from_program
 
+    if args.file.endswith(IR_SUFFIX):
+        from graphspec.api import load_ir as read_ir
+        from graphspec.ir import IRError
+
+        try:
+            return read_ir(args.file, model=getattr(args, "model", None),
+                           set=dict(p.partition("=")[::2] for p in args.set or [])), EXIT_OK
+        except IRError as exc:
+            print(exc.render(color=use_color(sys.stderr)), file=sys.stderr)
+            return None, (EXIT_USAGE if exc.io_error else EXIT_PROBLEMS)
     program, diags, loader = check_spec(args.file, plugins, model=getattr(args, "model", None),
                                         overrides=overrides(args.set), require_root=True)
     if program is None:
