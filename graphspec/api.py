@@ -40,7 +40,7 @@ class Spec(Program):
         from graphspec import ir
 
         if indent is None:
-            return json.dumps(ir.document(self), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+            return json.dumps(ir.document(self), allow_nan=False, separators=(",", ":"))
         return ir.dumps(self)
 
     def write_json(self, fp) -> None:

@@ -17,6 +17,7 @@ expects data that graphspec.ir.schema has validated.
 from __future__ import annotations
 
 import json
+import operator
 import typing
 from typing import Any, Callable, Dict, Iterator, List
 
@@ -127,11 +128,16 @@ _DECODERS: Dict[type, Callable] = {}
 
 def _encoder(cls) -> Callable[[Record], dict]:
     if cls not in _ENCODERS:
-        fields = [(name, None if c is _identity else c) for name, c in
-                  ((name, _codec(tp, "out")) for name, tp in hints(cls).items())]
+        codecs = {name: _codec(tp, "out") for name, tp in hints(cls).items()}
+        names = tuple(codecs)
+        get = operator.attrgetter(*names)
+        converted = [(name, c) for name, c in codecs.items() if c is not _identity]
 
         def encode(record):
-            return {name: getattr(record, name) if c is None else c(getattr(record, name)) for name, c in fields}
+            out = dict(zip(names, get(record)))  # one C-level pass; then the fields that need converting
+            for name, c in converted:
+                out[name] = c(out[name])
+            return out
 
         _ENCODERS[cls] = encode
     return _ENCODERS[cls]
@@ -177,8 +183,25 @@ def document(program: g.Program) -> dict:
     return {"format": FORMAT, "version": VERSION, **to_data(program)}
 
 
-def _line(data) -> str:
-    return json.dumps(data, ensure_ascii=False, allow_nan=False)
+def _make_line_encoder():
+    """JSON text of one value, compact on one line. json.dumps builds a new encoder per call,
+    which costs more than the encoding of a small record; this one is made once."""
+    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    if c_make_encoder is None:  # an interpreter without the C accelerator
+        encoder = json.JSONEncoder(allow_nan=False)
+        return encoder.encode
+
+    def refuse(obj):
+        raise TypeError(f"{type(obj).__name__} is not JSON data")
+
+    # As json.dumps(data, allow_nan=False): non-ASCII text escaped (no bidi override or control
+    # character reaches a terminal raw), no NaN or infinity; no cycle check (records are trees).
+    encode = c_make_encoder(None, refuse, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False,
+                            False)
+    return lambda data: "".join(encode(data, 0))
+
+
+_line = _make_line_encoder()
 
 
 def chunks(program: g.Program) -> Iterator[str]:

@@ -123,6 +123,10 @@ def adapter() -> TypeAdapter:
 def json_schema() -> dict:
     """The JSON Schema of IR documents: exactly what `adapter()` accepts."""
     schema = adapter().json_schema(mode="validation")
+    # Pydantic writes a discriminated union as `oneOf`; in JSON Schema 1 is an integer and a number
+    # both, so the value union is `anyOf` (its object branches exclude one another by their keys).
+    value = schema["$defs"]["Value"]
+    value["anyOf"] = value.pop("oneOf")
     schema["title"] = "graphspec IR"
     schema["description"] = (f"The checked intermediate representation of a graphspec spec, format "
                              f"{codec.FORMAT!r} version {codec.VERSION} (docs/ir.md). A document that validates "

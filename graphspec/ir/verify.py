@@ -168,10 +168,25 @@ class Verifier:
         for name, graph in p.models.items():
             if graph.name != name:
                 self.problem(key(key("models", name), "name"), f"is `{graph.name}`; a model is keyed by its name")
+        self.check_consts()
         for name in self.order():
             before = len(self.problems)
             self.check_graph(name, p.models[name])
             self.ok[name] = len(self.problems) == before
+
+    def check_consts(self) -> None:
+        """Const values are values the checker could have computed (finite, integers within 2**53)."""
+        for name, value in self.program.consts.items():
+            path = key("consts", name)
+            if not _NAME.fullmatch(name):
+                self.problem(path, f"`{name}` is not a name (letters, digits and _)")
+            refused = _refused_call(value, path)
+            if refused:
+                self.problem(*refused)
+                continue
+            before = len(self.diags.items)
+            self.ev.eval(to_expr(value, path))
+            self.diagnostics_since(before, path)
 
     def order(self) -> List[str]:
         """Model names, each after the models it uses; reports unknown and cyclic uses."""
