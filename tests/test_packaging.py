@@ -47,7 +47,7 @@ def test_wheel_contents(wheel):
         names = set(zf.namelist())
         assert "graphspec/grammar/graphspec.lark" in names
         assert "graphspec/catalog/keras_signatures.json" in names
-        assert "graphspec/__main__.py" in names and "graphspec/cli.py" in names
+        assert "graphspec/__main__.py" in names and "graphspec/cli/__init__.py" in names
         # The packaged grammar is the repository's, byte for byte; the catalogue is valid JSON.
         assert zf.read("graphspec/grammar/graphspec.lark") == (ROOT / "grammar" / "graphspec.lark").read_bytes()
         json.loads(zf.read("graphspec/catalog/keras_signatures.json"))
