@@ -23,6 +23,7 @@ from graphspec import text
 from graphspec.catalog.base import CallValue
 from graphspec.diagnostics.diagnostic import Diagnostic, Diagnostics
 from graphspec.diagnostics.render import render_one
+from graphspec.limits import MAX_INT  # the parser reads longer integer literals as too large
 from graphspec.source import Source
 from graphspec.syntax import ast
 from graphspec.syntax.parse import parse
@@ -139,7 +140,7 @@ def test_import_is_cheap():
 _ANY_CHAR = st.characters(exclude_categories=())  # every code point, surrogates included
 _STRINGS = st.text(_ANY_CHAR, max_size=30)
 _VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _STRINGS,
+    st.none() | st.booleans() | st.integers(-MAX_INT, MAX_INT) | st.floats(allow_nan=False) | _STRINGS,
     lambda inner: (st.lists(inner, max_size=4) | st.lists(inner, max_size=4).map(tuple)
                    | st.dictionaries(_STRINGS, inner, max_size=4)),
     max_leaves=12)
