@@ -112,7 +112,11 @@ def loads(text: Union[str, bytes], name: str = "<string>") -> g.Program:
         program = codec.decode(data)
     except RecursionError:
         raise IRError(name, [("(the document)", "is nested too deeply")]) from None
-    problems, more = verify.verify(program)
+    try:
+        problems, more = verify.verify(program)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        # A shape of document the verifier's checks did not foresee: still a refusal, never a traceback.
+        raise IRError(name, [("(the document)", f"is not a consistent program ({type(exc).__name__})")]) from None
     if problems:
         raise IRError(name, problems, more)
     return program

@@ -259,7 +259,7 @@ def rebuilt_tensors(spec, model_name: str, kmodel) -> Dict[int, object]:
             obj = kmodel.get_layer(layer.name)
         else:
             if node.layer not in dead:
-                dead[node.layer] = keras_builder._make_layer(layer, spec, {})
+                dead[node.layer] = keras_builder._make_layer(layer, spec, {}, keras_builder._Budget(keras_builder.MAX_PARAMS) if hasattr(keras_builder, "MAX_PARAMS") else keras_builder._Budget(10**12))
             obj = dead[node.layer]
         outs = _call(obj, node, [tensors[i] for i in node.inputs])
         assert len(outs) == len(node.outputs), (

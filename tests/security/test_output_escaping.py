@@ -108,8 +108,6 @@ def test_14_5_diff_escapes_strings(tmp_path):
     _assert_safe(proc.stdout + proc.stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="`fmt --check` prints the file name raw in its unified-diff headers "
-                                       "(cli/formatter, not this engineer's files; see report)")
 def test_14_5_fmt_check_escapes_file_names(tmp_path):
     name = f"bad\n{INJECTION}.gspec"
     _write(tmp_path / name, "model m {\ninput a: (3,)\n  output y = a\n}\n")
