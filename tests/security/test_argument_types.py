@@ -151,6 +151,7 @@ def test_14_11_every_parameter_with_odd_values_never_crashes(name, data):
     value = data.draw(_ODD, label="value")
     args = {**_base(name), param: value}
     found = diagnose(_inputs(name, _clean_shape(name) or "(8,)"), _step(name, args))
-    bad = [f for f in found if f[0] == "E499" or f[0][1] not in "234"]
+    # E005: a huge size is refused by the parameter limit (finding 12), which is the right answer too
+    bad = [f for f in found if f[0] == "E499" or (f[0][1] not in "234" and f[0] != "E005")]
     assert not bad, (name, param, value, bad)
     assert all(line is not None for _, line, *_ in found), found
