@@ -1,4 +1,4 @@
-"""`graphspec diff`: the semantic diff of two specs (graphspec/backends/diff.py, docs/diff.md).
+"""`graphspec diff`: the semantic diff of two specs (graphspec/backends/diff/, docs/diff.md).
 
 - every spec against itself, and against its `graphspec fmt` layout, has no changes;
   so do comments, layout, a renamed const, an argument written with its default;
