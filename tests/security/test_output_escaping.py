@@ -98,8 +98,6 @@ def test_14_5_json_format_escapes_everything(tmp_path):
     assert f"padding={spec_value(value)}" in diag["message"] or f'padding="{value}"' in diag["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="backends/diff.py fmt() writes strings with json.dumps(ensure_ascii=False): "
-                                       "bidi characters reach the terminal raw (not this engineer's file; see report)")
 def test_14_5_diff_escapes_strings(tmp_path):
     for n, v in (("a", "v\\u202e"), ("b", "w\\u202e")):
         _write(tmp_path / f"{n}.gspec", 'model m {\n  input a: (3,)\n'
