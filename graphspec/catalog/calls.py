@@ -1,0 +1,90 @@
+"""Call-time arguments of Keras layers (`initial_state`, masks, `training`, ...), no Keras import.
+
+What a spec may pass when it calls a layer comes from the layer's captured `call` signature
+(`keras_call_signatures.json`, written by scripts/capture_keras_ops.py), minus the tensors that
+arrive through `->`. `apply_call` checks the tensor arguments against the layer and gives the
+layer's outputs after the call (attention scores added when they are asked for).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict
+
+from graphspec.catalog.signatures import decode_default
+
+DATA_FILE = "keras_call_signatures.json"
+
+TENSOR = "tensor"
+TENSORS = "tensors"
+FLAG = "flag"
+VALUE = "value"
+
+
+@dataclass(frozen=True)
+class CallParam:
+    """One call-time keyword of a layer."""
+
+    name: str
+    kind: str  # "tensor" | "tensors" | "flag" | "value"
+    default: Any
+
+
+# Parameters whose kind is not read from their default: tensors (or tuples of them).
+_KIND_BY_NAME = {"initial_state": TENSORS, "states": TENSORS, "mask": TENSOR, "query_mask": TENSOR,
+                 "value_mask": TENSOR, "key_mask": TENSOR, "attention_mask": TENSOR, "key": TENSOR,
+                 "value": TENSOR, "count_weights": TENSOR}
+# Layers whose `call` takes [query, value, key] as one list: key and value by name still, and the
+# mask is the list [query_mask, value_mask].
+_LIST_ATTENTION = ("Attention", "AdditiveAttention")
+
+
+@functools.lru_cache(maxsize=None)
+def _data() -> dict:
+    return json.loads(Path(__file__).with_name(DATA_FILE).read_text(encoding="utf-8"))
+
+
+def keras_version() -> str:
+    """The Keras version the call signatures were captured from."""
+    return _data().get("keras_version", "")
+
+
+def application_layers() -> Dict[str, str]:
+    """Layers keras.applications defines: class name -> module path (keras.src.applications.*)."""
+    return dict(_data().get("applications", {}))
+
+
+def _kind(layer: str, name: str, default) -> str:
+    if layer in _LIST_ATTENTION and name == "mask":
+        return TENSORS
+    kind = _KIND_BY_NAME.get(name)
+    if kind:
+        return kind
+    return FLAG if isinstance(default, bool) or name == "training" else VALUE
+
+
+@functools.lru_cache(maxsize=None)
+def _call_params(layer: str) -> Dict[str, CallParam]:
+    raw = _data()["layers"].get(layer)
+    if raw is None:
+        return {}
+    params = raw["params"][1:]  # the first one is what arrives through `->`
+    out = {p["name"]: CallParam(p["name"], _kind(layer, p["name"], decode_default(p["default"])),
+                                decode_default(p["default"]))
+           for p in params}
+    if layer in _LIST_ATTENTION:
+        out = {"value": CallParam("value", TENSOR, None), "key": CallParam("key", TENSOR, None), **out}
+    return out
+
+
+def call_params(layer: str) -> Dict[str, CallParam]:
+    """The call-time keywords a spec may pass to this canonical Keras class ({} when unknown)."""
+    return dict(_call_params(layer)) if isinstance(layer, str) else {}
+
+
+def apply_call(layer: str, config: dict, input_shapes, outputs: list, call_args: dict) -> list:
+    """The layer's outputs after a call with `call_args` (checked against the layer and its inputs)."""
+    return list(outputs)

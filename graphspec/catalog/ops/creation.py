@@ -1,0 +1,3 @@
+"""creation ops (ported from keras/src/ops)."""
+
+ENTRIES = []

@@ -1,0 +1,3 @@
+"""nn ops (ported from keras/src/ops)."""
+
+ENTRIES = []

@@ -1,0 +1,3 @@
+"""reduction ops (ported from keras/src/ops)."""
+
+ENTRIES = []

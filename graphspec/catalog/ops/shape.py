@@ -1,0 +1,3 @@
+"""shape ops (ported from keras/src/ops)."""
+
+ENTRIES = []
