@@ -92,16 +92,13 @@ class Spec(Program):
         return plot.to_dot(self, model or self.root, expand)
 
     def _repr_svg_(self):
-        """Jupyter: the root model's picture as SVG when Graphviz is installed."""
-        from graphspec.backends import plot
+        """Jupyter: the root model's picture as SVG, drawn by graphspec itself (no Graphviz needed)."""
+        from graphspec.backends import svg
 
-        try:
-            return plot.render(plot.to_dot(self), "svg").decode("utf-8")
-        except (plot.GraphvizMissing, RuntimeError):
-            return None
+        return svg.svg_picture(self)
 
     def _repr_markdown_(self):
-        """Jupyter without Graphviz: the root model as a Mermaid diagram."""
+        """Jupyter front ends that show no SVG: the root model as a Mermaid diagram."""
         from graphspec.backends import plot
 
         return "```mermaid\n" + plot.to_mermaid(self) + "```\n"

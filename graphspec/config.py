@@ -5,6 +5,8 @@ pyproject.toml, the Python modules that register them:
 
     [tool.graphspec]
     plugins = ["specs/custom/simple_dense.py"]   # files (relative to pyproject.toml) or module names
+    ignore = ["W104"]                             # warning codes silenced in every spec (suppress.py)
+    max-params = 500_000_000                      # the weights a model may have (limits.MAX_PARAMS)
 
 The project is found from the WORKING DIRECTORY upwards, as pytest and mypy find theirs, never
 from the folder of a spec: a spec in a cloned pull request, checked from elsewhere, brings no
@@ -15,9 +17,12 @@ configuration runs nothing; graphspec/cli/plugins.py decides when its plugins ar
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Tuple
+
+_WARNING_CODE = re.compile(r"^W[0-9]{3}$")
 
 from graphspec.source import read_limited
 
@@ -32,10 +37,13 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class ProjectConfig:
-    """A `[tool.graphspec]` table: where it is and the plugins it names."""
+    """A `[tool.graphspec]` table: where it is, the plugins it names, the warnings it silences and
+    the parameter limit it sets."""
 
     path: Path  # the pyproject.toml
     plugins: Tuple[str, ...]  # as written: .py paths (relative to the file's folder) or module names
+    ignore: Tuple[str, ...] = ()  # warning codes silenced in every spec
+    max_params: Optional[int] = None  # `max-params`; None: limits.MAX_PARAMS
 
     def plugin_targets(self) -> Tuple[str, ...]:
         """The plugins as absolute .py paths or module names."""
@@ -74,6 +82,15 @@ def _table(path: Path, data: dict) -> Optional[dict]:
     if not isinstance(plugins, list) or not all(isinstance(p, str) and p.strip() for p in plugins):
         raise ConfigError(f"{path}: [tool.graphspec] plugins must be a list of file or module names "
                           f"(strings); received {plugins!r:.60}")
+    ignore = table.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(c, str) and _WARNING_CODE.match(c.strip().upper())
+                                               for c in ignore):
+        raise ConfigError(f"{path}: [tool.graphspec] ignore must be a list of warning codes such as \"W104\" "
+                          f"(errors cannot be ignored); received {ignore!r:.60}")
+    limit = table.get("max-params")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ConfigError(f"{path}: [tool.graphspec] max-params must be a positive whole number; "
+                          f"received {limit!r:.60}")
     return table
 
 
@@ -98,7 +115,9 @@ def project_config(start: Optional[Path] = None) -> Optional[ProjectConfig]:
     for candidate in (folder, *folder.parents):
         table = _read(candidate / "pyproject.toml")
         if table is not None:
-            return ProjectConfig(candidate / "pyproject.toml", tuple(table.get("plugins", [])))
+            return ProjectConfig(candidate / "pyproject.toml", tuple(table.get("plugins", [])),
+                                 tuple(c.strip().upper() for c in table.get("ignore", [])),
+                                 table.get("max-params"))
         if (candidate / ".git").exists():  # a repository's root: what lies above is not this project
             return None
     return None

@@ -1,4 +1,5 @@
-"""Pictures of a model: Mermaid and Graphviz text, SVG/PNG through Graphviz's `dot`.
+"""Pictures of a model: Mermaid and Graphviz text; SVG/PNG drawn by graphspec itself (svg.py,
+PNG through the pip-installable `resvg-py`), or by Graphviz's `dot` when asked (`engine="graphviz"`).
 
 No Keras import: pictures are drawn from the IR alone, with the static shapes.
 A shared layer or a nested model is one node with an edge per use; a block
@@ -11,7 +12,12 @@ string argument or hand-edited IR value can close a label, start a statement or
 inject markup into the SVG that Graphviz draws from the DOT text. Identifiers
 in the output (`n0`, `c0`, `cluster_0`) are generated, never taken from the spec.
 
-Drawing is linear in the model's size: edges are an ordered set, a shared
+Every input of every step is an edge: a shared layer used twice gets two incoming edges, and a
+Concatenate of one layer's two uses two edges from it. A block drawn as one node gets one edge per
+tensor entering it, however many of its layers read that tensor. Edges are (source, target, port)
+triples, the port being the input's ordinal at the target.
+
+Drawing is linear in the model's size: edges are a dict keyed by what they carry, a shared
 layer's shapes a list joined once, clusters a tree built once.
 """
 
@@ -70,8 +76,11 @@ class _Scene:
         self.children: Dict[Path, List[Path]] = {(): []}  # cluster -> sub-clusters, in first-seen order
         self.cluster_labels: Dict[Path, str] = {}
         self._cluster_ids: Dict[Tuple[Path, str], Path] = {}  # (parent, spec-side key) -> cluster
-        self.edges: Dict[Tuple[str, str], None] = {}  # an ordered set: one membership test per edge
+        # (tensor, target, use) -> (source, target, port), in drawing order; `edges` lists the values.
+        self._edges: Dict[Tuple[object, str, object], Tuple[str, str, int]] = {}
+        self._ports: Dict[str, int] = {}
         self._draw(model_name, prefix="", path=())
+        self.edges: List[Tuple[str, str, int]] = list(self._edges.values())
 
     def _cluster(self, parent: Path, key: str, label: str) -> Path:
         """The cluster `key` inside `parent` (created on first use); its label is the latest given."""
@@ -94,9 +103,15 @@ class _Scene:
         self.members[path].append(nid)
         return node
 
-    def _edge(self, a: str, b: str) -> None:
-        if a != b:
-            self.edges.setdefault((a, b))
+    def _edge(self, a: str, b: str, tensor: object = None, use: object = 0) -> None:
+        """An edge from `a` into `b` carrying `tensor` (its `use`-th input there); once per key."""
+        if a == b:
+            return
+        key = (tensor if tensor is not None else a, b, use)
+        if key not in self._edges:
+            port = self._ports.get(b, 0)
+            self._ports[b] = port + 1
+            self._edges[key] = (a, b, port)
 
     def _draw(self, model_name: str, prefix: str, path: Path) -> Dict[str, object]:
         """Draw a model; return where its inputs enter and its outputs leave (for nesting)."""
@@ -116,11 +131,12 @@ class _Scene:
                 inner_path = self._cluster(path, f"model:{prefix}{layer.name}", f"model {layer.model}")
                 inner = self._draw(layer.model, f"{prefix}{layer.name}__", inner_path)
                 for t, target in zip(node.inputs, inner["inputs"]):
-                    self._edge(producer[t], target)
+                    self._edge(producer[t], target, (prefix, t))
                 for t, source in zip(node.outputs, inner["outputs"]):
                     producer[t] = source
                 continue
-            if layer.scope and not self.expand:
+            collapsed = bool(layer.scope) and not self.expand
+            if collapsed:
                 # The whole outermost block expansion is one node; the latest outputs' shapes win.
                 inst, block = layer.scope[0]
                 nid = f"{prefix}blk_{inst}"
@@ -138,8 +154,9 @@ class _Scene:
                     cluster = self._cluster(cluster, f"block:{prefix}{inst}", f"{inst} ({block})")
                 # A shared layer's later uses: one node, more edges; every use's shape listed.
                 self._node(nid, _Node(head, kind), cluster).add_shapes(shapes)
-            for t in node.inputs:
-                self._edge(producer[t], nid)
+            for use, t in enumerate(node.inputs):
+                # Into a collapsed block, a tensor is one edge whichever of its layers reads it.
+                self._edge(producer[t], nid, (prefix, t), 0 if collapsed else (id(node), use))
             for t in node.outputs:
                 producer[t] = nid
         outputs = []
@@ -149,7 +166,7 @@ class _Scene:
                 continue
             nid = f"{prefix}out_{out.name}"
             self._node(nid, _Node((out.name, shape_text(ir.tensors[out.tensor].shape)), "output"), path)
-            self._edge(producer[out.tensor], nid)
+            self._edge(producer[out.tensor], nid, (prefix, out.tensor))
             outputs.append(nid)
         return {"inputs": [entry[i.tensor] for i in ir.inputs], "outputs": outputs}
 
@@ -204,10 +221,19 @@ _MERMAID_SHAPES = {"input": ('(["', '"])'), "output": ('(["', '"])'), "block": (
                    "model": ('[["', '"]]'), "shared": ('{{"', '"}}'), "layer": ('["', '"]')}
 
 
-def to_mermaid(spec, model_name: Optional[str] = None, expand: bool = False) -> str:
-    """The model as a Mermaid flowchart."""
+_RANKDIR = {"TB": "TD", "LR": "LR"}  # our direction -> Mermaid's
+
+
+def _direction(direction: str) -> str:
+    if direction not in _RANKDIR:
+        raise ValueError(f"direction must be one of {', '.join(_RANKDIR)}; received {direction!r}")
+    return direction
+
+
+def to_mermaid(spec, model_name: Optional[str] = None, expand: bool = False, direction: str = "TB") -> str:
+    """The model as a Mermaid flowchart (direction "TB" top-to-bottom or "LR" left-to-right)."""
     scene = _Scene(spec, model_name or spec.root, expand)
-    lines = ["flowchart TD"]
+    lines = [f"flowchart {_RANKDIR[_direction(direction)]}"]
     ids = {nid: f"n{i}" for i, nid in enumerate(scene.nodes)}
 
     def emit_node(nid: str, depth: int) -> None:
@@ -222,7 +248,7 @@ def to_mermaid(spec, model_name: Optional[str] = None, expand: bool = False) -> 
         lines.append(f"{'    ' * (depth + 1)}end")
 
     scene.walk(emit_node, open_cluster, close_cluster)
-    lines.extend(f"    {ids[a]} --> {ids[b]}" for a, b in scene.edges)
+    lines.extend(f"    {ids[a]} --> {ids[b]}" for a, b, _ in scene.edges)
     return "\n".join(lines) + "\n"
 
 
@@ -234,12 +260,12 @@ _DOT_SHAPES = {"input": 'shape=oval, style=filled, fillcolor="#e8f0fe"',
                "layer": 'shape=box, style="rounded"'}
 
 
-def to_dot(spec, model_name: Optional[str] = None, expand: bool = False) -> str:
-    """The model as Graphviz DOT text."""
+def to_dot(spec, model_name: Optional[str] = None, expand: bool = False, direction: str = "TB") -> str:
+    """The model as Graphviz DOT text (direction "TB" top-to-bottom or "LR" left-to-right)."""
     name = model_name or spec.root
     scene = _Scene(spec, name, expand)
     ids = {nid: f"n{i}" for i, nid in enumerate(scene.nodes)}
-    lines = [f'digraph "{_dot_line(name)}" {{', "    rankdir=TB;",
+    lines = [f'digraph "{_dot_line(name)}" {{', f"    rankdir={_direction(direction)};",
              '    graph [fontname="Helvetica", fontsize=11];', '    node [fontname="Helvetica", fontsize=10];',
              '    edge [color="#5f6368"];']
 
@@ -258,13 +284,17 @@ def to_dot(spec, model_name: Optional[str] = None, expand: bool = False) -> str:
         lines.append(f"{'    ' * (depth + 1)}}}")
 
     scene.walk(emit_node, open_cluster, close_cluster)
-    lines.extend(f"    {ids[a]} -> {ids[b]};" for a, b in scene.edges)
+    lines.extend(f"    {ids[a]} -> {ids[b]};" for a, b, _ in scene.edges)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-class GraphvizMissing(RuntimeError):
-    """Graphviz's `dot` is needed for SVG/PNG and is not on the PATH."""
+class PictureError(RuntimeError):
+    """A picture cannot be drawn here (a program or package missing, Graphviz failing): one line."""
+
+
+class GraphvizMissing(PictureError):
+    """Graphviz's `dot` is needed for `--engine graphviz` and is not on the PATH."""
 
 
 def render(dot_text: str, fmt: str) -> bytes:
@@ -272,23 +302,44 @@ def render(dot_text: str, fmt: str) -> bytes:
     exe = shutil.which("dot")
     if exe is None:
         raise GraphvizMissing(
-            "drawing SVG or PNG needs Graphviz's `dot` program, which is not on the PATH: install Graphviz "
+            "--engine graphviz needs Graphviz's `dot` program, which is not on the PATH: install Graphviz "
             "(Debian/Ubuntu: `apt-get install graphviz`, macOS: `brew install graphviz`, conda: "
-            "`conda install graphviz`), or write Mermaid (.mmd) or DOT (.dot) text, which needs nothing")
+            "`conda install graphviz`), or leave out --engine: graphspec draws .svg (and .png with "
+            "`pip install 'graphspec[png]'`) itself")
     done = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True, timeout=120)
     if done.returncode != 0:
-        raise RuntimeError(f"dot failed: {safe_text(done.stderr.decode('utf-8', 'replace').strip())}")
+        raise PictureError(f"dot failed: {safe_text(done.stderr.decode('utf-8', 'replace').strip())}")
     return done.stdout
 
 
 FORMATS = (".mmd", ".dot", ".svg", ".png")
+ENGINES = ("graphspec", "graphviz")  # who draws .svg/.png: graphspec itself (svg.py) or Graphviz's dot
 
 
-def picture(spec, suffix: str, model_name: Optional[str] = None, expand: bool = False) -> bytes:
-    """The picture for an output file suffix (.mmd, .dot, .svg, .png)."""
+def _graphspec_picture(spec, suffix: str, model_name: Optional[str], expand: bool, direction: str,
+                       show_dtype: bool, show_params: bool) -> bytes:
+    from graphspec.backends import svg
+
+    text = svg.svg_picture(spec, model_name, expand, direction, show_dtype, show_params)
+    if suffix == ".svg":
+        return text.encode("utf-8")
+    try:
+        return svg.png_from_svg(text)
+    except svg.RasteriserMissing as exc:
+        raise PictureError(str(exc)) from None
+
+
+def picture(spec, suffix: str, model_name: Optional[str] = None, expand: bool = False, *,
+            engine: str = "graphspec", direction: str = "TB", show_dtype: bool = False,
+            show_params: bool = False) -> bytes:
+    """The picture for an output file suffix (.mmd, .dot, .svg, .png). `.svg`/`.png` are drawn by
+    graphspec itself unless `engine="graphviz"`; the dtype and parameter lines are graphspec's own."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}; received {engine!r}")
     if suffix == ".mmd":
-        return to_mermaid(spec, model_name, expand).encode("utf-8")
-    dot = to_dot(spec, model_name, expand)
+        return to_mermaid(spec, model_name, expand, direction).encode("utf-8")
     if suffix == ".dot":
-        return dot.encode("utf-8")
-    return render(dot, suffix[1:])
+        return to_dot(spec, model_name, expand, direction).encode("utf-8")
+    if engine == "graphspec":
+        return _graphspec_picture(spec, suffix, model_name, expand, direction, show_dtype, show_params)
+    return render(to_dot(spec, model_name, expand, direction), suffix[1:])

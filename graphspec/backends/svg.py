@@ -14,8 +14,8 @@ What a scene is (duck-typed, so plot.py's `_Scene` in either of its spellings wo
   `children`; every prefix of a path is a cluster. `cluster_labels`: path -> label text.
 - edges: `edges`, an iterable of (src, dst) pairs or (src, dst, port) triples. Repeats are
   drawn as distinct curves: give one entry per input (the port, the input's ordinal at the
-  target, only has to tell repeats apart). `scene_for()` builds plot.py's scene with one
-  triple per input, because plot.py's own edge set keeps each pair once.
+  target, only has to tell repeats apart). `scene_for()` is plot.py's scene, which has one
+  triple per input of every step.
 
 Every piece of text is untrusted (layer names, string arguments, block names): it goes
 through `graphspec.text.safe_text` (controls and bidi characters spelled out), then any
@@ -268,23 +268,10 @@ def render_svg(scene, direction: str = "TB", show_dtype: bool = False, show_para
 
 # ------------------------------------------------------------------ from a spec
 def scene_for(spec, model_name: Optional[str] = None, expand: bool = False):
-    """plot.py's scene of a model, with `edges` as one (src, dst, port) triple per input of every step."""
+    """plot.py's scene of a model: `edges` holds one (src, dst, port) triple per input of every step."""
     from graphspec.backends import plot
 
-    class _EveryInput(plot._Scene):
-        # plot.py keeps each (src, dst) pair once, for Mermaid and DOT; a picture wants every input.
-        def _edge(self, a: str, b: str) -> None:
-            every = self.__dict__.setdefault("_every", [])
-            ports = self.__dict__.setdefault("_ports", {})
-            if a != b:
-                port = ports.get(b, 0)
-                ports[b] = port + 1
-                every.append((a, b, port))
-            super()._edge(a, b)
-
-    scene = _EveryInput(spec, model_name or spec.root, expand)
-    scene.edges = list(scene.__dict__.get("_every", []))
-    return scene
+    return plot._Scene(spec, model_name or spec.root, expand)
 
 
 def node_details(spec, model_name: Optional[str] = None, expand: bool = False) -> Dict[str, Dict[str, str]]:

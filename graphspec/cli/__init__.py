@@ -13,10 +13,14 @@ import importlib
 import os
 import signal
 import sys
+import textwrap
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional
 
 from graphspec.cli.common import EXIT_OK, EXIT_USAGE, Usage
+from graphspec.cli.runtime import add_options as add_runtime_options
+from graphspec.cli.settings import positive_int
+from graphspec.limits import MAX_PARAMS
 
 __all__ = ["main", "COMMANDS"]
 
@@ -41,28 +45,39 @@ class Command:
 
 COMMANDS: Dict[str, Command] = {
     "check": Command("report:cmd_check", "parse, validate and shape-check specs (no TensorFlow needed)",
-                     "Check specs without building anything; exit 1 if any has an error.",
-                     "graphspec check specs/*.gspec --format github"),
+                     "Check specs without building anything: syntax, names, arguments, shapes and settings. "
+                     "A folder stands for every *.gspec below it (hidden folders and plain .gitignore "
+                     "patterns skipped); many files are checked on every core. Warnings are silenced by "
+                     "`# gspec: ignore[W104]` on their line or the line above, or `ignore = [\"W104\"]` in "
+                     "[tool.graphspec]. Exit 0 clean, 1 if any spec has an error, 2 if a file cannot be read.",
+                     "graphspec check specs/ --format github"),
     "ir": Command("report:cmd_ir", "print the checked intermediate representation as JSON",
-                  "Print a spec's checked IR (or, with --schema, its JSON Schema).",
+                  "Print a spec's checked intermediate representation (docs/ir.md) as JSON, or with --schema "
+                  "the IR's JSON Schema.",
                   "graphspec ir model.gspec > model.ir.json"),
     "explain": Command("report:cmd_explain", "explain a diagnostic code, e.g. `graphspec explain E401`",
-                       "What a diagnostic code means, an example and the fix.",
+                       "What a diagnostic code means, an example that triggers it and the fix.",
                        "graphspec explain E401"),
     "summary": Command("report:cmd_summary", "layers, output shapes and parameter counts (no TensorFlow needed)",
-                       "The root model's layers, output shapes and parameter counts, as Keras prints them.",
+                       "The root model's layers, output shapes and parameter counts, as Keras's "
+                       "model.summary() prints them, computed statically.",
                        "graphspec summary model.gspec --format json"),
     "layers": Command("report:cmd_layers", "list the layer catalogue: arguments, call convention, shape rule",
-                      "The layers a spec may use, with their arguments and shape rules.",
+                      "The layers a spec may use, with their arguments and shape rules; --coverage: how much "
+                      "of keras.layers the catalogue covers, and why the rest is not.",
                       "graphspec layers Conv2D Dense"),
-    "plot": Command("produce:cmd_plot", "draw the model: .mmd (Mermaid), .dot, or .svg/.png (needs Graphviz)",
-                    "Draw the root model; the output's suffix picks the format.",
-                    "graphspec plot model.gspec -o model.mmd --expand"),
+    "plot": Command("produce:cmd_plot", "draw the model: .svg/.png (drawn by graphspec), .mmd (Mermaid) or .dot",
+                    "Draw the root model; the output's suffix picks the format. .svg and .png are drawn by "
+                    "graphspec itself (PNG needs `pip install 'graphspec[png]'`), or by Graphviz with "
+                    "--engine graphviz; .mmd and .dot are text.",
+                    "graphspec plot model.gspec -o model.svg --direction LR --show-params"),
     "compile": Command("produce:cmd_compile", "build the Keras model and save it (needs graphspec[keras])",
-                       "Build the root model with Keras and save it (.keras), or write Python that builds it (.py).",
+                       "Build the root model with Keras and save it (.keras), or write Python that builds it "
+                       "(.py, no TensorFlow needed). TensorFlow's start-up logs are hidden unless --verbose.",
                        "graphspec compile model.gspec -o model.keras"),
     "fmt": Command("fmt:cmd_fmt", "rewrite specs in the canonical layout (comments kept); --check only reports",
-                   "Rewrite specs in place in the canonical layout; --check changes nothing and prints a diff.",
+                   "Rewrite specs in place in the canonical layout, comments kept; --check changes nothing, "
+                   "prints a diff and exits 1 if a file is not formatted.",
                    "graphspec fmt --check specs/*.gspec"),
     "diff": Command("gitdiff:cmd_diff",
                     "what changed between two specs' graphs (exit 1 if anything); a git diff driver",
@@ -72,20 +87,28 @@ COMMANDS: Dict[str, Command] = {
     "import": Command("produce:cmd_import", "write a saved Keras model (.keras) as a spec (needs graphspec[keras])",
                       "Write a saved Keras model as an idiomatic spec (loaded in Keras's safe mode).",
                       "graphspec import model.keras -o model.gspec"),
+    "lsp": Command("lsp:cmd_lsp", "run the language server over stdio (needs graphspec[lsp])",
+                   "The graphspec language server for editors, over stdin/stdout: diagnostics as you type, "
+                   "hover, go to definition, completion, symbols, formatting, rename (docs/editors.md).",
+                   "graphspec lsp --debounce 100"),
 }
 
 
 # --------------------------------------------------------------------------- each command's options
 
 def _spec_options(p) -> None:
-    p.add_argument("--model", help="the model to build when the file defines several roots")
-    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a const (repeatable)")
+    p.add_argument("--model", metavar="NAME", help="the model to use when the file defines several roots")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="override a const, VALUE in spec syntax (repeatable): --set units=64")
     p.add_argument("--plugin", action="append", metavar="FILE.py|MODULE",
                    help="import a Python module that registers custom layers (repeatable; trusted code; "
                         "refused when GRAPHSPEC_NO_PLUGINS is set)")
     p.add_argument("--no-plugins", action="store_true",
                    help="import none of the plugins of [tool.graphspec] (for untrusted checkouts); "
                         "only --plugin options still count")
+    p.add_argument("--max-params", type=positive_int, metavar="N",
+                   help="the most weights a model may have (default: [tool.graphspec] max-params, else "
+                        f"{MAX_PARAMS:_}); a larger model is E005")
 
 
 def _output(p, metavar: str, help: Optional[str] = None) -> None:
@@ -93,44 +116,56 @@ def _output(p, metavar: str, help: Optional[str] = None) -> None:
 
 
 def _check_args(p) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", choices=("text", "json", "github"), default="text")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="spec files or folders (a folder: every *.gspec below it); .ir.json files too")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text",
+                   help="text for people (default), json for tools, github for GitHub Actions annotations")
+    p.add_argument("-j", "--jobs", type=positive_int, metavar="N",
+                   help="processes to check many files with (default: every core; 1: one process)")
     _spec_options(p)
 
 
 def _ir_args(p) -> None:
-    p.add_argument("file", nargs="?", metavar="FILE")
+    p.add_argument("file", nargs="?", metavar="FILE", help="the spec (.gspec) whose IR to print")
     p.add_argument("--schema", action="store_true", help="print the IR's JSON Schema instead")
     _spec_options(p)
 
 
 def _explain_args(p) -> None:
-    p.add_argument("code", nargs="?", metavar="CODE")
+    p.add_argument("code", nargs="?", metavar="CODE", help="a diagnostic code such as E401 or W104")
     p.add_argument("--list", action="store_true", help="list every code with its severity and title")
 
 
 def _summary_args(p) -> None:
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("file", metavar="FILE", help="the spec (.gspec or .ir.json) to summarise")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="a table as Keras prints it (default), or JSON")
     _spec_options(p)
 
 
 def _layers_args(p) -> None:
     p.add_argument("names", nargs="*", metavar="NAME", help="show only these layers")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
     p.add_argument("--coverage", action="store_true", help="how much of keras.layers is covered, and why not")
 
 
 def _plot_args(p) -> None:
-    p.add_argument("file", metavar="FILE")
-    _output(p, "OUT")
+    p.add_argument("file", metavar="FILE", help="the spec (.gspec or .ir.json) to draw")
+    _output(p, "OUT", "the picture to write: .svg, .png, .mmd (Mermaid) or .dot (Graphviz text)")
     p.add_argument("--expand", action="store_true", help="draw the insides of blocks and nested models")
+    p.add_argument("--direction", choices=("TB", "LR"), default="TB",
+                   help="top to bottom (default) or left to right")
+    p.add_argument("--show-dtype", action="store_true", help="add each layer's output dtype (.svg/.png)")
+    p.add_argument("--show-params", action="store_true", help="add each layer's parameter count (.svg/.png)")
+    p.add_argument("--engine", choices=("graphspec", "graphviz"), default="graphspec",
+                   help="who draws .svg/.png: graphspec itself (default, nothing to install) or Graphviz's dot")
     _spec_options(p)
 
 
 def _compile_args(p) -> None:
-    p.add_argument("file", metavar="FILE")
-    _output(p, "OUT.keras|OUT.py")
+    p.add_argument("file", metavar="FILE", help="the spec (.gspec or .ir.json) to build")
+    _output(p, "OUT.keras|OUT.py", "a saved Keras model (.keras) or Python source that builds it (.py)")
+    add_runtime_options(p)
     _spec_options(p)
 
 
@@ -143,21 +178,28 @@ def _fmt_args(p) -> None:
 def _diff_args(p) -> None:
     p.add_argument("files", nargs="*", metavar="FILE",
                    help="OLD NEW (either may be /dev/null), or the 7 arguments git passes to a diff driver")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or JSON")
     p.add_argument("--textconv", action="store_true",
                    help="print one spec as a canonical listing (for git's diff.<driver>.textconv)")
     _spec_options(p)
 
 
 def _import_args(p) -> None:
-    p.add_argument("file", metavar="MODEL.keras")
-    _output(p, "OUT.gspec", "`-` writes to stdout")
+    p.add_argument("file", metavar="MODEL.keras", help="the saved Keras model to read (never run)")
+    _output(p, "OUT.gspec", "the spec to write; `-` writes to stdout")
+    add_runtime_options(p)
+
+
+def _lsp_args(p) -> None:
+    p.add_argument("--debounce", type=positive_int, metavar="MS",
+                   help="check a document this long after its last change (default 60 ms)")
+    p.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only way)")
 
 
 _ARGUMENTS: Dict[str, Callable] = {
     "check": _check_args, "ir": _ir_args, "explain": _explain_args, "summary": _summary_args,
     "layers": _layers_args, "plot": _plot_args, "compile": _compile_args, "fmt": _fmt_args,
-    "diff": _diff_args, "import": _import_args,
+    "diff": _diff_args, "import": _import_args, "lsp": _lsp_args,
 }
 
 
@@ -173,8 +215,9 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     names = [only] if only in COMMANDS else list(COMMANDS)
     for name in names:
         command = COMMANDS[name]
-        sp = sub.add_parser(name, help=command.help, description=command.description,
-                            epilog=f"example: {command.example}")
+        sp = sub.add_parser(name, help=command.help, description=textwrap.fill(command.description, 79),
+                            epilog=f"example:\n  {command.example}",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
         _ARGUMENTS[name](sp)
         sp.set_defaults(command_name=name)
     return p
@@ -253,6 +296,18 @@ def _terminated(signum, frame):
 # --------------------------------------------------------------------------- main
 
 
+# A missing package -> (what the command does, what it needs, the extra that brings it).
+_KERAS = ("builds Keras models", "Keras and TensorFlow", "keras")
+_LSP = ("runs the language server", "pygls and lsprotocol", "lsp")
+_EXTRAS = {"keras": _KERAS, "tensorflow": _KERAS, "pygls": _LSP, "lsprotocol": _LSP}
+
+
+def _stale_tables(exc: RuntimeError) -> bool:
+    """The parser's tables are older than the grammar (a development checkout); never imports the parser."""
+    lalr = sys.modules.get("graphspec.syntax.lalr")
+    return lalr is not None and isinstance(exc, lalr.StaleTables)
+
+
 def _run(argv: Optional[List[str]]) -> int:
     words = sys.argv[1:] if argv is None else argv
     parser = _parser(words[0] if words else None)
@@ -270,11 +325,18 @@ def _run(argv: Optional[List[str]]) -> int:
         print(f"graphspec: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ImportError as exc:
-        if exc.name and exc.name.split(".")[0] in ("keras", "tensorflow"):
-            print("graphspec: error: this command builds Keras models and needs Keras and TensorFlow: "
-                  "pip install 'graphspec[keras]'", file=sys.stderr)
-            return EXIT_USAGE
-        raise
+        extra = _EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        what, needs, name = extra
+        print(f"graphspec: error: this command {what} and needs {needs}: pip install 'graphspec[{name}]'",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except RuntimeError as exc:
+        if not _stale_tables(exc):
+            raise
+        print(f"graphspec: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 

@@ -9,27 +9,40 @@ from pathlib import Path
 from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, Usage
 from graphspec.cli.io import STDIO, check_target, write_output, writing
 from graphspec.cli.plugins import Plugins
+from graphspec.cli.runtime import Runtime
+from graphspec.cli.settings import Settings, settings
 from graphspec.cli.specs import load_ir
 
 
-def _spec(args):
+def _spec(args, chosen: Settings):
     plugins = Plugins.from_args(args)
     plugins.load_explicit()
-    return load_ir(args, plugins)
+    return load_ir(args, plugins, chosen)
 
 
-def _write_python(spec, out: str) -> str:
+def _write_python(spec, out: str, args, chosen: Settings) -> str:
     from graphspec.backends.python_codegen import generate
 
-    write_output(out, generate(spec))
+    try:
+        source = generate(spec)
+    except ValueError as exc:  # a value the generator cannot spell as Python
+        from graphspec.text import safe_text
+
+        raise Usage(f"compile: cannot write model `{safe_text(spec.root)}` as Python: "
+                    f"{safe_text(' '.join(str(exc).split()))}") from None
+    write_output(out, source)
     return f"model `{spec.root}` as Keras Python code"
 
 
-def _write_keras(spec, out: str) -> str:
+def _write_keras(spec, out: str, args, chosen: Settings) -> str:
+    from graphspec.backends.keras_builder import build
     from graphspec.backends.keras_file import save_keras
 
-    model = spec.to_keras()
-    with writing(out):
+    runtime = Runtime(getattr(args, "verbose", False))
+    runtime.import_keras()
+    with runtime.step(f"building model `{spec.root}`"):
+        model = build(spec, spec.root, max_params=chosen.max_params)
+    with writing(out), runtime.step(f"saving {Path(out).name}"):
         save_keras(model, out)
     trainable, non_trainable = spec.model.param_counts()
     return (f"model `{spec.root}`, {trainable + non_trainable:,} parameters"
@@ -46,10 +59,11 @@ def cmd_compile(args) -> int:
         raise Usage(f"compile: the output must end in .keras (a saved model) or .py (Python source); "
                     f"received {args.output!r}")
     check_target(args.output)
-    spec, status = _spec(args)
+    chosen = settings(args)
+    spec, status = _spec(args, chosen)
     if spec is None:
         return status
-    what = writer(spec, args.output)
+    what = writer(spec, args.output, args, chosen)
     print(f"wrote {Path(args.output)} ({what})")
     return EXIT_OK
 
@@ -61,13 +75,16 @@ def cmd_plot(args) -> int:
     suffix = Path(args.output).suffix
     if suffix not in plot.FORMATS:
         raise Usage(f"plot: the output must end in {', '.join(plot.FORMATS)}; received {args.output!r}")
+    if args.engine == "graphviz" and suffix not in (".svg", ".png"):
+        raise Usage(f"plot: --engine graphviz draws .svg and .png; {suffix} is text and needs no engine")
     check_target(args.output)
-    spec, status = _spec(args)
+    spec, status = _spec(args, settings(args))
     if spec is None:
         return status
     try:
-        data = plot.picture(spec, suffix, spec.root, expand=args.expand)
-    except plot.GraphvizMissing as exc:
+        data = plot.picture(spec, suffix, spec.root, expand=args.expand, engine=args.engine,
+                            direction=args.direction, show_dtype=args.show_dtype, show_params=args.show_params)
+    except plot.PictureError as exc:
         raise Usage(str(exc))
     write_output(args.output, data)
     print(f"wrote {Path(args.output)}")
@@ -84,10 +101,13 @@ def cmd_import(args) -> int:
         check_target(args.output)
     import warnings
 
+    runtime = Runtime(getattr(args, "verbose", False))
+    runtime.import_keras()  # quietly, before keras_import imports it
     from graphspec.backends.keras_import import KerasFileError, KerasImportError, from_keras, load_keras_file
 
     try:
-        with warnings.catch_warnings():  # e.g. "skipping variable loading for optimizer ..."
+        with warnings.catch_warnings(), runtime.step(f"reading {src.name}"):
+            # e.g. "skipping variable loading for optimizer ..."
             warnings.simplefilter("ignore")
             # From config.json alone, within limits, code-running classes refused by name before
             # anything is deserialized (safe mode); no weight is read.

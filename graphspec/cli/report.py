@@ -7,7 +7,8 @@ import sys
 
 from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Usage, overrides, use_color
 from graphspec.cli.plugins import Plugins
-from graphspec.cli.specs import check_spec, is_io_error, load_ir
+from graphspec.cli.settings import settings
+from graphspec.cli.specs import is_io_error, load_ir
 
 
 def _plugins(args) -> Plugins:
@@ -17,18 +18,20 @@ def _plugins(args) -> Plugins:
 
 
 def cmd_check(args) -> int:
-    """Check every file; 0 clean, 1 problems, 2 a file could not be read."""
+    """Check every file (a folder: every spec below it); 0 clean, 1 problems, 2 a file could not be read."""
+    from graphspec.cli.batch import check_files
+    from graphspec.cli.walk import spec_files
     from graphspec.diagnostics.render import render_github, render_json, render_text
 
     plugins = _plugins(args)
-    values = overrides(args.set)
+    files = spec_files(args.files)
+    results = check_files(files, plugins, model=args.model, overrides=overrides(args.set),
+                          require_root=bool(args.model), settings=settings(args), jobs=args.jobs)
     status = EXIT_OK
     all_diags = []
     sources = {}
-    for path in args.files:
-        _, items, loader = check_spec(path, plugins, model=args.model, overrides=values,
-                                      require_root=bool(args.model))
-        sources.update(loader.sources)
+    for items, found in results:
+        sources.update(found)
         all_diags.extend(items)
         if is_io_error(items):
             status = EXIT_USAGE
@@ -46,13 +49,13 @@ def cmd_check(args) -> int:
             print()
         errors = sum(d.is_error for d in all_diags)
         warnings = len(all_diags) - errors
-        n = len(args.files)
-        files = f"{n} file{'s' if n != 1 else ''}"
+        n = len(files)
+        counted = f"{n} file{'s' if n != 1 else ''}"
         if errors or warnings:
             print(f"Found {errors} error{'s' if errors != 1 else ''} and {warnings} "
-                  f"warning{'s' if warnings != 1 else ''} in {files}.")
+                  f"warning{'s' if warnings != 1 else ''} in {counted}.")
         else:
-            print(f"All checks passed ({files}).")
+            print(f"All checks passed ({counted}).")
     return status
 
 
@@ -65,7 +68,7 @@ def cmd_ir(args) -> int:
         return EXIT_OK
     if not args.file:
         raise Usage("ir: give a FILE, or --schema")
-    spec, status = load_ir(args, _plugins(args))
+    spec, status = load_ir(args, _plugins(args), settings(args))
     if spec is None:
         return status
     print(spec.to_json())
@@ -74,7 +77,7 @@ def cmd_ir(args) -> int:
 
 def cmd_summary(args) -> int:
     """Layers, output shapes and parameter counts of the root model."""
-    spec, status = load_ir(args, _plugins(args))
+    spec, status = load_ir(args, _plugins(args), settings(args))
     if spec is None:
         return status
     from graphspec.backends.summary import render_summary_text, summarize

@@ -8,22 +8,28 @@ from typing import Optional
 
 from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, use_color
 from graphspec.cli.plugins import Plugins
+from graphspec.cli.settings import Settings
 
 
 def check_spec(path: str, plugins: Plugins, *, model: Optional[str] = None, overrides: Optional[dict] = None,
-               require_root: bool = False, text_as: Optional[str] = None):
+               require_root: bool = False, text_as: Optional[str] = None, settings: Optional[Settings] = None):
     """Check one spec: (program or None, sorted diagnostics, loader).
+
+    `settings`: the warnings silenced and the parameter limit (cli/settings.py).
 
     `text_as`: read `path` (a copy, e.g. git's temporary blob) and check its text as if it were the
     file `text_as`, so that its imports resolve from there."""
     from graphspec.diagnostics.diagnostic import Diagnostics
     from graphspec.passes.check import check_path, check_text
 
+    chosen = settings or Settings()
+    options = dict(model=model, overrides=overrides or {}, require_root=require_root, ignore=chosen.ignore,
+                   max_params=chosen.max_params)
+
     def run():
         diags = Diagnostics()
         if text_as is None:
-            program, loader = check_path(Path(path), diags, model=model, overrides=overrides or {},
-                                         require_root=require_root)
+            program, loader = check_path(Path(path), diags, **options)
             return program, diags, loader
         from graphspec.cli.io import read_spec_bytes, reason
         from graphspec.passes.modules import Loader
@@ -34,8 +40,7 @@ def check_spec(path: str, plugins: Plugins, *, model: Optional[str] = None, over
             diags.error("E001", f"cannot read `{path}`: {reason(exc)}", None)
             return None, diags, Loader(diags)
         text = data.decode("utf-8", errors="surrogateescape")
-        program, loader = check_text(text, diags, name=text_as, base=Path.cwd(), model=model,
-                                     overrides=overrides or {}, require_root=require_root)
+        program, loader = check_text(text, diags, name=text_as, base=Path.cwd(), **options)
         return program, diags, loader
 
     program, diags, loader = plugins.retry_on_unknown_layer(run, lambda result: result[1].items)
@@ -47,7 +52,7 @@ def is_io_error(diags) -> bool:
     return any(d.code == "E001" for d in diags)
 
 
-def load_ir(args, plugins: Plugins):
+def load_ir(args, plugins: Plugins, settings: Optional[Settings] = None):
     """The Spec of `args.file` for a command that needs one: (spec, EXIT_OK), or (None, status) with
     the diagnostics printed. A `.ir.json` file is read as IR JSON (docs/ir.md), validated and checked."""
     from graphspec.api import IR_SUFFIX, from_program
@@ -65,7 +70,7 @@ def load_ir(args, plugins: Plugins):
             print(exc.render(color=use_color(sys.stderr)), file=sys.stderr)
             return None, (EXIT_USAGE if exc.io_error else EXIT_PROBLEMS)
     program, diags, loader = check_spec(args.file, plugins, model=getattr(args, "model", None),
-                                        overrides=overrides(args.set), require_root=True)
+                                        overrides=overrides(args.set), require_root=True, settings=settings)
     if program is None:
         print(SpecError(diags, loader.sources).render(color=use_color(sys.stderr)), file=sys.stderr)
         return None, (EXIT_USAGE if is_io_error(diags) else EXIT_PROBLEMS)

@@ -270,8 +270,15 @@ def _too_deep_to_check(diags: Diagnostics, name: str) -> None:
                 help="flatten the nesting, or check the spec from a shallower call stack")
 
 
-def check_path(path: Path, diags: Diagnostics, **kw):
-    """Load and check a file: (program or None, loader)."""
+def _silence(diags: Diagnostics, loader: Loader, ignore) -> None:
+    """Drop the warnings silenced by `# gspec: ignore[...]` comments or the project's `ignore` codes."""
+    from graphspec.diagnostics.suppress import suppress
+
+    diags.items[:] = suppress(diags.items, loader.sources, ignore)
+
+
+def check_path(path: Path, diags: Diagnostics, *, ignore=(), **kw):
+    """Load and check a file: (program or None, loader). `ignore`: warning codes silenced everywhere."""
     with _gc_paused():
         loader = Loader(diags)
         try:
@@ -280,10 +287,13 @@ def check_path(path: Path, diags: Diagnostics, **kw):
         except RecursionError:
             _too_deep_to_check(diags, display_name(Path(path).resolve()))
             return None, loader
+        finally:
+            _silence(diags, loader, ignore)
 
 
-def check_text(text: str, diags: Diagnostics, name: str = "<string>", base: Optional[Path] = None, **kw):
-    """Check spec text: (program or None, loader)."""
+def check_text(text: str, diags: Diagnostics, name: str = "<string>", base: Optional[Path] = None, *,
+               ignore=(), **kw):
+    """Check spec text: (program or None, loader). `ignore`: warning codes silenced everywhere."""
     with _gc_paused():
         loader = Loader(diags)
         try:
@@ -292,3 +302,5 @@ def check_text(text: str, diags: Diagnostics, name: str = "<string>", base: Opti
         except RecursionError:
             _too_deep_to_check(diags, name)
             return None, loader
+        finally:
+            _silence(diags, loader, ignore)
