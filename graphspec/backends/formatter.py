@@ -135,7 +135,9 @@ def literal(lit: ast.Literal) -> str:
     return _number(lit)
 
 
-def dict_key(key: str) -> str:
+def dict_key(key) -> str:
+    if isinstance(key, int):
+        return str(key)
     return key if _NAME.match(key) and key not in _KEYWORDS else quote(key)
 
 
@@ -173,9 +175,9 @@ def flat_expr(e) -> str:
         return "[" + ", ".join(flat_expr(i) for i in e.items) + "]"
     if isinstance(e, ast.DictExpr):
         return "{" + ", ".join(f"{dict_key(k)}: {flat_expr(v)}" for (k, _), v in zip(e.keys, e.values)) + "}"
-    if isinstance(e, ast.Call):
-        args = [flat_expr(a) for a in e.args] + [f"{k.name}={flat_expr(k.value)}" for k in e.kwargs]
-        return f"{e.name}(" + ", ".join(args) + ")"
+    if isinstance(e, (ast.Call, ast.OpCall)):
+        name = f"ops.{e.name}" if isinstance(e, ast.OpCall) else e.name
+        return f"{name}({_flat_args(e.args, e.kwargs)})" + _flat_call_args(e)
     if isinstance(e, ast.Index):
         target = flat_expr(e.target)
         if _prec(e.target) < _PREC_ATOM:
@@ -183,6 +185,92 @@ def flat_expr(e) -> str:
         return f"{target}[{flat_expr(e.index)}]"
     raise FormatError(f"`graphspec fmt` cannot print a {type(e).__name__} value yet", e)
 
+
+def _flat_args(args, kwargs) -> str:
+    return ", ".join([flat_expr(a) for a in args] + [f"{k.name}={flat_expr(k.value)}" for k in kwargs])
+
+
+def _flat_call_args(e) -> str:
+    """A layer step's call-time arguments, `(initial_state=(h, c))`, or ''."""
+    extra = getattr(e, "call_args", None)
+    return "" if extra is None else f"({_flat_args(extra.args, extra.kwargs)})"
+
+
+# Tensor expressions, Python's levels: + -, then * / // % @, then unary -, then **, then x[...].
+_T_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2, "@": 2, "**": 4}
+_T_UNARY, _T_POSTFIX, _T_ATOM = 3, 5, 6
+
+
+def _t_prec(src) -> int:
+    if isinstance(src, ast.TensorOp):
+        return _T_PREC[src.op]
+    if isinstance(src, ast.TensorNeg):
+        return _T_UNARY
+    if isinstance(src, ast.Subscript):
+        return _T_POSTFIX
+    return _T_ATOM
+
+
+def _sub_item(item) -> str:
+    if isinstance(item, ast.EllipsisItem):
+        return "..."
+    if isinstance(item, ast.SliceItem):
+        text = ":".join("" if p is None else flat_expr(p) for p in (item.start, item.stop))
+        return text + ("" if item.step is None else ":" + flat_expr(item.step))
+    return flat_expr(item)
+
+
+def flat_tensor(src, source) -> Optional[str]:
+    """A tensor expression on one line; `source(node)` prints the operands that are chain sources
+    (names, tuples, bracketed chains), None where a comment keeps one broken."""
+    if isinstance(src, ast.Literal):
+        return literal(src)
+    if isinstance(src, ast.OpCall):
+        return flat_expr(src)
+    if isinstance(src, ast.TensorOp):
+        left, right = flat_tensor(src.left, source), flat_tensor(src.right, source)
+        if left is None or right is None:
+            return None
+        p = _T_PREC[src.op]
+        if src.op == "**":  # right-associative; its right side may be a unary minus
+            left = left if _t_prec(src.left) >= _T_POSTFIX else f"({left})"
+            right = right if _t_prec(src.right) >= _T_UNARY else f"({right})"
+        else:
+            left = left if _t_prec(src.left) >= p else f"({left})"
+            right = right if _t_prec(src.right) > p else f"({right})"
+        return f"{left} {src.op} {right}"
+    if isinstance(src, ast.TensorNeg):
+        inner = flat_tensor(src.operand, source)
+        if inner is None:
+            return None
+        return "-" + (inner if _t_prec(src.operand) >= _T_UNARY else f"({inner})")
+    if isinstance(src, ast.Subscript):
+        target = flat_tensor(src.target, source)
+        if target is None:
+            return None
+        target = target if _t_prec(src.target) >= _T_POSTFIX else f"({target})"
+        return f"{target}[{', '.join(_sub_item(i) for i in src.items)}]"
+    return source(src)
+
+
+def _plain_source(src) -> str:
+    """A chain source on one line, whatever comments it holds."""
+    if isinstance(src, _EXPRESSIONS):
+        return flat_tensor(src, _plain_source)
+    if isinstance(src, ast.NameSource):
+        return src.name
+    if isinstance(src, ast.Chain):
+        return "(" + _plain_chain(src) + ")"
+    items = [_plain_chain(c) for c in src.items]
+    return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
+
+
+def _plain_chain(ch) -> str:
+    return _plain_source(ch.source) + "".join(
+        " -> " + (s.name if isinstance(s, ast.StepName) else flat_expr(s)) for s in ch.steps)
+
+
+_EXPRESSIONS = (ast.Literal, ast.OpCall, ast.TensorOp, ast.TensorNeg, ast.Subscript)
 
 # ---------------------------------------------------------------- output lines
 
@@ -274,6 +362,8 @@ class _Formatter:
         return src + "".join(" -> " + self.flat_step(s) for s in ch.steps)
 
     def flat_source(self, src) -> Optional[str]:
+        if isinstance(src, _EXPRESSIONS):
+            return flat_tensor(src, self.flat_source)
         if isinstance(src, ast.NameSource):
             return src.name
         if isinstance(src, ast.Chain):
@@ -288,6 +378,7 @@ class _Formatter:
 
     @staticmethod
     def flat_step(step) -> str:
+        """One step on one line."""
         return step.name if isinstance(step, ast.StepName) else flat_expr(step)
 
     # values ---------------------------------------------------------------------
@@ -298,6 +389,7 @@ class _Formatter:
         if col + len(text) + tail <= WIDTH or parts is None:
             return [Ln(indent, text, _start(e), _end(e))]
         opener, closer, items, opener_hi = parts
+        closer += _flat_call_args(e)
         return self._items(opener, closer, items, indent, _start(e), opener_hi, _end(e))
 
     def _items(self, opener: str, closer: str, items, indent: int, lo: Pos, opener_hi: Pos, end: Pos) -> Frag:
@@ -316,12 +408,13 @@ class _Formatter:
 
     def _parts(self, e):
         """How a value breaks: (opener, closer, items, end of opener) or None if it cannot."""
-        if isinstance(e, ast.Call):
+        if isinstance(e, (ast.Call, ast.OpCall)):
             if not e.args and not e.kwargs:
                 return None
             items = [("", a, _start(a)) for a in e.args]
             items += [(f"{k.name}=", k.value, _start(k)) for k in e.kwargs]
-            return f"{e.name}(", ")", items, (e.name_span.end_line, e.name_span.end_col)
+            name = f"ops.{e.name}" if isinstance(e, ast.OpCall) else e.name
+            return f"{name}(", ")", items, (e.name_span.end_line, e.name_span.end_col)
         if isinstance(e, (ast.TupleExpr, ast.ListExpr)) and e.items:
             brackets = "()" if isinstance(e, ast.TupleExpr) else "[]"
             return brackets[0], brackets[1], [("", i, _start(i)) for i in e.items], _start(e)
@@ -361,6 +454,11 @@ class _Formatter:
         text = self.flat_source(src)
         if text is not None and col + len(text) + tail <= WIDTH:
             return [Ln(indent, text, _start(src), _end(src))]
+        if isinstance(src, ast.OpCall):
+            return self.expr(src, col, indent, tail)
+        if isinstance(src, _EXPRESSIONS):
+            # An operator expression stays on one line (a comment inside it moves to its end).
+            return [Ln(indent, flat_tensor(src, _plain_source), _start(src), _end(src))]
         inner = indent + INDENT
         if isinstance(src, ast.Chain):  # `(chain) -> ...`: the parentheses are kept
             lines: Frag = [Ln(indent, "(", _start(src), _start(src))]

@@ -65,13 +65,24 @@ class Kwarg(Record):
     value: "Expr"
 
 
+class CallArgs(Record):
+    """The second parenthesis of a layer step, `LSTM(8)(initial_state=(h, c))`: call-time arguments."""
+
+    __slots__ = _fields = ("args", "kwargs", "span")
+    args: List["Expr"]  # positional ones are refused by the checker (tensors come in through `->`)
+    kwargs: List[Kwarg]
+    span: Span  # from `(` to `)`
+
+
 class Call(Record):
-    __slots__ = _fields = ("name", "name_span", "args", "kwargs", "span")
+    __slots__ = _fields = ("name", "name_span", "args", "kwargs", "span", "call_args")
+    _defaults = {"call_args": None}
     name: str
     name_span: Span
     args: List["Expr"]
     kwargs: List[Kwarg]
-    span: Span
+    span: Span  # the whole step, call-time arguments included
+    call_args: Optional[CallArgs]  # only on a chain step
 
 
 class Index(Record):
@@ -104,11 +115,67 @@ class StepName(Record):
     span: Span
 
 
+class OpCall(Record):
+    """`ops.mean(axis=1)`: a keras.ops function as a step (or, taking no tensor, as a source)."""
+
+    __slots__ = _fields = ("name", "name_span", "args", "kwargs", "span")
+    name: str  # after `ops.`
+    name_span: Span  # the whole `ops.NAME`
+    args: List["Expr"]  # the non-tensor arguments
+    kwargs: List[Kwarg]
+    span: Span
+
+
+class TensorOp(Record):
+    """A binary operator between tensors (or a tensor and a number): `a + b`, `x @ w`."""
+
+    __slots__ = _fields = ("op", "left", "right", "span")
+    op: str  # + - * / // % ** @
+    left: "Source"
+    right: "Source"
+    span: Span
+
+
+class TensorNeg(Record):
+    __slots__ = _fields = ("operand", "span")
+    operand: "Source"
+    span: Span
+
+
+class SliceItem(Record):
+    """`start:stop:step` inside a subscript; each part optional."""
+
+    __slots__ = _fields = ("start", "stop", "step", "span")
+    start: Optional["Expr"]
+    stop: Optional["Expr"]
+    step: Optional["Expr"]
+    span: Span
+
+
+class EllipsisItem(Record):
+    __slots__ = _fields = ("span",)
+    span: Span
+
+
+class Subscript(Record):
+    """`x[:, 0]`, `x[..., :3]`, `x[:, None]`: indexing and slicing a tensor."""
+
+    __slots__ = _fields = ("target", "items", "span")
+    target: "Source"
+    items: List[Union["Expr", SliceItem, EllipsisItem]]
+    span: Span
+
+
 class Chain(Record):
     __slots__ = _fields = ("source", "steps", "span")
-    source: Union[NameSource, TupleSource, "Chain"]
-    steps: List[Union[StepName, Call]]
+    source: "Source"
+    steps: List[Union[StepName, Call, OpCall]]
     span: Span
+
+
+# What a chain starts from: a tensor name, a tuple of chains, a parenthesised chain, a number,
+# an operator expression over those, a subscript, or an op that takes no tensor.
+Source = Union[NameSource, TupleSource, Chain, Literal, TensorOp, TensorNeg, Subscript, OpCall]
 
 
 # ---------------------------------------------------------------- statements

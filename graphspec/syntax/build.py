@@ -93,7 +93,8 @@ def builders(src) -> dict:
 
     def pair(c, s, e):
         key, value = c
-        text = unquote(key[0]) if key[4] == "STRING" else key[0]
+        kind = key[4]
+        text = unquote(key[0]) if kind == "STRING" else int(key[0][:31]) if kind == "INT" else key[0]
         return (text, span(key[1], key[2])), value
 
     def dict_(c, s, e):
@@ -103,6 +104,46 @@ def builders(src) -> dict:
     def kwarg(c, s, e):
         name = c[0]
         return Kwarg(name[0], span(name[1], name[2]), c[1])
+
+    def tensor_op(op):
+        def build(c, s, e):
+            return ast.TensorOp(op, c[0], c[1], span(s, e))
+
+        return build
+
+    def t_neg(c, s, e):
+        return ast.TensorNeg(c[0], span(s, e))
+
+    def subscript(c, s, e):
+        return ast.Subscript(c[0], list(c[1:]), span(s, e))
+
+    def slice_(c, s, e):
+        parts = list(c) + [None] * (3 - len(c))
+        return ast.SliceItem(parts[0], parts[1], parts[2], span(s, e))
+
+    def ellipsis(c, s, e):
+        return ast.EllipsisItem(span(s, e))
+
+    def split_args(items):
+        args, kwargs = [], []
+        for a in items:
+            if a is not None:
+                (kwargs if type(a) is Kwarg else args).append(a)
+        return args, kwargs
+
+    def op_call(c, s, e):
+        name = c[0]
+        args, kwargs = split_args(c[1:])
+        return ast.OpCall(name[0][4:], span(name[1], name[2]), args, kwargs, span(s, e))
+
+    def layer_call(c, s, e):
+        call_ = c[0]
+        args, kwargs = split_args(c[1:])
+        own, whole = call_.span, span(s, e)  # the second `(` starts where the constructor call ends
+        call_.call_args = ast.CallArgs(args, kwargs, Span(file, own.end_line, own.end_col, whole.end_line,
+                                                          whole.end_col))
+        call_.span = whole
+        return call_
 
     def call(c, s, e):
         name = c[0]
@@ -117,7 +158,10 @@ def builders(src) -> dict:
         return NameSource(name[0], span(name[1], name[2]))
 
     def group_source(c, s, e):
-        return c[0]
+        # `(x + y) * 2`: brackets around a chain without steps only group; the tree keeps the
+        # expression itself (the formatter puts back the brackets precedence needs).
+        inner = c[0]
+        return inner.source if not inner.steps else inner
 
     def tuple_source(c, s, e):
         return ast.TupleSource([x for x in c if x is not None], span(s, e))
@@ -201,4 +245,8 @@ def builders(src) -> dict:
         "compile_stmt": compile_stmt, "fit_stmt": fit_stmt, "repeat_stmt": repeat_stmt, "body": body,
         "import_stmt": import_stmt, "const_def": const_def, "param": param, "block_def": block_def,
         "model_def": model_def, "start": start,
+        "t_add": tensor_op("+"), "t_sub": tensor_op("-"), "t_mul": tensor_op("*"), "t_div": tensor_op("/"),
+        "t_floordiv": tensor_op("//"), "t_mod": tensor_op("%"), "t_matmul": tensor_op("@"),
+        "t_pow": tensor_op("**"), "t_neg": t_neg, "t_int": int_, "t_float": float_, "subscript": subscript,
+        "slice": slice_, "ellipsis": ellipsis, "op_call": op_call, "layer_call": layer_call,
     }
