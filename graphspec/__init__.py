@@ -22,7 +22,7 @@ def __getattr__(name):
 
         return from_keras
     if name == "register_layer":
-        from graphspec.custom import register_layer
+        from graphspec.backends.keras_custom import register_layer  # Keras computes missing rules
 
         return register_layer
     if name in ("SpecError", "Diagnostic"):

@@ -1,4 +1,10 @@
-"""Custom layers registered from Python (never from a spec)."""
+"""The registry of custom layers (registered from Python, never from a spec): static, no Keras.
+
+The passes, the IR verifier and the backends read it. Registering a class without its own
+shape and parameter rules needs Keras to compute them: that is
+`graphspec.backends.keras_custom.register_layer` (what `graphspec.register_layer` is), which
+adds Keras-computed rules and then calls `add` here, so nothing below the backends imports them.
+"""
 
 from __future__ import annotations
 
@@ -13,20 +19,22 @@ class CustomLayer:
 
     name: str
     cls: Any
-    params: list  # [(name, required, default)] from the class's __init__
+    params: list  # [(name, keyword_only, required, default)] from the class's __init__
     var_kwargs: bool
-    shape: Optional[Callable] = None  # (config, input_shapes) -> shape; else Keras computes it
+    shape: Optional[Callable] = None  # (config, input_shapes) -> shape
     count: Optional[Callable] = None  # (config, input_shapes) -> (trainable, non_trainable)
 
 
 _REGISTRY: Dict[str, CustomLayer] = {}
 
 
-def register_layer(cls, name: Optional[str] = None, *, shape: Optional[Callable] = None,
-                   params: Optional[Callable] = None):
-    """Make a Keras layer class usable by name in specs; returns the class (usable as a decorator)."""
+def add(cls, name: Optional[str] = None, *, shape: Callable, params: Callable):
+    """Register `cls` under `name` (default: its class name) with both static rules; returns the class."""
     if not inspect.isclass(cls):
         raise TypeError(f"register_layer expects a class; received {cls!r}")
+    if not callable(shape) or not callable(params):
+        raise TypeError("a custom layer needs a `shape` and a `params` rule (graphspec.register_layer computes "
+                        "missing ones with Keras)")
     key = name or cls.__name__
     signature = inspect.signature(cls.__init__)
     fields = []
@@ -37,13 +45,6 @@ def register_layer(cls, name: Optional[str] = None, *, shape: Optional[Callable]
         elif p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
             required = p.default is p.empty
             fields.append((p.name, p.kind is p.KEYWORD_ONLY, required, None if required else p.default))
-    if shape is None or params is None:
-        # Without static rules, Keras itself computes them: the class is a Keras layer, so
-        # Keras is already imported wherever this is called.
-        from graphspec.backends import keras_custom
-
-        shape = shape or keras_custom.shape_rule(cls)
-        params = params or keras_custom.param_rule(cls)
     _REGISTRY[key] = CustomLayer(key, cls, fields, var_kwargs, shape, params)
     return cls
 
@@ -61,4 +62,3 @@ def get(name: str) -> Optional[CustomLayer]:
 def names() -> list:
     """Names of every registered custom layer."""
     return list(_REGISTRY)
-

@@ -30,7 +30,7 @@ from graphspec import custom
 
 from graphspec.backends.summary import render_summary_text, summarize
 from graphspec.diagnostics.diagnostic import Diagnostics
-from graphspec.ir import from_program
+from graphspec.api import from_program
 from graphspec.diagnostics.render import render_github, render_json, render_text
 from graphspec.passes.check import check_text
 

@@ -1,10 +1,25 @@
-"""Shape and parameter rules for registered custom layers, computed by Keras itself."""
+"""Registering a custom Keras layer (`graphspec.register_layer`): rules it lacks computed by Keras itself."""
 
 from __future__ import annotations
 
 import math
+from typing import Callable, Optional
 
 import keras
+
+from graphspec import custom
+
+
+def register_layer(cls, name: Optional[str] = None, *, shape: Optional[Callable] = None,
+                   params: Optional[Callable] = None):
+    """Make a Keras layer class usable by name in specs; returns the class (usable as a decorator).
+
+    `shape` (config, input shapes) -> shape(s) and `params` (config, input shapes) ->
+    (trainable, non-trainable) are static rules; a missing one is asked of Keras.
+    """
+    if not isinstance(cls, type):
+        return custom.add(cls, name, shape=shape, params=params)  # refused there, with its message
+    return custom.add(cls, name, shape=shape or shape_rule(cls), params=params or param_rule(cls))
 
 
 def shape_rule(cls):

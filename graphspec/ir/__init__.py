@@ -156,8 +156,8 @@ def load_path(path: Union[str, Path]) -> g.Program:
 
 # ------------------------------------------------------------------ compatibility
 # The names of the former Pydantic copy of the records, for code written against it
-# (tests/backends/test_keras_builder.py, the CLI). New code uses graphspec.graph's records
-# and graphspec.api.Spec / graphspec.api.from_program.
+# (tests/backends/test_keras_builder.py). New code uses graphspec.graph's records. The Spec
+# and from_program live in graphspec.api only: the IR stage never imports the API above it.
 
 TensorIR = g.Tensor
 NodeIR = g.Node
@@ -172,17 +172,3 @@ def LayerIR(trainable_params: int = 0, non_trainable_params: int = 0, **fields) 
     fields.setdefault("params", (trainable_params, non_trainable_params))
     return g.Layer(**fields)
 
-
-def from_program(program: g.Program):
-    """The API's Spec of a checked Program (graphspec.api.from_program: use that)."""
-    from graphspec.api import from_program as spec_of  # compatibility: the CLI still imports it from here
-
-    return spec_of(program)
-
-
-def __getattr__(name: str):
-    if name == "Spec":
-        from graphspec.api import Spec  # compatibility: `from graphspec.ir import Spec`
-
-        return Spec
-    raise AttributeError(f"module 'graphspec.ir' has no attribute {name!r}")

@@ -49,7 +49,7 @@ import pytest
 from graphspec.backends import keras_builder
 from graphspec.backends.summary import summarize
 from graphspec.diagnostics.diagnostic import Diagnostics
-from graphspec.ir import from_program
+from graphspec.api import from_program
 from graphspec.passes.check import check_path
 
 pytestmark = pytest.mark.slow
