@@ -78,9 +78,14 @@ def _import(name: str, base: Path) -> bool:
 
 
 def _import_all(names: Iterable[str], base: Path) -> bool:
+    from graphspec.cli.runtime import Runtime
+
     new = False
-    for name in names:
-        new = _import(name, base) or new
+    # A plugin usually imports Keras: TensorFlow's start-up logs are hidden, as for compile (a
+    # failing plugin is still one Usage line: _import turns what it raises into one).
+    with Runtime().step("importing plugins"):
+        for name in names:
+            new = _import(name, base) or new
     return new
 
 

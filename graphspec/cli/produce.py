@@ -35,11 +35,11 @@ def _write_python(spec, out: str, args, chosen: Settings) -> str:
 
 
 def _write_keras(spec, out: str, args, chosen: Settings) -> str:
+    runtime = Runtime(getattr(args, "verbose", False))
+    runtime.import_keras()  # quietly, before the builder imports it
     from graphspec.backends.keras_builder import build
     from graphspec.backends.keras_file import save_keras
 
-    runtime = Runtime(getattr(args, "verbose", False))
-    runtime.import_keras()
     with runtime.step(f"building model `{spec.root}`"):
         model = build(spec, spec.root, max_params=chosen.max_params)
     with writing(out), runtime.step(f"saving {Path(out).name}"):
