@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from graphspec.catalog.base import ArgError, Shape, ShapeError
 
-MODULES = ("elementwise", "reduction", "shape", "nn", "creation")
+MODULES = ("elementwise", "reduction", "shape", "linalg", "nn", "creation")
 
 OPERATORS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "//": "floor_divide", "%": "mod",
              "**": "power", "@": "matmul", "neg": "negative", "[]": "getitem"}

@@ -72,6 +72,8 @@ _NUMBER = _check(_is_number, "a number")
 _OPT_NUMBER = _check(lambda v: v is None or _is_number(v), "a number or None")
 _DTYPE = _check(lambda v: v is None or isinstance(v, str), 'a dtype name such as "float32", or None')
 _SHAPE = _check(lambda v: _is_int(v) or _ints(v), "an integer or a tuple of integers")
+_NEWSHAPE = _check(lambda v: _is_int(v) or (isinstance(v, (tuple, list)) and all(i is None or _is_int(i) for i in v)),
+                   "an integer or a tuple of integers (None or -1 for unknown sizes)")
 _OPT_SHAPE = _check(lambda v: v is None or _ints(v), "a tuple of integers or None")
 _STR = _check(lambda v: isinstance(v, str), "a string")
 _ORD = _check(lambda v: v is None or _is_number(v) or v in ("fro", "nuc"), 'a number, "fro", "nuc" or None')
@@ -79,13 +81,13 @@ _KEY = _check(lambda v: isinstance(v, tuple), "a tuple of indices and slices")
 
 # Parameter name -> check; (op, parameter) overrides where an op is stricter.
 KINDS: Dict[Any, Callable] = {
-    "axis": _AXIS, "keepdims": _BOOL, "dtype": _DTYPE, "newshape": _SHAPE, "axes": _OPT_SHAPE,
+    "axis": _AXIS, "keepdims": _BOOL, "dtype": _DTYPE, "newshape": _NEWSHAPE, "axes": _OPT_SHAPE,
     "indices_or_sections": _SHAPE, "x_min": _NUMBER, "x_max": _NUMBER, "subscripts": _STR,
     "start": _NUMBER, "stop": _OPT_NUMBER, "step": _OPT_NUMBER, "ord": _ORD, "order": _NUMBER,
     "epsilon": _OPT_NUMBER, "approximate": _BOOL, "num_classes": _INT_AXIS, "sparse": _BOOL,
     "initial": _OPT_NUMBER, "key": _KEY,
     ("concatenate", "axis"): _INT_AXIS, ("stack", "axis"): _INT_AXIS, ("split", "axis"): _INT_AXIS,
-    ("softmax", "axis"): _AXIS, ("one_hot", "axis"): _INT_AXIS, ("argmax", "axis"): _OPT_INT,
+    ("softmax", "axis"): _AXIS, ("one_hot", "axis"): _INT_AXIS,
     ("normalize", "axis"): _AXIS, ("norm", "axis"): _AXIS,
 }
 

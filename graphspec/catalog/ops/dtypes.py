@@ -131,11 +131,14 @@ def standardize(dtype) -> str:
         return FLOATX
     if not isinstance(dtype, str):
         raise ArgError("dtype", f"`dtype` must be a dtype name such as \"float32\"; received {dtype!r}")
-    name = {"float": "float32", "int": "int64", "double": "float64"}.get(dtype, dtype)
+    name = {"int": "int64"}.get(dtype, dtype)  # Keras's PYTHON_DTYPES_MAP knows the string "int" only
     if name not in ALLOWED_DTYPES:
         from graphspec.suggest import did_you_mean
 
-        raise ArgError("dtype", f"invalid dtype {dtype!r}", help=did_you_mean(dtype, ALLOWED_DTYPES))
+        from graphspec.text import quote
+
+        raise ArgError("dtype", f"invalid dtype {quote(dtype)}", code="E305",
+                       help=did_you_mean(dtype, ALLOWED_DTYPES) or f"use one of {', '.join(ALLOWED_DTYPES)}")
     return name
 
 

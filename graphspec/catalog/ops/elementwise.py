@@ -53,12 +53,23 @@ def exp_dtype(config, dtypes):
     return FLOATX if "int" in d or d == "bool" else d
 
 
+def _where_arity(n: int) -> None:
+    if n not in (1, 3):
+        from graphspec.catalog.base import ShapeError
+
+        raise ShapeError(f"ops.where takes a condition alone or with both x1 and x2; received {n} tensors",
+                         help="pass (condition, x1, x2), or the condition alone", code="E402")
+
+
 def where_shape(config, shapes):
-    return broadcast_many(shapes)
+    _where_arity(len(shapes))
+    return broadcast_many(list(shapes) + [()] * (3 - len(shapes)))
 
 
 def where_dtype(config, dtypes):
-    return result_type(dtypes[1], dtypes[2])
+    _where_arity(len(dtypes))
+    # The condition alone: Keras promotes the string "int" (not Python's weak int), i.e. int64.
+    return "int64" if len(dtypes) == 1 else result_type(dtypes[1], dtypes[2])
 
 
 def _binary(name: str, summary: str, dtype=binary_dtype) -> OpEntry:
