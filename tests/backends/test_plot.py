@@ -1,4 +1,5 @@
-"""Pictures: Mermaid and DOT text for every spec, SVG/PNG through Graphviz, Jupyter reprs."""
+"""Pictures: Mermaid and DOT text for every spec, SVG/PNG drawn by graphspec (or Graphviz on request),
+Jupyter reprs."""
 
 import os
 import re
@@ -11,6 +12,7 @@ import pytest
 
 import graphspec
 from graphspec.backends import plot
+from conftest import run_cli
 
 ROOT = Path(__file__).parents[2]
 SPECS = sorted(p for p in (ROOT / "specs").rglob("*.gspec") if "custom" not in p.parts)
@@ -87,8 +89,7 @@ def test_block_expansions_collapse_or_expand_into_clusters():
 
 
 def _cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "graphspec", *args], capture_output=True, text=True,
-                          timeout=120, env=env)
+    return run_cli(*args, cwd=ROOT, env=env)
 
 
 def test_cli_writes_mermaid_and_dot(tmp_path):
@@ -102,21 +103,78 @@ def test_cli_writes_mermaid_and_dot(tmp_path):
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
 def test_cli_svg_and_png_with_graphviz(tmp_path):
     svg = tmp_path / "m.svg"
-    assert _cli("plot", str(ROOT / "specs/seeds/inception_block.gspec"), "-o", str(svg)).returncode == 0
+    spec = str(ROOT / "specs/seeds/inception_block.gspec")
+    assert _cli("plot", spec, "-o", str(svg), "--engine", "graphviz").returncode == 0
     assert svg.read_text().lstrip().startswith(("<?xml", "<svg"))
     png = tmp_path / "m.png"
-    assert _cli("plot", str(ROOT / "specs/seeds/inception_block.gspec"), "-o", str(png), "--expand").returncode == 0
+    assert _cli("plot", spec, "-o", str(png), "--expand", "--engine", "graphviz").returncode == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert graphspec.load(ROOT / "specs/seeds/fashion_cnn.gspec")._repr_svg_().lstrip().startswith(("<?xml", "<svg"))
 
 
-def test_cli_svg_without_graphviz_says_what_to_install(tmp_path):
-    env = dict(os.environ, PATH=str(tmp_path))  # no `dot` anywhere on this PATH
+def _no_graphviz(tmp_path):
+    """An environment whose PATH holds no `dot` (but still finds nothing else the CLI needs)."""
+    assert not (tmp_path / "dot").exists()
+    return {"PATH": str(tmp_path)}
+
+
+def test_cli_svg_and_png_without_graphviz(tmp_path):
+    env = _no_graphviz(tmp_path)
+    spec = str(ROOT / "specs/seeds/inception_block.gspec")
+    svg = tmp_path / "m.svg"
+    done = _cli("plot", spec, "-o", str(svg), "--direction", "LR", "--show-dtype", "--show-params", env=env)
+    assert done.returncode == 0, done.stderr
+    text = svg.read_text()
+    assert text.startswith("<?xml") and 'class="node kind-input"' in text
+    assert "params: " in text and "dtype: float32" in text
+    png = tmp_path / "m.png"
+    pytest.importorskip("resvg_py")
+    done = _cli("plot", spec, "-o", str(png), "--expand", env=env)
+    assert done.returncode == 0, done.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_graphviz_engine_without_graphviz_says_what_to_install(tmp_path):
     out = tmp_path / "m.svg"
-    done = _cli("plot", str(ROOT / "specs/seeds/fashion_cnn.gspec"), "-o", str(out), env=env)
+    done = _cli("plot", str(ROOT / "specs/seeds/fashion_cnn.gspec"), "-o", str(out), "--engine", "graphviz",
+                env=_no_graphviz(tmp_path))
     assert done.returncode == 2
-    assert "apt-get install graphviz" in done.stderr and "Traceback" not in done.stderr
+    assert "apt-get install graphviz" in done.stderr and "leave out --engine" in done.stderr
     assert not out.exists()
+
+
+def test_direction_reaches_every_format(tmp_path):
+    spec = graphspec.load(ROOT / "specs/seeds/fashion_cnn.gspec")
+    assert plot.to_mermaid(spec, direction="LR").startswith("flowchart LR")
+    assert "rankdir=LR;" in plot.to_dot(spec, direction="LR")
+    tb = plot.picture(spec, ".svg").decode()
+    lr = plot.picture(spec, ".svg", direction="LR").decode()
+    width = lambda text: float(re.search(r'<svg[^>]* width="([0-9.]+)"', text).group(1))  # noqa: E731
+    assert width(lr) > 2 * width(tb)  # a chain laid out sideways is wide
+
+
+def test_every_input_is_an_edge_in_mermaid_and_dot():
+    """The siamese encoder is one node used twice: Concatenate gets two edges from it, in DOT and
+    Mermaid as in the SVG; a block drawn as one node gets one edge per tensor entering it."""
+    spec = graphspec.load(ROOT / "specs/seeds/siamese_lstm.gspec")
+    dot = plot.to_dot(spec)
+    concat = re.search(r'^\s*(n\d+) \[label="[^"]*Concatenate\(', dot, re.M).group(1)
+    assert sum(1 for _, b in _edges(dot, "->") if b == concat) == 2
+    mmd = plot.to_mermaid(spec)
+    assert len(_edges(mmd, "-->")) == len(_edges(dot, "->")) == 6
+    collapsed = graphspec.loads(TINY_RESNET)
+    dot = plot.to_dot(collapsed)
+    blocks = re.findall(r'^\s*(n\d+) \[label="residual', dot, re.M)
+    for block in blocks:  # x enters residual's two branches: still one edge into the block's node
+        assert sum(1 for _, b in _edges(dot, "->") if b == block) == 1
+
+
+def test_jupyter_svg_without_graphviz(tmp_path):
+    code = ("import graphspec; s = graphspec.load('specs/seeds/siamese_lstm.gspec')._repr_svg_(); "
+            "print(s[:5], s.count('class=\"edge\"'))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PATH": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["<?xml", "6"]
 
 
 def test_cli_rejects_unknown_suffix(tmp_path):
