@@ -16,6 +16,7 @@ no memory addresses), so a stale file shows up as a plain diff.
 from __future__ import annotations
 
 import argparse
+import ast
 import inspect
 import json
 import math
@@ -145,6 +146,48 @@ def _classes_by_identity(module, predicate) -> dict:
     return dict(sorted(result.items()))
 
 
+_POPPED = re.compile(r"""kwargs\.pop\(\s*["'](\w+)["']\s*(?:,\s*([^)]*))?\)""")
+
+
+def _popped(func) -> list:
+    """`kwargs.pop("rms_scaling", False)` in an __init__: a keyword Keras takes out of **kwargs."""
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):
+        return []
+    out = []
+    for name, default in _POPPED.findall(source):
+        try:
+            value = ast.literal_eval(default.strip()) if default.strip() else None
+        except (ValueError, SyntaxError):
+            continue
+        out.append({"name": name, "kind": "keyword_only", "required": False, "default": encode_default(value)})
+    return out
+
+
+def forwarded_params(cls, base, own: set) -> list:
+    """Keyword arguments a layer accepts through **kwargs: the parameters of the base classes its
+    __init__ forwards them to (`lora_rank` of BaseConv, `data_format` of the image preprocessing
+    base), and the keywords an __init__ pops from **kwargs (LayerNormalization's deprecated
+    `rms_scaling`). Base `Layer` keywords are recorded once, in base_layer_kwargs."""
+    out, seen = [], set(own)
+    for klass in cls.__mro__:
+        if klass is base or not issubclass(klass, base):
+            break
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        described = describe_params(init)
+        extra = ([] if klass is cls else described["params"]) + _popped(init)
+        for p in extra:
+            if p["name"] not in seen and not p["required"]:
+                seen.add(p["name"])
+                out.append({**p, "kind": "keyword_only"})
+        if not described["var_kwargs"]:
+            break  # nothing more reaches the classes above
+    return out
+
+
 def capture_layers(keras) -> dict:
     base = keras.layers.Layer
     layers = {}
@@ -153,6 +196,10 @@ def capture_layers(keras) -> dict:
     ).items():
         entry = describe_params(cls.__init__)
         entry["aliases"] = aliases
+        if entry["var_kwargs"]:
+            forwarded = forwarded_params(cls, base, {p["name"] for p in entry["params"]} | set(BASE_LAYER_KWARGS))
+            if forwarded:
+                entry["forwarded"] = forwarded
         layers[name] = entry
     return layers
 
@@ -281,7 +328,14 @@ def capture_dtypes(keras) -> dict:
     from keras.src.backend.common import dtypes as dtypes_mod
 
     allowed = sorted(dtypes_mod.ALLOWED_DTYPES)
-    candidates = sorted(set(allowed) | {"mixed_float16", "mixed_bfloat16"})
+    floats = sorted(set(allowed) | {"mixed_float16", "mixed_bfloat16"})
+    # Quantized policies, `<mode>_from_<source policy>` (int8_from_mixed_bfloat16); the modes
+    # that need more fields (gptq/4/128) are not accepted in this form and drop out.
+    from keras.src.dtype_policies.dtype_policy import QUANTIZATION_MODES
+
+    quantized = [f"{mode}_from_{source}" for mode in QUANTIZATION_MODES for source in floats
+                 if "float" in source]
+    candidates = sorted(set(floats) | set(quantized))
     policies = [c for c in candidates if _accepted(keras.dtype_policies.get, c)]
     return {"dtypes": allowed, "layer_dtypes": policies}
 

@@ -331,7 +331,8 @@ def padding_amount(ctx: Ctx, value: Any):
                 ctx,
                 value,
                 expected,
-                f"`{ctx.layer}` pads {rank} spatial {'axis' if rank == 1 else 'axes'}; "
+                f"`{ctx.layer}` {'crops' if ctx.layer.startswith('Cropping') else 'pads'} {rank} spatial "
+                f"{'axis' if rank == 1 else 'axes'}; "
                 f"give {rank} entries",
             )
         ]
@@ -625,6 +626,131 @@ def vocabulary(ctx: Ctx, value: Any):
 _MISSING = object()
 
 
+# --------------------------------------------------------------------------- one layer's constructor checks
+# What a Keras constructor itself refuses (its `raise ValueError` on an argument), as rules of the
+# (layer, parameter) table below.
+
+
+def one_of(*allowed: Any, allow_none: bool = False) -> Rule:
+    """A string among `allowed` (exactly, as Keras compares), or None when `allow_none`."""
+    def rule(ctx: Ctx, value: Any):
+        if value is None and allow_none:
+            return None
+        problems = _choice(ctx, value, allowed, "a mode", fold_case=False)
+        if problems and len(allowed) == 1:
+            problems[0].help = f"Keras supports only `{ctx.param}={show(allowed[0])}`: write that, or leave it out"
+        return problems
+
+    rule.__name__ = "one_of_" + "_".join(map(str, allowed))
+    return rule
+
+
+def number_in(lo: float, hi: float, pair: bool = False) -> Rule:
+    """A number in [lo, hi]; with `pair`, or a list/tuple of two such numbers (a factor range)."""
+    expected = f"a number in [{lo:g}, {hi:g}]" + (" or a pair (lower, upper) of them" if pair else "")
+
+    def rule(ctx: Ctx, value: Any):
+        items = _sequence(value) if pair else None
+        if items is not None:
+            if len(items) != 2 or not all(_is_number(v) for v in items):
+                return [_err(OUT_OF_RANGE if all(_is_number(v) for v in items) else WRONG_TYPE, ctx, value, expected,
+                             f"give one number or two, e.g. `{ctx.param}=({lo:g}, {hi:g})`")]
+            bad = [v for v in items if not lo <= v <= hi]
+        elif _is_number(value):
+            bad = [value] if not lo <= value <= hi else []
+        else:
+            return [_err(WRONG_TYPE, ctx, value, expected, f"write a number such as `{ctx.param}={hi / 2:g}`")]
+        if bad:
+            return [_err(OUT_OF_RANGE, ctx, value, expected,
+                         f"{show(bad[0])} is outside [{lo:g}, {hi:g}]; Keras refuses it when the layer is made")]
+        return None
+
+    rule.__name__ = f"number_in_{lo:g}_{hi:g}"
+    return rule
+
+
+def non_negative_or_none(ctx: Ctx, value: Any):
+    """ReLU's `max_value`: None (no cap) or a number >= 0."""
+    return None if value is None else non_negative_number(ctx, value)
+
+
+def noise_shape(ctx: Ctx, value: Any):
+    """Dropout's `noise_shape`: None, or a tuple/list with a positive integer or None per axis."""
+    if value is None:
+        return None
+    expected = "None or a tuple of positive integers or None, one per input axis"
+    items = _sequence(value)
+    if items is None:
+        return [_err(WRONG_TYPE, ctx, value, expected, f"write e.g. `{ctx.param}=(None, 1, 64)`")]
+    wrong = next((v for v in items if v is not None and not _is_int(v)), _MISSING)
+    if wrong is not _MISSING:
+        return [_err(WRONG_TYPE, ctx, value, expected,
+                     f"every entry must be an integer or None; {show(wrong)} is {type_phrase(wrong)}")]
+    if any(v is not None and v <= 0 for v in items):
+        return [_err(OUT_OF_RANGE, ctx, value, expected,
+                     "every entry must be a positive integer, or None for the input's own size")]
+    return None
+
+
+def hash_salt(ctx: Ctx, value: Any):
+    """Hashing's `salt`: None, one integer, or a pair of integers."""
+    if value is None or _is_int(value):
+        return None
+    items = _sequence(value)
+    expected = "None, an integer, or a pair of two integers"
+    if items is not None and len(items) == 2 and all(_is_int(v) for v in items):
+        return None
+    code = OUT_OF_RANGE if items is not None and all(_is_int(v) for v in items) else WRONG_TYPE
+    return [_err(code, ctx, value, expected, f"write e.g. `{ctx.param}=133` or `{ctx.param}=(133, 137)`")]
+
+
+def ngrams(ctx: Ctx, value: Any):
+    """TextVectorization's `ngrams`: None, an integer, or a tuple of integers."""
+    if value is None or _is_int(value):
+        return None
+    if isinstance(value, tuple) and all(_is_int(v) for v in value):
+        return None
+    help_ = f"write `{ctx.param}=2` (unigrams and bigrams) or a tuple such as `{ctx.param}=(1, 3)`"
+    if isinstance(value, list) and all(_is_int(v) for v in value):
+        help_ = f"write a tuple, `{ctx.param}={show(tuple(value))}`: Keras takes no list here"
+    return [_err(WRONG_TYPE, ctx, value, "None, an integer, or a tuple of integers", help_)]
+
+
+def number_pair(ctx: Ctx, value: Any):
+    """RandomBrightness's `value_range`: a list or tuple of two numbers."""
+    items = _sequence(value)
+    if items is not None and len(items) == 2 and all(_is_number(v) for v in items):
+        return None
+    code = OUT_OF_RANGE if items is not None and all(_is_number(v) for v in items) else WRONG_TYPE
+    return [_err(code, ctx, value, "a pair of two numbers", f"write e.g. `{ctx.param}=(0, 255)`")]
+
+
+RENORM_KEYS = ("rmax", "rmin", "dmax")
+
+
+def renorm_clipping(ctx: Ctx, value: Any):
+    """BatchNormalization's `renorm_clipping`: None or a dict of `rmax`, `rmin`, `dmax` numbers."""
+    if value is None:
+        return None
+    expected = 'None or a dict with keys among "rmax", "rmin", "dmax"'
+    if not isinstance(value, dict):
+        return [_err(WRONG_TYPE, ctx, value, expected, f'write e.g. `{ctx.param}={{"rmax": 3.0, "rmin": 0.3}}`')]
+    unknown = [k for k in value if k not in RENORM_KEYS]
+    if unknown:
+        hint = did_you_mean(str(unknown[0]), RENORM_KEYS) if isinstance(unknown[0], str) else None
+        return [_err(OUT_OF_RANGE, ctx, value, expected,
+                     hint or f"{show(unknown[0])} is not a key Keras knows; use \"rmax\", \"rmin\" or \"dmax\"")]
+    wrong = next((v for v in value.values() if v is not None and not _is_number(v)), _MISSING)
+    if wrong is not _MISSING:
+        return [_err(WRONG_TYPE, ctx, value, expected, f"each value is a number; {show(wrong)} is {type_phrase(wrong)}")]
+    rmax, rmin, dmax = (value.get(k) for k in RENORM_KEYS)
+    if rmax is not None and rmin is not None and rmax < rmin:
+        return [_err(OUT_OF_RANGE, ctx, value, expected, f"rmax ({show(rmax)}) must be at least rmin ({show(rmin)})")]
+    if dmax is not None and dmax < 0:
+        return [_err(OUT_OF_RANGE, ctx, value, expected, f"dmax must be >= 0; received {show(dmax)}")]
+    return None
+
+
 # --------------------------------------------------------------------------- the table
 
 # Parameter name -> rule, shared by every layer with a parameter of that name.
@@ -717,6 +843,27 @@ LAYER_RULES: dict = {
     ("Cropping1D", "cropping"): padding_amount,
     ("Cropping2D", "cropping"): padding_amount,
     ("Cropping3D", "cropping"): padding_amount,
+    # what the constructors themselves refuse
+    ("ReLU", "max_value"): non_negative_or_none,
+    ("ReLU", "negative_slope"): non_negative_number,
+    ("ReLU", "threshold"): non_negative_number,
+    ("Dropout", "noise_shape"): noise_shape,
+    ("Hashing", "salt"): hash_salt,
+    ("IntegerLookup", "vocabulary_dtype"): one_of("int64"),
+    ("IntegerLookup", "oov_method"): one_of("floormod", "farmhash"),
+    ("StringLookup", "oov_method"): one_of("floormod", "farmhash"),
+    ("TextVectorization", "ngrams"): ngrams,
+    ("MultiHeadAttention", "sliding_window"): positive_int_or_none,
+    ("STFTSpectrogram", "scaling"): one_of("density", "spectrum", allow_none=True),
+    ("STFTSpectrogram", "mode"): one_of("log", "magnitude", "psd", "real", "imag", "angle", "stft"),
+    ("SpectralNormalization", "power_iterations"): positive_int,
+    ("BatchNormalization", "renorm_clipping"): renorm_clipping,
+    ("Attention", "score_mode"): one_of("dot", "concat"),
+    ("RandomTranslation", "height_factor"): number_in(-1, 1, pair=True),
+    ("RandomTranslation", "width_factor"): number_in(-1, 1, pair=True),
+    ("RandomBrightness", "factor"): number_in(-1, 1, pair=True),
+    ("RandomBrightness", "value_range"): number_pair,
+    ("RandomGrayscale", "factor"): number_in(0, 1),
     # sizes of the preprocessing layers (names too generic for RULES)
     **{(layer, param): positive_int for layer, param in (
         ("Resizing", "height"), ("Resizing", "width"), ("CenterCrop", "height"), ("CenterCrop", "width"),
@@ -972,6 +1119,8 @@ def check_value(layer_name: str, param: str, value: Any) -> list:
     sig = _sigs.layer_signature(layer_name)
     layer = sig.name if sig else layer_name
     p = sig.param(param) if sig else None
+    if p is None and sig is not None:
+        p = sig.forwarded_param(param)
     if p is None:
         p = _sigs.base_layer_param(param)
     has_default = p is not None and not p.required

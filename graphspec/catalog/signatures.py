@@ -98,6 +98,16 @@ class Signature:
     var_kwargs: bool  # the constructor takes **kwargs
     kind: str = "layer"  # "layer" or one of OBJECT_KINDS
     aliases: tuple = ()
+    # Keywords the constructor takes through **kwargs (a base class's parameters such as
+    # `lora_rank`, or a deprecated keyword it pops such as `rms_scaling`); in a config only
+    # when given.
+    forwarded: tuple = ()
+
+    def forwarded_param(self, name: str) -> Optional[Param]:
+        for p in self.forwarded:
+            if p.name == name:
+                return p
+        return None
 
     def param(self, name: str) -> Optional[Param]:
         for p in self.params:
@@ -179,6 +189,7 @@ class _Signatures(Mapping):
                 var_kwargs=bool(entry.get("var_kwargs", False)),
                 kind=self._kind,
                 aliases=tuple(entry.get("aliases", ())),
+                forwarded=_params(entry.get("forwarded", [])),
             )
         return sig
 
@@ -414,7 +425,7 @@ def bind(
         explicit = {p.name for p in sig.params}
         extras = {
             p.name: p
-            for p in _catalogue().base_layer_kwargs
+            for p in _catalogue().base_layer_kwargs + sig.forwarded
             if p.name not in explicit and sig.var_kwargs
         }
     extra_values: dict = {}

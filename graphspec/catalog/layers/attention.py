@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphspec.catalog.base import ATTENTION, LIST, LayerEntry, ShapeError
+from graphspec.catalog.base import ArgError, ATTENTION, LIST, LayerEntry, ShapeError
 from graphspec.catalog.layers._util import flag, fmt, join_shapes, prod
 
 
@@ -166,11 +166,21 @@ def additive_shape(config, inputs):
     return query[:-1] + (value[-1],)
 
 
+def mha_validate(config):
+    """What MultiHeadAttention's constructor refuses across two arguments."""
+    dropout = config.get("dropout")
+    if config.get("flash_attention") is True and isinstance(dropout, (int, float)) and dropout > 0:
+        raise ArgError("dropout", f"MultiHeadAttention does not support dropout with flash attention; received "
+                                  f"dropout={dropout!r} with flash_attention=True",
+                       help="set `dropout=0.0`, or leave `flash_attention` out", code="E305")
+
+
 ENTRIES = [
     LayerEntry(
         name="MultiHeadAttention",
         shape=mha_shape,
         params=mha_params,
+        validate=mha_validate,
         call=ATTENTION,
         min_inputs=2,
         max_inputs=3,

@@ -160,6 +160,11 @@ def hashing_validate(config):
     bins = config.get("num_bins")
     if bins is None or (isinstance(bins, int) and bins < 1):
         raise _bad("num_bins", f"`num_bins` must be a positive integer; received {fmt_value(bins)}")
+    dtype = config.get("dtype")
+    if config.get("output_mode", "int") == "int" and isinstance(dtype, str) and dtype not in ("int32", "int64"):
+        raise _bad("dtype", f'Hashing with output_mode="int" gives integer bin indices: `dtype` must be "int32" or '
+                            f'"int64"; received dtype={fmt_value(dtype)}',
+                   help='write `dtype="int64"`, or leave `dtype` out')
 
 
 # --------------------------------------------------------------------------- HashedCrossing
@@ -194,6 +199,11 @@ def hashed_crossing_validate(config):
     bins = config.get("num_bins")
     if bins is None or (isinstance(bins, int) and bins < 1):
         raise _bad("num_bins", f"`num_bins` must be a positive integer; received {fmt_value(bins)}")
+    dtype = config.get("dtype")
+    if config.get("output_mode", "int") == "int" and isinstance(dtype, str) and dtype not in ("int32", "int64"):
+        raise _bad("dtype", f'Hashing with output_mode="int" gives integer bin indices: `dtype` must be "int32" or '
+                            f'"int64"; received dtype={fmt_value(dtype)}',
+                   help='write `dtype="int64"`, or leave `dtype` out')
 
 
 # --------------------------------------------------------------------------- Discretization
