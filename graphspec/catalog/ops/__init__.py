@@ -53,7 +53,7 @@ def _guarded(name: str, rule):
     @functools.wraps(rule)
     def run(config, inputs):
         try:
-            return rule(config, inputs)
+            return _no_negative(name, rule(config, inputs))
         except (ShapeError, ArgError):
             raise
         except Exception as exc:  # noqa: BLE001
@@ -65,6 +65,17 @@ def _guarded(name: str, rule):
                              help=f"pass arguments of the types keras.ops.{name} documents", code="E401") from None
 
     return run
+
+
+def _no_negative(name: str, result):
+    """Keras refuses a tensor with a negative size (one_hot(num_classes=-1), a backward split)."""
+    for shape in result if isinstance(result, list) else [result]:
+        if isinstance(shape, tuple) and any(isinstance(d, int) and d < 0 for d in shape):
+            from graphspec.text import shape_text
+
+            raise ShapeError(f"`ops.{name}` would make a tensor of shape {shape_text(shape)}, with a negative size",
+                             help="check the sizes and indices given to the op", code="E401")
+    return result
 
 
 _wrapped: Dict[str, OpEntry] = {}

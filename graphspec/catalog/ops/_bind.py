@@ -66,6 +66,7 @@ def _check(test: Callable[[Any], bool], expected: str):
 
 _AXIS = _check(lambda v: v is None or _is_int(v) or _ints(v), "an integer, a tuple of integers or None")
 _INT_AXIS = _check(_is_int, "an integer")
+_AXES = _check(lambda v: _is_int(v) or _ints(v), "an integer or a tuple of integers")
 _OPT_INT = _check(lambda v: v is None or _is_int(v), "an integer or None")
 _BOOL = _check(lambda v: isinstance(v, bool), "True or False")
 _NUMBER = _check(_is_number, "a number")
@@ -77,7 +78,14 @@ _NEWSHAPE = _check(lambda v: _is_int(v) or (isinstance(v, (tuple, list)) and all
 _OPT_SHAPE = _check(lambda v: v is None or _ints(v), "a tuple of integers or None")
 _STR = _check(lambda v: isinstance(v, str), "a string")
 _ORD = _check(lambda v: v is None or _is_number(v) or v in ("fro", "nuc"), 'a number, "fro", "nuc" or None')
-_KEY = _check(lambda v: isinstance(v, tuple), "a tuple of indices and slices")
+def _index(v) -> bool:
+    if isinstance(v, slice):
+        return all(p is None or _is_int(p) for p in (v.start, v.stop, v.step))
+    return v is None or v is Ellipsis or _is_int(v)
+
+
+_KEY = _check(lambda v: isinstance(v, tuple) and all(_index(i) for i in v),
+              "a tuple of integers, slices of integers, `...` and None")
 
 # Parameter name -> check; (op, parameter) overrides where an op is stricter.
 KINDS: Dict[Any, Callable] = {
@@ -86,7 +94,7 @@ KINDS: Dict[Any, Callable] = {
     "start": _NUMBER, "stop": _OPT_NUMBER, "step": _OPT_NUMBER, "ord": _ORD, "order": _NUMBER,
     "epsilon": _OPT_NUMBER, "approximate": _BOOL, "num_classes": _INT_AXIS, "sparse": _BOOL,
     "initial": _OPT_NUMBER, "key": _KEY,
-    ("concatenate", "axis"): _INT_AXIS, ("stack", "axis"): _INT_AXIS, ("split", "axis"): _INT_AXIS,
+    ("expand_dims", "axis"): _AXES, ("concatenate", "axis"): _INT_AXIS, ("stack", "axis"): _INT_AXIS, ("split", "axis"): _INT_AXIS,
     ("softmax", "axis"): _AXIS, ("one_hot", "axis"): _INT_AXIS,
     ("normalize", "axis"): _AXIS, ("norm", "axis"): _AXIS,
 }

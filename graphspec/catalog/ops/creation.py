@@ -55,7 +55,11 @@ def _arange(config) -> tuple:
         raise ShapeError(f"arange from {start!r} to {stop!r} with step {step!r} goes the wrong way "
                          "(TensorFlow refuses it)", help="swap start and stop, or change the sign of step",
                          code="E401")
-    return math.ceil((stop - start) / step), dtype
+    length = (stop - start) / step
+    if not math.isfinite(length):
+        raise ShapeError(f"arange from {start!r} to {stop!r} with step {step!r} has no finite length",
+                         help="use finite numbers", code="E401")
+    return math.ceil(length), dtype
 
 
 def arange(config, shapes):
