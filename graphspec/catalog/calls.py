@@ -87,4 +87,25 @@ def call_params(layer: str) -> Dict[str, CallParam]:
 
 def apply_call(layer: str, config: dict, input_shapes, outputs: list, call_args: dict) -> list:
     """The layer's outputs after a call with `call_args` (checked against the layer and its inputs)."""
-    return list(outputs)
+    from graphspec.catalog import _call_rules as rules
+
+    known = _call_params(layer) if isinstance(layer, str) else {}
+    inputs = [tuple(s) for s in input_shapes]
+    args = dict(call_args)
+    for name, value in args.items():
+        param = known.get(name)
+        if param is None:
+            raise rules.unknown(layer, name, known)
+        rules.check_kind(layer, param, value)
+    outputs = list(outputs)
+    for check in rules.CHECKS.get(layer, ()):
+        outputs = check(layer, config or {}, inputs, outputs, args)
+    return outputs
+
+
+def attention_inputs(layer: str, input_shapes, call_args: dict) -> list:
+    """(query, value[, key]) shapes of an attention layer whose value or key may be given by name:
+    what the layer's shape rule receives."""
+    from graphspec.catalog import _call_rules as rules
+
+    return rules.attention_inputs([tuple(s) for s in input_shapes], dict(call_args))
