@@ -75,8 +75,11 @@ def _help(layer: str, got: str, dtype: str) -> str:
             f"{dtype} data for `{layer}`")
 
 
-def input_dtype_problem(layer: str, config: dict, dtypes: Sequence[str]) -> Optional[Tuple[str, str, str]]:
-    """(code, message, help) when layer `layer` cannot take inputs of these dtypes when data flows, else None."""
+def input_dtype_problem(layer: str, config: dict, dtypes: Sequence[str]) -> Optional[Tuple[str, str]]:
+    """(message, help) when layer `layer` cannot take inputs of these dtypes when data flows, else None.
+
+    The checker reports it under its own code (an E4xx "input dtype the layer cannot take", added to
+    graphspec/diagnostics/codes.py with its golden when the call is wired into passes/expand.py)."""
     rejected = REJECTED.get(layer)
     if not rejected:
         return None
@@ -86,5 +89,5 @@ def input_dtype_problem(layer: str, config: dict, dtypes: Sequence[str]) -> Opti
             accepted = sorted({FLOAT, INT, BOOL, STRING} - rejected)
             message = (f"{layer} cannot take a {dtype} input: Keras builds the layer but fails when data flows; "
                        f"it takes {' or '.join(accepted)} inputs")
-            return "E403", message, _help(layer, got, dtype)
+            return message, _help(layer, got, dtype)
     return None

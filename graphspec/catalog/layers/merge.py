@@ -162,6 +162,14 @@ def _concat_error(axis, shapes, rank_mismatch: bool = False) -> ShapeError:
         )
     help_ = f"only axis {axis} may differ"
     ranks = {len(s) for s in shapes}
+    if len(ranks) == 1:
+        rank = next(iter(ranks))
+        differ = [i for i in range(1, rank)
+                  if len({s[i] for s in shapes if s[i] is not None}) > 1]
+        if len(differ) == 1:  # the inputs differ on one other axis: the user meant that one
+            k = differ[0] - rank
+            help_ = (f"only axis {axis} may differ, and these inputs differ on axis {k}: to join them along it, "
+                     f"write `Concatenate(axis={k})`")
     if len(ranks) == 1 and ranks == {4} and axis in (-1, 3):
         # images of different sizes: suggest pooling the larger one down
         a, b = shapes[0], next((s for s in shapes[1:] if s[1:3] != shapes[0][1:3]), shapes[0])
