@@ -91,6 +91,18 @@ COMMANDS: Dict[str, Command] = {
                    "The graphspec language server for editors, over stdin/stdout: diagnostics as you type, "
                    "hover, go to definition, completion, symbols, formatting, rename (docs/editors.md).",
                    "graphspec lsp --debounce 100"),
+    "fit": Command("train:cmd_fit", "train a spec's model on .npz data, driven by its compile and fit blocks",
+                   "Train the root model on arrays keyed by its input and output names (checked first); "
+                   "save it atomically with -o; --resume continues an interrupted run (docs/training.md).",
+                   "graphspec fit model.gspec --data train.npz --validation val.npz -o trained.keras"),
+    "evaluate": Command("train:cmd_evaluate", "loss and metrics of a spec's model or a .keras model on .npz data",
+                        "Evaluate a spec's model (with --weights) or a saved .keras model on arrays keyed by "
+                        "its input and output names.",
+                        "graphspec evaluate trained.keras --data test.npz"),
+    "predict": Command("train:cmd_predict", "a model's outputs on .npz inputs, written as .npz by output name",
+                       "Run a spec's model (with --weights) or a saved .keras model on arrays keyed by its "
+                       "input names; write its outputs keyed by output name.",
+                       "graphspec predict trained.keras --data test.npz -o predictions.npz"),
 }
 
 
@@ -202,10 +214,18 @@ def _lsp_args(p) -> None:
     p.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only way)")
 
 
+def _train_args(name: str, p) -> None:
+    from graphspec.cli import train  # fit, evaluate, predict: their options live beside their handlers
+
+    getattr(train, name)(p, _spec_options)
+
+
 _ARGUMENTS: Dict[str, Callable] = {
     "check": _check_args, "ir": _ir_args, "explain": _explain_args, "summary": _summary_args,
     "layers": _layers_args, "plot": _plot_args, "compile": _compile_args, "fmt": _fmt_args,
     "diff": _diff_args, "import": _import_args, "lsp": _lsp_args,
+    "fit": lambda p: _train_args("fit_args", p), "evaluate": lambda p: _train_args("evaluate_args", p),
+    "predict": lambda p: _train_args("predict_args", p),
 }
 
 
