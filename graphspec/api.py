@@ -55,11 +55,30 @@ class Spec(Program):
 
         return ir.document(self)
 
-    def to_keras(self, model: Optional[str] = None):
-        """Build the root model (or `model`) as a keras.Model, compiled if the spec says so."""
+    def to_keras(self, model: Optional[str] = None, weights: Optional[Union[str, Path]] = None):
+        """Build the root model (or `model`) as a keras.Model, compiled if the spec says so; with
+        `weights` (a .weights.h5 or .keras file), load them by layer name, else by structure, every
+        shape checked first (keras_weights.WeightsError, nothing loaded, on a mismatch)."""
         from graphspec.backends.keras_builder import build
 
-        return build(self, model or self.root)
+        keras_model = build(self, model or self.root)
+        if weights is not None:
+            from graphspec.backends.keras_weights import load_weights
+
+            load_weights(keras_model, weights)
+        return keras_model
+
+    def fit(self, data, **options):
+        """Train this spec's model on `data` (an .npz path or arrays by name): `graphspec.fit`."""
+        return fit(self, data, **options)
+
+    def evaluate(self, data, **options) -> dict:
+        """This spec's model's loss and metrics on `data`: `graphspec.evaluate`."""
+        return evaluate(self, data, **options)
+
+    def predict(self, data, **options) -> dict:
+        """This spec's model's outputs on `data`'s inputs, by output name: `graphspec.predict`."""
+        return predict(self, data, **options)
 
     def fit_kwargs(self, model: Optional[str] = None) -> dict:
         """The `fit` block as keyword arguments for keras.Model.fit, callbacks built."""
@@ -197,3 +216,42 @@ def diff(old, new, model: Optional[str] = None):
     old_spec = old if not isinstance(old, (str, Path)) else load(old, model=model)
     new_spec = new if not isinstance(new, (str, Path)) else load(new, model=model)
     return diff_specs(old_spec, new_spec, model=model)
+
+
+def _spec_of(source, model: Optional[str], set: Optional[Mapping]):
+    """A Spec, a keras.Model or a .keras path as given; a spec path loaded."""
+    if isinstance(source, (str, Path)) and not str(source).endswith(".keras"):
+        return load(source, model=model, set=set)
+    return source
+
+
+def fit(spec, data, *, validation=None, output=None, epochs: Optional[int] = None,
+        batch_size: Optional[int] = None, weights=None, resume: bool = False, distribute: Optional[str] = None,
+        devices: int = 2, model: Optional[str] = None, set: Optional[Mapping] = None, verbose="auto"):
+    """Train a spec's model (a Spec or a path) on `data` (an .npz path or a dict of arrays keyed by input
+    and output names) as `graphspec fit` does; return the trained keras.Model (`.history` holds the
+    History). Raises keras_data.DataError, before training, on data that does not fit the spec."""
+    from graphspec.backends.keras_train import fit as run
+
+    trained, _ = run(_spec_of(spec, model, set), data, model=model, validation=validation, output=output,
+                     epochs=epochs, batch_size=batch_size, weights=weights, resume=resume,
+                     distribute=distribute, devices=devices, verbose=verbose)
+    return trained
+
+
+def evaluate(source, data, *, weights=None, batch_size: Optional[int] = None, model: Optional[str] = None,
+             set: Optional[Mapping] = None, verbose="auto") -> dict:
+    """Loss and metrics by name of a Spec, spec path, keras.Model or .keras path on `data`."""
+    from graphspec.backends.keras_train import evaluate as run
+
+    return run(_spec_of(source, model, set), data, model=model, weights=weights, batch_size=batch_size,
+               verbose=verbose)
+
+
+def predict(source, data, *, weights=None, batch_size: Optional[int] = None, model: Optional[str] = None,
+            set: Optional[Mapping] = None, verbose="auto") -> dict:
+    """The outputs (numpy arrays by output name) of a Spec, spec path, keras.Model or .keras path on `data`."""
+    from graphspec.backends.keras_train import predict as run
+
+    return run(_spec_of(source, model, set), data, model=model, weights=weights, batch_size=batch_size,
+               verbose=verbose)
