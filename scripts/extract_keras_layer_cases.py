@@ -252,6 +252,8 @@ class Evaluator:
                 return Arr(value.shape, _dtype_name(self(node.args[0])))
         if dotted.startswith("np.") or dotted.startswith("numpy."):
             return self.numpy(dotted.split(".", 1)[1], node)
+        if dotted.rsplit(".", 1)[-1] == "named_product":
+            return self.named_product(node)
         if dotted == "range":
             return list(range(*(self(a) for a in node.args)))
         if dotted in ("layers.Input", "Input", "KerasTensor", "backend.KerasTensor"):
@@ -273,6 +275,23 @@ class Evaluator:
             module = func.value.id if func.value.id in KERAS_MODULES else "layers"
             return Call(module, func.attr, args, kwargs)
         raise Unsupported(_src(node))
+
+    def named_product(self, node: ast.Call) -> list:
+        """keras.src.testing.test_utils.named_product: the product of dict lists and keyword value lists."""
+        axes = [[dict(d) for d in self(a)] for a in node.args]
+        for k in node.keywords:
+            axes.append([{"testcase_name": str(v), k.arg: v} for v in self(k.value)])
+        out = []
+        for combo in itertools.islice(itertools.product(*axes), MAX_PRODUCT):
+            merged: Dict[str, Any] = {}
+            names = []
+            for part in combo:
+                part = dict(part)
+                names.append(str(part.pop("testcase_name", "")))
+                merged.update(part)
+            merged["testcase_name"] = "_".join(n for n in names if n)
+            out.append(merged)
+        return out
 
     def numpy(self, name: str, node: ast.Call) -> Arr:
         kw = {k.arg: k.value for k in node.keywords}

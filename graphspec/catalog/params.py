@@ -854,6 +854,7 @@ LAYER_RULES: dict = {
     ("StringLookup", "oov_method"): one_of("floormod", "farmhash"),
     ("TextVectorization", "ngrams"): ngrams,
     ("MultiHeadAttention", "sliding_window"): positive_int_or_none,
+    ("GroupQueryAttention", "sliding_window"): positive_int_or_none,
     ("STFTSpectrogram", "scaling"): one_of("density", "spectrum", allow_none=True),
     ("STFTSpectrogram", "mode"): one_of("log", "magnitude", "psd", "real", "imag", "angle", "stft"),
     ("SpectralNormalization", "power_iterations"): positive_int,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -136,6 +138,7 @@ def test_rules_give_only_argument_and_shape_diagnostics(text):
     assert not bad, f"{bad} for\n{text}"
 
 
+@pytest.mark.slow
 def test_every_catalogue_layer_with_its_keras_arguments_and_each_parameter_set_to_hostile_values():
     """Deterministic sweep: every layer, every parameter, a fixed set of hostile values."""
     hostile = [0, -1, 10 ** 15, 1.5, -1e12, "invalid", True, None, (), (1,), (1, 2, 3), ((1, 2), (3, 4, 5)),

@@ -166,13 +166,18 @@ def additive_shape(config, inputs):
     return query[:-1] + (value[-1],)
 
 
-def mha_validate(config):
-    """What MultiHeadAttention's constructor refuses across two arguments."""
+def flash_dropout_check(name: str, config: dict) -> None:
+    """Keras's attention layers refuse dropout together with flash attention (at construction)."""
     dropout = config.get("dropout")
     if config.get("flash_attention") is True and isinstance(dropout, (int, float)) and dropout > 0:
-        raise ArgError("dropout", f"MultiHeadAttention does not support dropout with flash attention; received "
+        raise ArgError("dropout", f"{name} does not support dropout with flash attention; received "
                                   f"dropout={dropout!r} with flash_attention=True",
                        help="set `dropout=0.0`, or leave `flash_attention` out", code="E305")
+
+
+def mha_validate(config):
+    """What MultiHeadAttention's constructor refuses across two arguments."""
+    flash_dropout_check("MultiHeadAttention", config)
 
 
 ENTRIES = [

@@ -242,6 +242,9 @@ def gqa_params(config, inputs):
 
 
 def gqa_validate(config):
+    from graphspec.catalog.layers.attention import flash_dropout_check
+
+    flash_dropout_check("GroupQueryAttention", config)
     q, kv = config.get("num_query_heads"), config.get("num_key_value_heads")
     if isinstance(q, int) and isinstance(kv, int) and kv > 0 and q % kv:
         raise ArgError("num_key_value_heads",
