@@ -17,9 +17,31 @@ from typing import Annotated, Any, Dict, List, Literal, Optional, Set, Tuple
 from graphspec.record import Record
 from graphspec.source import Span
 
-VALUE = "graphspec.value"  # marks a spec value: None, bool, int, float, str, tuple, list, dict or CallValue
+VALUE = "graphspec.value"  # marks a spec value: None, bool, int, float, str, tuple, list, dict, CallValue,
+# and in op configs and call-time arguments also slice, Ellipsis and TensorRef
 Value = Annotated[Any, VALUE]  # its JSON form is graphspec.ir's (docs/ir.md, "Values")
 Shape = Optional[Tuple[Optional[int], ...]]  # batch axis first; None: unknown because an earlier step failed
+
+
+class TensorRef(Record):
+    """A tensor named as a value: a call-time argument such as `initial_state=(h, c)`."""
+
+    __slots__ = _fields = ("tensor",)
+    tensor: int  # its id in Graph.tensors
+
+    def __hash__(self):
+        return hash(("tensor", self.tensor))
+
+
+def tensor_refs(value) -> List[int]:
+    """The ids of every TensorRef inside a value, in order."""
+    if isinstance(value, TensorRef):
+        return [value.tensor]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in tensor_refs(v)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in tensor_refs(v)]
+    return []
 
 
 class Tensor(Record):
@@ -42,7 +64,7 @@ class Layer(Record):
     id: int  # its position in Graph.layers
     name: str  # the Keras layer name (unique within the model)
     type: str  # canonical Keras class name, registered custom name, or "Model"
-    kind: Literal["layer", "custom", "model"]
+    kind: Literal["layer", "custom", "model", "op"]  # "op": a keras.ops function (type = the op's name)
     config: Dict[str, Value]  # arguments by name, as written (positional ones bound to names)
     span: Optional[Span]
     shared: bool  # declared with `layer NAME = ...`
@@ -66,14 +88,22 @@ class Layer(Record):
 
 
 class Node(Record):
-    __slots__ = _fields = ("id", "layer", "inputs", "outputs", "call", "span")
-    _defaults = {"span": None}
+    __slots__ = _fields = ("id", "layer", "inputs", "outputs", "call", "span", "arguments")
+    _defaults = {"span": None, "arguments": dict}
+    _omit_empty = ("arguments",)  # IR JSON leaves `arguments` out when there are none
     id: int  # its position in Graph.nodes (which are in topological order)
     layer: int
     inputs: List[int]
     outputs: List[int]
-    call: Literal["single", "list", "attention"]  # how the tensors are handed to the layer
+    call: Literal["single", "list", "attention", "op"]  # how the tensors are handed to the layer
     span: Optional[Span]
+    # Call-time keyword arguments (`initial_state`, `mask`, `training`, ...); tensors in them are
+    # TensorRefs, and dependencies of the node like its inputs.
+    arguments: Dict[str, Value]
+
+    def dependencies(self) -> List[int]:
+        """The tensors this node reads: its inputs, then those named in its arguments."""
+        return list(self.inputs) + tensor_refs(self.arguments) if self.arguments else list(self.inputs)
 
 
 class Input(Record):
@@ -154,7 +184,7 @@ def upstream(model) -> Tuple[Set[int], Set[int]]:
         producer = model.tensors[t].producer
         if producer is not None:
             nodes.add(producer)
-            stack.extend(model.nodes[producer].inputs)
+            stack.extend(model.nodes[producer].dependencies())
     return tensors, nodes
 
 

@@ -45,10 +45,18 @@ def value_to_data(value: Any) -> Any:
     if isinstance(value, tuple):
         return {"tuple": [value_to_data(v) for v in value]}
     if isinstance(value, dict):
+        if any(isinstance(k, int) and not isinstance(k, bool) for k in value):  # `{0: 1.0, 1: 5.0}`
+            return {"items": [[k, value_to_data(v)] for k, v in value.items()]}
         return {"dict": {str(k): value_to_data(v) for k, v in value.items()}}
     if isinstance(value, CallValue):
         return {"call": value.callee, "args": [value_to_data(v) for v in value.args],
                 "kwargs": {k: value_to_data(v) for k, v in value.kwargs}}
+    if isinstance(value, g.TensorRef):
+        return {"tensor": value.tensor}
+    if isinstance(value, slice):
+        return {"slice": [value_to_data(value.start), value_to_data(value.stop), value_to_data(value.step)]}
+    if value is Ellipsis:
+        return {"ellipsis": True}
     raise TypeError(f"{type(value).__name__} is not a spec value")
 
 
@@ -65,7 +73,17 @@ def _call(data: dict):
                      tuple((k, data_to_value(v)) for k, v in data.get("kwargs", {}).items()))
 
 
-_TAGGED: Dict[str, Callable[[dict], Any]] = {"tuple": _tuple, "dict": _dict, "call": _call}
+def _items(data: dict):
+    return {k: data_to_value(v) for k, v in data["items"]}
+
+
+_TAGGED: Dict[str, Callable[[dict], Any]] = {
+    "tuple": _tuple, "dict": _dict, "call": _call, "items": _items,
+    "tensor": lambda d: g.TensorRef(d["tensor"]),
+    "slice": lambda d: slice(*d["slice"]),
+    "ellipsis": lambda d: Ellipsis,
+}
+TAGS = ("call", "tuple", "dict", "items", "tensor", "slice", "ellipsis")  # looked for in this order
 
 
 def data_to_value(data: Any) -> Any:
@@ -73,7 +91,7 @@ def data_to_value(data: Any) -> Any:
     if isinstance(data, list):
         return [data_to_value(v) for v in data]
     if isinstance(data, dict):
-        return _TAGGED[next(k for k in ("call", "tuple", "dict") if k in data)](data)
+        return _TAGGED[next(k for k in TAGS if k in data)](data)
     return data
 
 
@@ -133,10 +151,15 @@ def _encoder(cls) -> Callable[[Record], dict]:
         get = operator.attrgetter(*names)
         converted = [(name, c) for name, c in codecs.items() if c is not _identity]
 
+        omit = getattr(cls, "_omit_empty", ())  # fields left out while empty (added after version 1)
+
         def encode(record):
             out = dict(zip(names, get(record)))  # one C-level pass; then the fields that need converting
             for name, c in converted:
                 out[name] = c(out[name])
+            for name in omit:
+                if not out[name]:
+                    del out[name]
             return out
 
         _ENCODERS[cls] = encode

@@ -34,10 +34,14 @@ TupleValue = TypedDict("TupleValue", {"tuple": List["Value"]})
 DictValue = TypedDict("DictValue", {"dict": Dict[StrictStr, "Value"]})
 CallData = TypedDict("CallData", {"call": Identifier, "args": NotRequired[List["Value"]],
                                   "kwargs": NotRequired[Dict[Identifier, "Value"]]})
-for _td in (TupleValue, DictValue, CallData):
+ItemsValue = TypedDict("ItemsValue", {"items": List[Tuple[StrictInt, "Value"]]})  # a dict with integer keys
+TensorValue = TypedDict("TensorValue", {"tensor": Annotated[int, Field(strict=True, ge=0)]})
+SliceValue = TypedDict("SliceValue", {"slice": Tuple[Optional[StrictInt], Optional[StrictInt], Optional[StrictInt]]})
+EllipsisValue = TypedDict("EllipsisValue", {"ellipsis": Literal[True]})
+for _td in (TupleValue, DictValue, CallData, ItemsValue, TensorValue, SliceValue, EllipsisValue):
     _td.__pydantic_config__ = _CONFIG
 
-_KEYS = ("call", "tuple", "dict")  # the tag keys of value objects, looked for in this order
+_KEYS = codec.TAGS  # the tag keys of value objects, looked for in this order
 _SCALARS = {type(None): "<null>", bool: "<bool>", int: "<int>", float: "<float>", str: "<str>"}
 
 
@@ -51,7 +55,7 @@ def _tag(value: Any) -> Optional[str]:
 
 
 _KIND_ERROR = ('a value is null, a boolean, a number, a string, an array, or an object with one of the keys '
-               '"tuple", "dict" or "call"')
+               '"tuple", "dict", "call", "items", "tensor", "slice" or "ellipsis"')
 
 Value = TypeAliasType("Value", Annotated[
     Union[
@@ -64,6 +68,10 @@ Value = TypeAliasType("Value", Annotated[
         Annotated[TupleValue, Tag("<tuple>")],
         Annotated[DictValue, Tag("<dict>")],
         Annotated[CallData, Tag("<call>")],
+        Annotated[ItemsValue, Tag("<items>")],
+        Annotated[TensorValue, Tag("<tensor>")],
+        Annotated[SliceValue, Tag("<slice>")],
+        Annotated[EllipsisValue, Tag("<ellipsis>")],
     ],
     Discriminator(_tag, custom_error_type="value_kind", custom_error_message=_KIND_ERROR),
 ])

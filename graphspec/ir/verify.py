@@ -17,13 +17,14 @@ from typing import Dict, List, Optional, Tuple
 
 from graphspec import custom
 from graphspec import graph as g
-from graphspec.catalog import registry, signatures
-from graphspec.catalog.base import LIST, SINGLE, CallValue, ShapeError
+from graphspec.catalog import calls, ops, registry, signatures
+from graphspec.catalog.base import LIST, SINGLE, ArgError, CallValue, ShapeError
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_INT, MAX_NODES
 from graphspec.passes import layers as L
 from graphspec.passes.expand import ModelExpander, fmt_shape
 from graphspec.passes.settings import SettingsChecker
+from graphspec.passes.tensor_ops import op_config, tensor_inputs
 from graphspec.passes.values import INVALID, Evaluator, runs_code
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
@@ -40,6 +41,8 @@ class _TooMany(Exception):
 
 def key(base: str, name: str) -> str:
     """The JSON path of member `name` of the object at `base`."""
+    if not isinstance(name, str):  # an integer key (`class_weight = {0: 1.0}`)
+        return f"{base}[{name!r}]"
     part = f".{name}" if _NAME.fullmatch(name) else f"[{name!r}]"
     return (base + part) if base else part.lstrip(".")
 
@@ -77,6 +80,16 @@ def _same(a, b) -> bool:
     if isinstance(a, CallValue):
         return a.callee == b.callee and _same(a.args, b.args) and _same(a.kwargs, b.kwargs)
     return a == b
+
+
+def _index_key(value) -> bool:
+    """A subscript's key as the checker makes it: a tuple of int, None, Ellipsis and slices of ints."""
+    def item(v) -> bool:
+        if isinstance(v, slice):
+            return all(p is None or (isinstance(p, int) and not isinstance(p, bool)) for p in (v.start, v.stop, v.step))
+        return v is None or v is Ellipsis or (isinstance(v, int) and not isinstance(v, bool))
+
+    return isinstance(value, tuple) and all(item(v) for v in value)
 
 
 def _refused_call(value, path: str) -> Optional[Tuple[str, str]]:
@@ -301,10 +314,40 @@ class Verifier:
                 continue
             if layer.model is not None:
                 self.problem(f"{path}.model", f"only a layer of kind `model` names a model")
+            if layer.kind == "op":
+                self.check_op_layer(path, layer)
+                continue
             spec = self.layer_spec(path, layer)
             if spec is not None:
                 specs[i] = spec
         return specs
+
+    def check_op_layer(self, path: str, layer: g.Layer) -> None:
+        """An "op" layer: a catalogued op, its arguments bound as the checker binds them, no weights."""
+        entry = ops.get(layer.type)
+        if entry is None:
+            hint = did_you_mean(layer.type, ops.names())
+            self.problem(f"{path}.type", f"E201 unknown op `{layer.type}`" + (f" ({hint})" if hint else ""))
+            return
+        if layer.shared or tuple(layer.params) != (0, 0):
+            self.problem(path, "an op is never shared and has no weights (`shared` false, `params` [0, 0])")
+        config = op_config(entry, layer.config)
+        for pname, value in layer.config.items():
+            if pname not in config and not (isinstance(value, (int, float)) and not isinstance(value, bool)):
+                self.problem(key(f"{path}.config", pname), "an operator's operand in the config is a number")
+        if layer.type == "getitem":
+            if not _index_key(config.get("key")):
+                self.problem(key(f"{path}.config", "key"), "is not a tuple of integers, null, slices and ellipses")
+            return
+        try:
+            bound = ops.bind(layer.type, (), tuple(config.items()))
+        except ArgError as err:
+            self.problem(key(f"{path}.config", err.param) if err.param else f"{path}.config",
+                         f"{err.code} {err.message}")
+            return
+        if not _same(bound, config):
+            self.problem(f"{path}.config", f"is not the bound arguments of `ops.{layer.type}` (every argument, "
+                                           "defaults filled)")
 
     def layer_spec(self, path: str, layer: g.Layer) -> Optional[L.LayerSpec]:
         """The checker's validated spec of a layer's call, or None after reporting why not."""
@@ -367,6 +410,14 @@ class Verifier:
                     self.problem(f"{path}.inputs[{k}]", f"tensor {t} is used before it is made "
                                                         "(nodes are in topological order)")
                     ok = False
+            for name, value in node.arguments.items():
+                for t in g.tensor_refs(value):
+                    if not self.tensor_ref(key(f"{path}.arguments", name), t, graph):
+                        ok = False
+                    elif not defined[t]:
+                        self.problem(key(f"{path}.arguments", name), f"tensor {t} is used before it is made "
+                                                                     "(nodes are in topological order)")
+                        ok = False
             made = []
             for k, t in enumerate(node.outputs):
                 if not self.tensor_ref(f"{path}.outputs[{k}]", t, graph):
@@ -420,7 +471,12 @@ class Verifier:
         if any(s is None for s in shapes):
             return None  # reported with the tensor
         if layer.kind == "model":
+            if node.arguments:
+                self.problem(f"{path}.arguments", "a nested model takes no call-time arguments")
+                return None
             return self.infer_model(path, graph, node, layer, shapes)
+        if layer.kind == "op":
+            return self.infer_op(path, graph, node, layer)
         if spec is None:
             return None  # the layer's problems are reported
         entry = spec.entry
@@ -443,8 +499,69 @@ class Verifier:
             self.problem(path, f"E499 {layer.type}: the shape rule failed ({type(exc).__name__}: {exc})")
             return None
         outs = result if isinstance(result, list) else [result]
+        if node.arguments:
+            outs = self.infer_call(path, graph, node, layer, spec, shapes, outs)
+            if outs is None:
+                return None
         dtype = ModelExpander.out_dtype(_Dtypes(graph), layer, spec, list(node.inputs))
         return outs, [dtype] * len(outs), tuple(params), call
+
+    def infer_call(self, path: str, graph: g.Graph, node: g.Node, layer: g.Layer, spec, shapes, outs):
+        """The outputs after a call with the node's call-time arguments (checked as the checker does)."""
+        params = calls.call_params(layer.type)
+        shaped = {}
+        for name, value in node.arguments.items():
+            where = key(f"{path}.arguments", name)
+            param = params.get(name)
+            if param is None:
+                self.problem(where, f"E301 {layer.type} takes no call-time argument `{name}`")
+                return None
+            refs = g.tensor_refs(value)
+            if param.kind in (calls.TENSOR, calls.TENSORS):
+                single = isinstance(value, g.TensorRef)
+                if (param.kind == calls.TENSOR) != single or (not single and (not isinstance(value, tuple)
+                                                                             or len(refs) != len(value))):
+                    self.problem(where, f"E302 `{name}` takes {'a tensor' if param.kind == calls.TENSOR else 'a tuple of tensors'}")
+                    return None
+                shaped[name] = tuple(graph.tensors[refs[0]].shape) if single else [
+                    tuple(graph.tensors[t].shape) for t in refs]
+            elif refs:
+                self.problem(where, f"E302 `{name}` takes a value, not a tensor")
+                return None
+            else:
+                shaped[name] = value
+        try:
+            return calls.apply_call(layer.type, spec.full, shapes, list(outs), shaped)
+        except (ShapeError, ArgError) as err:
+            self.problem(path, f"{err.code} {err.message}")
+            return None
+
+    def infer_op(self, path: str, graph: g.Graph, node: g.Node, layer: g.Layer):
+        """(output shapes, dtypes, params, call) of an op node, by the op's catalogue rules."""
+        entry = ops.get(layer.type)
+        if entry is None:
+            return None  # reported with the layer
+        if node.arguments:
+            self.problem(f"{path}.arguments", "an op takes no call-time arguments")
+            return None
+        config = op_config(entry, layer.config)
+        numbers = len(layer.config) - len(config)
+        if not entry.variadic and len(node.inputs) + numbers != len(entry.tensors):
+            self.problem(f"{path}.inputs", f"E402 `{layer.type}` takes {len(entry.tensors)} tensors; the node "
+                                           f"gives {len(node.inputs)} and the config {numbers} numbers")
+            return None
+        args = tensor_inputs(entry, layer.config, [graph.tensors[t] for t in node.inputs])
+        shapes = [() if not isinstance(a, g.Tensor) else tuple(a.shape) for a in args]
+        dtypes = [a.dtype if isinstance(a, g.Tensor) else "int" if isinstance(a, int) else "float" for a in args]
+        try:
+            result = entry.shape(dict(config), shapes)
+            dtype = entry.dtype(dict(config), dtypes)
+        except (ShapeError, ArgError) as err:
+            self.problem(path, f"{err.code} {err.message}")
+            return None
+        outs = result if isinstance(result, list) else [result]
+        dts = dtype if isinstance(dtype, list) else [dtype] * len(outs)
+        return outs, dts, (0, 0), "op"
 
     def infer_model(self, path: str, graph: g.Graph, node: g.Node, layer: g.Layer, shapes):
         if not self.ok.get(layer.model):

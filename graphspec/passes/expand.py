@@ -15,11 +15,13 @@ from typing import Dict, List, Optional, Tuple
 from graphspec import custom
 from graphspec import graph as g
 from graphspec.catalog import signatures
-from graphspec.catalog.base import ATTENTION, LIST, SINGLE, CallValue, ShapeError
+from graphspec.catalog.base import ATTENTION, LIST, SINGLE, ArgError, CallValue, ShapeError
 from graphspec.diagnostics.diagnostic import ERROR, WARNING, Diagnostic, Diagnostics
 from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_NODES, MAX_REPEAT, MAX_STEPS
 from graphspec.passes import layers as L
+from graphspec.passes.call_args import CallArguments
 from graphspec.passes.scope import Globals
+from graphspec.passes.tensor_ops import EXPRESSIONS, TensorExpressions
 from graphspec.passes.values import INVALID, Evaluator, code_help, contains_invalid, describe, runs_code
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
@@ -148,6 +150,8 @@ class ModelExpander:
         self._output_named: set = set()  # layers already renamed after an output
         self.first_shapes: Dict[int, list] = {}  # shared layer id -> input shapes of its first use
         self._layer_specs: Dict[tuple, L.LayerSpec] = {}  # checked layer calls, by (name, repr of value)
+        self.expressions = TensorExpressions(self)
+        self.call_arguments = CallArguments(self)
 
     # ------------------------------------------------------------ entry
     def run(self) -> g.Graph:
@@ -374,7 +378,7 @@ class ModelExpander:
         if t.producer is not None:
             node = self.graph.nodes[t.producer]
             layer = self.graph.layers[node.layer]
-            if (layer.kind != "model" and not layer.shared and len(node.outputs) == 1 and "name" not in layer.config
+            if (layer.kind not in ("model", "op") and not layer.shared and len(node.outputs) == 1 and "name" not in layer.config
                     and not any(o[1] == tensor for o in frame.outputs) and layer.name not in self._output_named):
                 self.names.release(layer.name)
                 layer.name = self.names.allocate(frame.prefix + name, claim_reserved=True)
@@ -448,6 +452,8 @@ class ModelExpander:
         """Check the steps after a failed one for mistakes of their own (arguments, unknown
         names), so that one run reports every independent error; shapes are not inferred."""
         for step in steps:
+            if isinstance(step, ast.OpCall):
+                continue
             name = step.name
             if name in self.globals.blocks or name in frame.layers or name in self.globals.models:
                 continue
@@ -458,6 +464,8 @@ class ModelExpander:
                                  help=self.unknown_step_help(frame, name))
 
     def source(self, frame: Frame, src, target: str) -> Optional[List[int]]:
+        if isinstance(src, EXPRESSIONS):
+            return self.expressions.source(frame, src, target)
         if isinstance(src, ast.Chain):
             return self.chain(frame, src, target)
         if isinstance(src, ast.TupleSource):
@@ -502,6 +510,8 @@ class ModelExpander:
         return None
 
     def step(self, frame: Frame, step, inputs: List[int], target: str) -> Optional[List[int]]:
+        if isinstance(step, ast.OpCall):
+            return self.expressions.op_call(frame, step, inputs, target)
         name = step.name
         if isinstance(step, ast.StepName):
             if name in frame.layers:
@@ -532,16 +542,30 @@ class ModelExpander:
             return None
         if name in frame.layers or name in self.globals.models:
             frame.used_layers.add(name)
+            if name in frame.layers and not step.args and step.call_args is None:
+                # `x -> enc(initial_state=(h, c))`: a shared layer's parentheses hold call-time arguments.
+                lid = frame.layers[name]
+                if lid < 0:
+                    return None
+                arguments = self.call_arguments.read(frame, lid, step.kwargs, [], step)
+                return None if arguments is None else self.apply(lid, inputs, step.span, arguments)
             kind = "a shared layer" if name in frame.layers else "a model"
-            self.diags.error("E209", f"`{name}` is {kind}; it takes no arguments", step.span,
-                             label="called", help=f"apply it by name: `-> {name}`")
+            self.diags.error("E209", f"`{name}` is {kind}; it takes no constructor arguments", step.span,
+                             label="called", help=f"apply it by name: `-> {name}`"
+                             + (f", with call-time arguments by keyword: `-> {name}(training=True)`"
+                                if name in frame.layers else ""))
             return None
         spec = self.layer_spec(frame, step)
         if spec is None:
             return None
         lid = self.add_layer(spec, self.layer_name(spec, f"{frame.prefix}{target}_{snake(spec.type)}", step.span),
                              step.span, origin=f"{frame.prefix}{target}")
-        return self.apply(lid, inputs, step.span)
+        arguments = {}
+        if step.call_args is not None:
+            arguments = self.call_arguments.read(frame, lid, step.call_args.kwargs, step.call_args.args, step)
+            if arguments is None:
+                return None
+        return self.apply(lid, inputs, step.span, arguments)
 
     def layer_spec(self, frame: Frame, call: ast.Call) -> Optional[L.LayerSpec]:
         if runs_code(call.name):
@@ -557,6 +581,8 @@ class ModelExpander:
                              help=did_you_mean(call.name, L.layer_names() + list(self.globals.blocks))
                              or "layers are Keras's own (`graphspec layers` lists them) or registered "
                                 "from Python with `graphspec.register_layer`")
+            return None
+        if not self.call_arguments.constructor_ok(call):
             return None
         value = self.evaluator(frame).eval(call)
         if value is INVALID or contains_invalid(value):
@@ -605,8 +631,8 @@ class ModelExpander:
                              help="lower the `repeat` counts, or split the model into nested models")
             raise Abort()
 
-    def apply(self, lid: int, inputs: List[int], span: Span) -> Optional[List[int]]:
-        """Apply layer `lid` to `inputs`, inferring the output shapes."""
+    def apply(self, lid: int, inputs: List[int], span: Span, arguments: Optional[dict] = None) -> Optional[List[int]]:
+        """Apply layer `lid` to `inputs` (with call-time `arguments`), inferring the output shapes."""
         self.count_node(span)
         layer = self.graph.layers[lid]
         spec = self.specs[lid]
@@ -627,6 +653,8 @@ class ModelExpander:
             call = LIST
         try:
             result = self.infer(spec, shapes)
+            if arguments:
+                result = self.call_arguments.outputs(layer, spec, shapes, result, arguments)
             if layer.uses == 0:
                 layer.params = L.param_counts(spec, shapes)
                 if layer.shared:
@@ -641,7 +669,7 @@ class ModelExpander:
                                  help="every use of a `layer` shares its weights, so its inputs must match; "
                                       "use a separate layer for inputs of another size")
                 return None
-        except ShapeError as err:
+        except (ShapeError, ArgError) as err:
             # Name the layer once (rules often start with it), and show the input shapes
             # only when the message does not already.
             message = err.message if err.message.startswith(layer.type + " ") else f"{layer.type}: {err.message}"
@@ -665,7 +693,7 @@ class ModelExpander:
         node_id = len(self.graph.nodes)
         dtype = self.out_dtype(layer, spec, inputs)
         out_ids = [self.new_tensor(tuple(s), dtype, node_id, i, span=span) for i, s in enumerate(outs)]
-        self.graph.nodes.append(g.Node(node_id, lid, list(inputs), out_ids, call, span))
+        self.graph.nodes.append(g.Node(node_id, lid, list(inputs), out_ids, call, span, dict(arguments or {})))
         return out_ids
 
     def infer(self, spec: L.LayerSpec, shapes):

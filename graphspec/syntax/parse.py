@@ -27,6 +27,7 @@ _WORDS = {
     "FLOAT": "a number",
     "STRING": "a string",
     "DTYPE": "a dtype such as `int32`",
+    "OP_NAME": "an op such as `ops.mean`",
     "$END": "the end of the file",
 }
 _VALUE_START = {"INT", "FLOAT", "STRING", "NAME", "LPAR", "LSQB", "LBRACE", "MINUS", "PLUS",
@@ -159,6 +160,8 @@ def _describe(token_type: str, terminals: dict) -> str:
 def expected_phrase(expected: set, terminals: dict) -> str:
     """Say what the parser expected, grouping token kinds into words a user knows."""
     expected = set(expected)
+    if "NAME" in expected:  # where a name may stand, so may `ops.NAME`: "a name" says it
+        expected.discard("OP_NAME")
     parts: List[str] = []
     if _TOP_START <= expected:
         parts.append("`model`, `block`, `const` or `import`")
