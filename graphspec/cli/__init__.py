@@ -118,6 +118,11 @@ def _spec_options(p) -> None:
     p.add_argument("--no-plugins", action="store_true",
                    help="import none of the plugins of [tool.graphspec] (for untrusted checkouts); "
                         "only --plugin options still count")
+
+
+def _checked_spec_options(p) -> None:
+    """The spec options of a command that checks with the project's settings (cli/settings.py)."""
+    _spec_options(p)
     p.add_argument("--max-params", type=positive_int, metavar="N",
                    help="the most weights a model may have (default: [tool.graphspec] max-params, else "
                         f"{MAX_PARAMS:_}); a larger model is E005")
@@ -134,13 +139,13 @@ def _check_args(p) -> None:
                    help="text for people (default), json for tools, github for GitHub Actions annotations")
     p.add_argument("-j", "--jobs", type=positive_int, metavar="N",
                    help="processes to check many files with (default: every core; 1: one process)")
-    _spec_options(p)
+    _checked_spec_options(p)
 
 
 def _ir_args(p) -> None:
     p.add_argument("file", nargs="?", metavar="FILE", help="the spec (.gspec) whose IR to print")
     p.add_argument("--schema", action="store_true", help="print the IR's JSON Schema instead")
-    _spec_options(p)
+    _checked_spec_options(p)
 
 
 def _explain_args(p) -> None:
@@ -152,7 +157,7 @@ def _summary_args(p) -> None:
     p.add_argument("file", metavar="FILE", help="the spec (.gspec or .ir.json) to summarise")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="a table as Keras prints it (default), or JSON")
-    _spec_options(p)
+    _checked_spec_options(p)
 
 
 def _layers_args(p) -> None:
@@ -171,14 +176,14 @@ def _plot_args(p) -> None:
     p.add_argument("--show-params", action="store_true", help="add each layer's parameter count (.svg/.png)")
     p.add_argument("--engine", choices=("graphspec", "graphviz"), default="graphspec",
                    help="who draws .svg/.png: graphspec itself (default, nothing to install) or Graphviz's dot")
-    _spec_options(p)
+    _checked_spec_options(p)
 
 
 def _compile_args(p) -> None:
     p.add_argument("file", metavar="FILE", help="the spec (.gspec or .ir.json) to build")
     _output(p, "OUT.keras|OUT.py", "a saved Keras model (.keras) or Python source that builds it (.py)")
     add_runtime_options(p)
-    _spec_options(p)
+    _checked_spec_options(p)
 
 
 def _fmt_args(p) -> None:
