@@ -57,6 +57,13 @@ def application_layers() -> Dict[str, str]:
     return dict(_data().get("applications", {}))
 
 
+def application_signatures() -> Dict[str, dict]:
+    """The constructor signatures of the keras.applications layers, in keras_signatures.json's
+    "layers" format ({"params": [...], "var_kwargs": ..., "aliases": []}), for signatures.py to merge."""
+    layers = _data()["layers"]
+    return {name: {**layers[name]["init"], "aliases": []} for name in _data().get("applications", {})}
+
+
 def _kind(layer: str, name: str, default) -> str:
     if layer in _LIST_ATTENTION and name == "mask":
         return TENSORS

@@ -64,3 +64,9 @@ def test_application_layers_are_recorded():
         "CustomScaleLayer": "keras.src.applications.inception_resnet_v2",
         "LayerScale": "keras.src.applications.convnext",
         "StochasticDepth": "keras.src.applications.convnext"}
+
+
+def test_application_signatures_in_the_layers_format():
+    sigs = calls.application_signatures()
+    assert [p["name"] for p in sigs["LayerScale"]["params"]] == ["init_values", "projection_dim"]
+    assert sigs["CustomScaleLayer"]["var_kwargs"] is True and sigs["StochasticDepth"]["aliases"] == []

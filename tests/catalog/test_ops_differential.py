@@ -137,7 +137,8 @@ def binary_cases(full):
     for name in BINARY:
         for a, b in itertools.product(shapes, shapes):
             yield name, {}, [T(a), T(b)]
-        dtypes = DTYPES if full else ("float32", "float16", "int32", "uint8", "bool")
+        dtypes = DTYPES + ("int8", "int16", "uint16", "uint32", "float64") if full else \
+            ("float32", "float16", "int32", "uint8", "bool")
         for d1, d2 in itertools.product(dtypes, dtypes):
             yield name, {}, [T((None, 3), d1), T((3,), d2)]
         for d, v in itertools.product(dtypes, PY):
