@@ -374,7 +374,20 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="compare with --output instead of writing it"
     )
+    parser.add_argument(
+        "--diff", action="store_true",
+        help="print what differs between --output and the installed Keras (layer classes and arguments)")
     args = parser.parse_args(argv)
+    if args.diff:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from graphspec.catalog.listing import signature_differences
+
+        captured = json.loads(args.output.read_text(encoding="utf-8"))
+        live = capture()
+        lines = signature_differences(captured, live)
+        print(f"catalogue: Keras {captured.get('keras_version')}; installed: Keras {live['keras_version']}")
+        print("\n".join(lines) if lines else "no differences in layer classes or arguments")
+        return 0
     text = dumps(capture())
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""

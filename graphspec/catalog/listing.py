@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from graphspec.catalog import registry, signatures
 
@@ -62,15 +62,53 @@ def catalogue() -> List[dict]:
     return [describe(n) for n in registry.names()]
 
 
-def coverage() -> dict:
-    """How many Keras layer classes exist, how many are supported, which are excluded and why."""
+def installed_keras_version() -> Optional[str]:
+    """The version of the installed Keras distribution, read from its metadata (Keras is not imported)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("keras")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _params_by_name(entry: dict) -> Dict[str, dict]:
+    return {p["name"]: p for p in entry.get("params", []) + entry.get("forwarded", [])}
+
+
+def signature_differences(captured: dict, live: dict) -> List[str]:
+    """What differs between two captured catalogues (keras_signatures.json data): layer classes added or
+    removed, and per layer the arguments added, removed or given another default."""
+    old, new = captured.get("layers", {}), live.get("layers", {})
+    out = [f"layer {name}: only in Keras {live.get('keras_version', '?')}" for name in sorted(set(new) - set(old))]
+    out += [f"layer {name}: only in Keras {captured.get('keras_version', '?')}" for name in sorted(set(old) - set(new))]
+    for name in sorted(set(old) & set(new)):
+        a, b = _params_by_name(old[name]), _params_by_name(new[name])
+        out += [f"{name}: new argument `{p}`" for p in b if p not in a]
+        out += [f"{name}: argument `{p}` removed" for p in a if p not in b]
+        out += [f"{name}: `{p}` default {a[p].get('default')!r} -> {b[p].get('default')!r}"
+                for p in a if p in b and (a[p].get("default"), a[p]["required"]) != (b[p].get("default"),
+                                                                                   b[p]["required"])]
+    return out
+
+
+def coverage(installed: Optional[str] = None, live: Optional[dict] = None) -> dict:
+    """How many Keras layer classes exist, how many are supported, which are excluded and why; the installed
+    Keras version (looked up when not given) and, with `live` (a capture of the installed Keras), what differs."""
     keras_layers = sorted(signatures.layer_signature(n).name for n in signatures.layer_names()
                           if signatures.canonical_layer_name(n) == n)
     supported = [n for n in keras_layers if registry.get(n)]
     excluded = {n: EXCLUDED[n] for n in keras_layers if n in EXCLUDED and not registry.get(n)}
     missing = [n for n in keras_layers if not registry.get(n) and n not in EXCLUDED]
+    installed = installed or installed_keras_version()
+    captured = signatures.keras_version()
+    differences = None
+    if live is not None:
+        differences = signature_differences(signatures._catalogue().data, live)
     return {
-        "keras_version": signatures.keras_version(),
+        "keras_version": captured,
+        "installed_keras_version": installed,
+        "differences": differences,
         "keras_layer_classes": len(keras_layers),
         "supported": len(supported),
         "excluded": excluded,
@@ -86,6 +124,15 @@ def render_coverage(cov: dict) -> str:
         lines.append(f"  excluded {name}: {why}")
     for name in cov["missing"]:
         lines.append(f"  missing  {name}")
+    installed = cov.get("installed_keras_version")
+    if installed and installed != cov["keras_version"]:
+        lines.append(f"installed Keras {installed} differs from the catalogue's Keras {cov['keras_version']}: "
+                     f"checks use the signatures of {cov['keras_version']}; a layer or argument that differs is "
+                     f"reported by Keras only when the model is built")
+        if cov.get("differences") is None:
+            lines.append("  list the differences with: python scripts/capture_keras_signatures.py --diff")
+        for line in cov.get("differences") or ():
+            lines.append(f"  differs  {line}")
     return "\n".join(lines)
 
 

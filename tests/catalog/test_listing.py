@@ -54,3 +54,31 @@ def test_layers_cli_coverage():
     out = _cli("layers", "--coverage")
     assert out.returncode == 0
     assert "layer classes" in out.stdout and "excluded Lambda" in out.stdout
+
+
+def test_coverage_records_the_installed_keras_version_without_importing_it():
+    cov = listing.coverage()
+    assert cov["keras_version"] == signatures.keras_version()
+    assert cov["installed_keras_version"] == listing.installed_keras_version()
+    assert "differs" not in listing.render_coverage(listing.coverage(installed=cov["keras_version"]))
+
+
+def test_coverage_says_what_differs_when_the_installed_keras_is_another_version():
+    captured = signatures._catalogue().data
+    live = json.loads(json.dumps(captured))
+    live["keras_version"] = "3.99.0"
+    del live["layers"]["Dense"]
+    live["layers"]["NewLayer"] = {"params": [], "var_kwargs": True, "aliases": []}
+    live["layers"]["Conv2D"]["params"] = [p for p in live["layers"]["Conv2D"]["params"] if p["name"] != "groups"]
+    live["layers"]["Dropout"]["params"][0]["required"] = False
+    live["layers"]["Dropout"]["params"][0]["default"] = 0.5
+    diffs = listing.signature_differences(captured, live)
+    assert "layer NewLayer: only in Keras 3.99.0" in diffs
+    assert f"layer Dense: only in Keras {captured['keras_version']}" in diffs
+    assert "Conv2D: argument `groups` removed" in diffs
+    assert any(d.startswith("Dropout: `rate` default") for d in diffs)
+    text = listing.render_coverage(listing.coverage(installed="3.99.0", live=live))
+    assert f"installed Keras 3.99.0 differs from the catalogue's Keras {captured['keras_version']}" in text
+    assert "differs  Conv2D: argument `groups` removed" in text
+    hint = listing.render_coverage(listing.coverage(installed="3.99.0"))
+    assert "capture_keras_signatures.py --diff" in hint
