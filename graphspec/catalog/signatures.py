@@ -229,7 +229,18 @@ class _Catalogue:
 
 @functools.lru_cache(maxsize=None)
 def _catalogue() -> _Catalogue:
-    return _Catalogue(json.loads(_read_text()))
+    data = json.loads(_read_text())
+    # The layers keras.applications defines (LayerScale, StochasticDepth, ...), captured with the
+    # call signatures; the ones keras.layers also has keep keras.layers's signature.
+    from graphspec.catalog import calls  # lazy: calls imports this module
+
+    try:
+        applications = calls.application_signatures()
+    except (OSError, ValueError, KeyError):
+        applications = {}
+    for name, entry in applications.items():
+        data["layers"].setdefault(name, entry)
+    return _Catalogue(data)
 
 
 def _kind(kind: str) -> str:
