@@ -97,7 +97,9 @@ def cmd_evaluate(args) -> int:
         return status
     from graphspec.backends.keras_train import evaluate
 
-    scores = evaluate(source, args.data, weights=args.weights, batch_size=args.batch_size)
+    # JSON is for tools: no progress bar in the same stream
+    scores = evaluate(source, args.data, weights=args.weights, batch_size=args.batch_size,
+                      verbose=0 if args.format == "json" else "auto")
     if args.format == "json":
         print(json.dumps(scores, indent=2, sort_keys=True))
     else:
