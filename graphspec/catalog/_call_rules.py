@@ -87,8 +87,9 @@ def _check_states(owner: str, layer: str, states: List[Shape], expected: Shape, 
                   total: Optional[int] = None) -> None:
     for i, state in enumerate(states):
         if not _fits(state, expected):
-            raise _err(f"initial state {offset + i + 1} of `{owner}` has shape {shape_text(state)}; "
-                       f"`{layer}` needs states of shape {shape_text(expected)}",
+            who = f"`{layer}`" if owner == layer else f"the `{layer}` inside `{owner}`"
+            raise _err(f"initial state {offset + i + 1} has shape {shape_text(state)}; "
+                       f"{who} needs states of shape {shape_text(expected)}",
                        f"give each state the shape {shape_text(expected)} (batch, then the layer's state size)")
 
 
