@@ -65,11 +65,10 @@ import numpy as np
 from graphspec import custom, limits
 from graphspec.catalog import registry, signatures
 from graphspec.catalog.base import ATTENTION, LIST
-from graphspec.text import safe_text
+from graphspec.text import quote, safe_text
 
 __all__ = ["from_keras", "load_keras_file", "KerasImportError", "KerasFileError", "ImportProblem"]
 
-WIDTH = 88  # a statement longer than this is split over lines, one step per line
 INLINE_STEPS = 3  # a merge input made of at most this many steps is written inside the tuple
 INDENT = "    "
 
@@ -332,6 +331,45 @@ class _Chain:
         return "(" + ", ".join(e.flat() for e in self.source) + ")"
 
 
+@dataclass
+class _CallForm:
+    """A call's arguments as spec text: what blocks compare and parameterise."""
+
+    callee: str
+    names: List[str]  # the parameters in signature order
+    required: frozenset
+    leading: bool  # the first parameter is written by position
+    parts: Dict[str, str]  # parameter -> its value's spec text, in writing order
+    defaults: Dict[str, str]  # parameter -> its default's spec text (what an omitted one means)
+
+    def render(self, parts: Optional[Dict[str, str]] = None) -> str:
+        """`Callee(a, b, key=value)`: required arguments (and a `leading` first one) by position."""
+        parts = self.parts if parts is None else parts
+        ordered = [p for p in self.names if p in parts] + [k for k in parts if k not in self.names]
+        out, positional = [], True
+        for key in ordered:
+            if positional and (key in self.required or (self.leading and self.names and key == self.names[0])):
+                out.append(parts[key])
+            else:
+                positional = False
+                out.append(f"{key}={parts[key]}")
+        return f"{self.callee}({', '.join(out)})"
+
+
+@dataclass(eq=False)
+class _BlockUse:
+    """A block call standing for a segment of the graph: one tensor in, one out."""
+
+    text: str  # the step, `residual(64, strides=2)`
+    word: str  # the block's name, for a binding
+    inputs: List[int]
+    outputs: List[int]
+    kind: str = "block"
+    op: Any = None
+    merges: bool = False
+    style: str = "single"
+
+
 @dataclass(eq=False)
 class _Plan:
     """One Keras model on its way to a `model` definition."""
@@ -347,6 +385,7 @@ class _Plan:
     name: str = ""
     output_names: List[str] = None
     layer_texts: Dict[int, Tuple[str, str]] = None  # id(layer) -> (call text, name to keep or "")
+    forms: Dict[int, "_CallForm"] = None  # id(layer) -> its call's arguments
 
 
 # =========================================================================== helpers
@@ -425,11 +464,6 @@ def _call_args(rec: "_Node"):
     return args, kwargs
 
 
-def _with_name(text: str, name: str) -> str:
-    """`Dense(4)` -> `Dense(4, name="head")`."""
-    return text[:-1] + ("" if text.endswith("()") else ", ") + f"name={_literal(name)})"
-
-
 def _registered(cls) -> Optional[custom.CustomLayer]:
     for name in custom.names():
         entry = custom.get(name)
@@ -453,6 +487,10 @@ class _Importer:
         self._ref_cache: Dict[str, dict] = {}
         self.model_names: set = set()
         self._wrapper: List[tuple] = []  # keys managed by the wrapper whose inner layer is written
+        self.last_form: Optional[_CallForm] = None  # the form of the last top-level layer_call
+        self.block_names = _Names(_RESERVED)
+        self.block_texts: List[str] = []
+        self.consts: Dict[str, str] = {}  # const name -> its value's text
 
     def problem(self, model: str, layer: str, cls: str, reason: str) -> None:
         key = (model, layer, reason)
@@ -706,22 +744,27 @@ class _Importer:
         return {k: v for k, v in config.items()
                 if k not in ignore and (k in required or k not in defaults or not _same(v, defaults[k]))}
 
+    def _form(self, callee: str, params: List[Tuple[str, bool]], values: dict,
+              leading: bool = False, collapse=frozenset(), defaults: Optional[dict] = None) -> "_CallForm":
+        """The call's arguments as spec text, keyed by parameter (and its defaults' text, for blocks)."""
+        names = [p for p, _ in params]
+        ordered = [p for p in names if p in values] + [k for k in values if k not in names]
+        parts = {}
+        for key in ordered:
+            value = _collapse(values[key]) if key in collapse else values[key]
+            parts[key] = self._value(value, key)
+        default_texts = {}
+        for key, value in (defaults or {}).items():
+            try:
+                default_texts[key] = self._value(_collapse(value) if key in collapse else value, key)
+            except Exception:  # noqa: BLE001 - a default without spec text: never filled in
+                continue
+        return _CallForm(callee, names, frozenset(p for p, req in params if req), leading, parts, default_texts)
+
     def _render_call(self, callee: str, params: List[Tuple[str, bool]], values: dict,
                      leading: bool = False, collapse=frozenset()) -> str:
         """`Callee(a, b, key=value)`: required arguments (and a `leading` first one) by position."""
-        names = [p for p, _ in params]
-        required = {p for p, req in params if req}
-        ordered = [p for p in names if p in values] + [k for k in values if k not in names]
-        parts, positional = [], True
-        for key in ordered:
-            value = _collapse(values[key]) if key in collapse else values[key]
-            text = self._value(value, key)
-            if positional and (key in required or (leading and names and key == names[0])):
-                parts.append(text)
-            else:
-                positional = False
-                parts.append(f"{key}={text}")
-        return f"{callee}({', '.join(parts)})"
+        return self._form(callee, params, values, leading, collapse).render()
 
     def _value(self, value: Any, param: str) -> str:
         """Spec text of a config value; serialized Keras objects become calls."""
@@ -820,15 +863,20 @@ class _Importer:
         collapse = set(_COLLAPSE) | {p for prefix, p in _COLLAPSE_BY_CLASS if callee.startswith(prefix)}
         first = params[0][0] if params else None
         leading = first in _LEADING and (first != "padding" or callee.startswith("ZeroPadding"))
+        top = not self._wrapper
         self._wrapper.append(_WRAPPER_MANAGED.get(callee, ()))
         try:
-            return self._render_call(callee, params, values, leading=leading, collapse=collapse)
+            form = self._form(callee, params, values, leading, collapse, defaults if top else None)
         finally:
             self._wrapper.pop()
+        if top:
+            self.last_form = form
+        return form.render()
 
     def _layer_texts(self, plan: _Plan) -> None:
         """The call of every layer of `plan` (problems recorded per layer)."""
         texts: Dict[int, Tuple[str, str]] = {}
+        forms: Dict[int, _CallForm] = {}
         mname = plan.keras_model.name
         for rec in plan.order:
             op = rec.op
@@ -849,7 +897,8 @@ class _Importer:
                 continue
             keep = op.name if self.keep_names and not _auto_name(op) else ""
             texts[id(op)] = (text, keep)
-        plan.layer_texts = texts
+            forms[id(op)] = self.last_form
+        plan.layer_texts, plan.forms = texts, forms
 
     # ------------------------------------------------------------------ the text
     def write(self, root) -> str:
@@ -859,13 +908,46 @@ class _Importer:
         if root_plan is None or self.problems:
             raise KerasImportError(self.problems)
         self._name_models()
+        self.block_names.taken |= self.model_names
+        self._make_consts()
         texts = [self._model_text(plan, compiled=plan is root_plan) for plan in self.order]
         if self.problems:
             raise KerasImportError(self.problems)
         total = root.count_params()
         header = (f"# Imported from Keras {keras.__version__} by graphspec: the model `{root.name}`, "
                   f"{total:,} parameters.\n")
-        return header + "\n" + "\n".join(texts)
+        consts = "".join(f"const {name} = {text}\n" for name, text in self.consts.items())
+        return header + "\n" + (consts + "\n" if consts else "") + "\n".join(self.block_texts + texts)
+
+    def _make_consts(self) -> None:
+        """A float argument written CONST_MIN times or more under one parameter becomes a const
+        named after it (`const epsilon = 1.001e-05`)."""
+        counts: Dict[Tuple[str, str], int] = {}
+        forms = [f for plan in self.order for f in (plan.forms or {}).values()]
+        for f in forms:
+            for key, text in f.parts.items():
+                if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?", text) and not re.fullmatch(r"-?\d+", text):
+                    counts[(key, text)] = counts.get((key, text), 0) + 1
+        taken = set(_RESERVED) | self.model_names
+        chosen: Dict[Tuple[str, str], str] = {}
+        for (key, text), n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            if n < CONST_MIN:
+                continue
+            name = _ident(key, "c")
+            if name in taken:
+                continue
+            taken.add(name)
+            chosen[(key, text)] = name
+            self.consts[name] = text
+        if not chosen:
+            return
+        for plan in self.order:
+            for lid, f in (plan.forms or {}).items():
+                for key, text in list(f.parts.items()):
+                    if (key, text) in chosen:
+                        f.parts[key] = chosen[(key, text)]
+                text, keep = plan.layer_texts[lid]
+                plan.layer_texts[lid] = (f.render(), keep)
 
     def _name_models(self) -> None:
         """Model names avoid every output name: a model used as the last step of an output would
@@ -881,23 +963,21 @@ class _Importer:
         names = _Names(self.model_names)
         body: List[str] = []
 
+        bound_inputs: Dict[int, str] = {}
         for t in plan.inputs:
             layer = t._keras_history.operation
-            rec = tensors[id(t)]
-            rec.name = names.allocate(_layer_word(layer))
-            body.append(f"input {rec.name}: {self._input_type(t, layer, plan.keras_model.name)}")
+            name = names.allocate(_layer_word(layer))
+            bound_inputs[id(t)] = name
+            body.append(f"input {name}: {self._input_type(t, layer, plan.keras_model.name)}")
 
         # Output names are reserved for the tensors they name.
         plan.output_names = []
-        claimed: Dict[str, int] = {}
         for k, raw in enumerate(plan.raw_output_names):
-            t = tensors[id(plan.outputs[k])]
             desired = _ident(raw, "output")
-            if desired in names.taken and t.name != desired:
+            if desired in names.taken and bound_inputs.get(id(plan.outputs[k])) != desired:
                 desired = names.allocate(desired)
             names.taken.add(desired)
             plan.output_names.append(desired)
-            claimed.setdefault(desired, id(t.ref))
         keras_output_layers = set(plan.raw_output_names)
 
         # A layer called more than once is declared once and used by name.
@@ -914,117 +994,183 @@ class _Importer:
         if decl_lines:
             body += [""] + decl_lines
 
-        def step(n: _Node) -> str:
+        def step(n) -> str:
+            if n.kind == "block":
+                return n.text
             if n.kind == "model":
                 return self.plans[id(n.op)].name
             if id(n.op) in decls:
                 return decls[id(n.op)]
             text, keep = plan.layer_texts[id(n.op)]
             if keep and keep not in keras_output_layers:  # output layers are named after the output
-                text = _with_name(text, keep)
+                form = plan.forms[id(n.op)]
+                text = form.render({**form.parts, "name": quote(keep)})
             return text
 
-        # Which tensors get a name: inputs, fan-outs, destructured outputs, long merge branches.
-        for n in order:
-            for tid in n.outputs:
-                t = tensors[tid]
-                if len(n.outputs) != 1 or t.uses != 1:
-                    t.bound = True
-                    continue
-                if n.merges:
-                    t.root, t.steps = "tuple", 1
-                else:
-                    u = tensors[n.inputs[0]]
-                    t.root, t.steps = ("name", 1) if u.bound else (u.root, u.steps + 1)
-                consumer = t.consumer
-                if consumer is not None and consumer.merges and not (t.root == "name" and t.steps <= INLINE_STEPS):
-                    t.bound = True
-
-        def chain_to(n: _Node) -> _Chain:
-            """The chain whose last step is node `n`, back to named tensors."""
-            steps = [step(n)]
-            while not n.merges:
-                u = tensors[n.inputs[0]]
-                if u.bound:
-                    return _Chain(u.name, steps[::-1])
-                n = u.producer
-                steps.append(step(n))
-            elements = []
-            for tid in n.inputs:
-                u = tensors[tid]
-                elements.append(_Chain(u.name, []) if u.bound else chain_to(u.producer))
-            return _Chain(elements, steps[::-1])
-
-        used_outputs: set = set()
-
-        def binding(t: _Tensor, n: _Node, i: int) -> str:
-            for k in t.output_of or ():
-                own = plan.output_names[k]
-                if claimed.get(own) == id(t.ref) and own not in used_outputs:
-                    used_outputs.add(own)
-                    return own
+        def word(n, i: int, uses: int, consumer) -> str:
+            if n.kind == "block":
+                return n.word
             if n.kind == "model" and len(n.outputs) > 1:
-                sub = self.plans[id(n.op)]
-                base = _ident(sub.raw_output_names[i], "t")
-            elif len(n.outputs) > 1:
-                base = f"{_layer_word(n.op)}_{i}"
-            elif _auto_name(n.op) and t.uses == 1 and t.consumer is not None and t.consumer.merges:
+                return _ident(self.plans[id(n.op)].raw_output_names[i], "t")
+            if len(n.outputs) > 1:
+                return f"{_layer_word(n.op)}_{i}"
+            if _auto_name(n.op) and uses == 1 and consumer is not None and consumer.merges:
                 # A long branch into a merge, from a layer nobody named: named after the merge.
-                position = t.consumer.inputs.index(id(t.ref)) + 1
-                base = f"{_layer_word(t.consumer.op)}_branch{position}"
-            else:
-                base = _layer_word(n.op)
-            return names.allocate(base)
+                position = consumer.inputs.index(n.outputs[0]) + 1
+                return f"{_layer_word(consumer.op)}_branch{position}"
+            return _layer_word(n.op)
 
-        # Statements in graph order; `output NAME = name` where that output's part of the graph ends.
-        statements: List[Tuple[str, Any]] = []  # (lhs, _Chain or name)
-        written: set = set()
-
-        def outputs_up_to(position: int) -> None:
-            for k, out in enumerate(plan.outputs):
-                t = tensors[id(out)]
-                if k not in written and plan.marks[k] <= position and t.bound:
-                    written.add(k)
-                    statements.append((f"output {plan.output_names[k]}", t.name))
-
-        outputs_up_to(0)
-        for position, n in enumerate(order, start=1):
-            targets = [tensors[tid] for tid in n.outputs]
-            if len(targets) == 1 and not targets[0].bound:
-                t = targets[0]
-                if t.output_of:  # used by nothing else: the output's own chain
-                    written.add(t.output_of[0])
-                    statements.append((f"output {plan.output_names[t.output_of[0]]}", chain_to(n)))
-            else:
-                chain = chain_to(n)
-                for i, t in enumerate(targets):
-                    t.name = binding(t, n, i)
-                statements.append((", ".join(t.name for t in targets), chain))
-            outputs_up_to(position)
-        outputs_up_to(len(order) + 1)
-
+        reduced = self._find_blocks(plan, order, calls, [id(t) for t in plan.inputs],
+                                    [id(t) for t in plan.outputs])
+        outputs = [(id(t), plan.output_names[k]) for k, t in enumerate(plan.outputs)]
         body.append("")
-        previous_multi = False
-        for lhs, rhs in statements:
-            if isinstance(rhs, str):
-                text = lhs if lhs == f"output {rhs}" else f"{lhs} = {rhs}"
-            else:
-                text = _format_statement(lhs, rhs)
-            multi = "\n" in text
-            if body[-1] != "" and (multi or previous_multi):
-                body.append("")
-            body.append(text)
-            previous_multi = multi
+        body += _write_body(reduced, bound_inputs, outputs, step, word, names)
         if compiled:
             block = self._compile_block(plan)
             if block:
                 body += [""] + block
-        lines = []
-        for entry in body:
-            lines.extend(INDENT + line if line else "" for line in entry.split("\n"))
-        while lines and not lines[-1]:
-            lines.pop()
+        while body and not body[-1]:
+            body.pop()
+        lines = [INDENT + line if line else "" for line in body]
         return f"model {plan.name} {{\n" + "\n".join(lines) + "\n}\n"
+
+    # ------------------------------------------------------------------ blocks
+    def _find_blocks(self, plan: _Plan, order: list, calls: Dict[int, int], inputs: List[int],
+                     outputs: List[int]) -> list:
+        """`order` with each repeated segment (one tensor in, one out, made of several layers)
+        replaced by a call of a block written for it; the blocks' text goes to `block_texts`."""
+        segments = [seg for seg in _segments(order, inputs, outputs)
+                    if all(n.kind in ("layer", "custom") and calls[id(n.op)] == 1 and len(n.outputs) == 1
+                           and id(n.op) in plan.forms for n in seg[0])]
+        groups: Dict[tuple, list] = {}
+        for seg in segments:
+            groups.setdefault(_signature(seg, plan.forms), []).append(seg)
+        # A group's segments take in the layers that follow each of them alike (the activation
+        # after a residual's Add), as far as every one of them is followed by the same layer.
+        position = {id(n): i for i, n in enumerate(order)}
+        inside = {id(n) for seg in segments for n in seg[0]}
+        consumers: Dict[int, int] = {}
+        for n in order:
+            for tid in n.inputs:
+                consumers[tid] = consumers.get(tid, 0) + 1
+        for tid in outputs:
+            consumers[tid] = consumers.get(tid, 0) + 2
+        for key, group in list(groups.items()):
+            while True:
+                nexts = []
+                for nodes, a, b in group:
+                    i = position[id(nodes[-1])] + 1
+                    n = order[i] if i < len(order) else None
+                    if (n is None or id(n) in inside or n.inputs != [b] or consumers.get(b) != 1
+                            or n.kind not in ("layer", "custom") or calls[id(n.op)] != 1
+                            or len(n.outputs) != 1 or id(n.op) not in plan.forms):
+                        break
+                    nexts.append(n)
+                if len(nexts) != len(group) or len({plan.forms[id(n.op)].callee for n in nexts}) != 1:
+                    break
+                group = [(nodes + [n], a, n.outputs[0]) for (nodes, a, b), n in zip(group, nexts)]
+                inside.update(id(n) for n in nexts)
+            groups[key] = group
+        replaced: Dict[int, _BlockUse] = {}  # id(first node) -> the use
+        skipped: set = set()
+        for group in groups.values():
+            if len(group) < 2:
+                continue
+            uses = self._block(plan, group)
+            if uses is None:
+                continue
+            for (nodes, a, b), use in zip(group, uses):
+                replaced[id(nodes[0])] = use
+                skipped.update(id(n) for n in nodes[1:])
+        return [replaced.get(id(n), n) for n in order if id(n) not in skipped]
+
+    def _block(self, plan: _Plan, group: list) -> Optional[List[_BlockUse]]:
+        """A block for the segments of `group` (same structure): parameters for what differs."""
+        template = group[0][0]
+        slots: List[Dict[str, Any]] = []  # per node: parameter -> fixed text or ("param", slot index)
+        varying: List[tuple] = []  # the value texts, per instance, of each differing argument
+        keys_of: List[Tuple[int, str]] = []
+        for j, node in enumerate(template):
+            forms = [plan.forms[id(seg[0][j].op)] for seg in group]
+            keys = []
+            for f in forms:
+                keys += [k for k in f.parts if k not in keys and k != "name"]
+            row = {}
+            for key in keys:
+                texts = tuple(f.parts.get(key, f.defaults.get(key)) for f in forms)
+                if any(t is None for t in texts):
+                    return None
+                if len(set(texts)) == 1:
+                    row[key] = texts[0]
+                else:
+                    row[key] = ("param", len(varying))
+                    varying.append(texts)
+                    keys_of.append((j, key))
+            slots.append(row)
+
+        # One parameter per distinct column of values; a column that is a multiple of another is
+        # written `4 * filters`.
+        pnames = _Names({"x", "y"} | set(_RESERVED) | set(self.consts))
+        params: List[Tuple[str, tuple]] = []
+        slot_text: Dict[int, str] = {}
+        # Smaller values first: the larger ones may be their multiples.
+        for v, texts in sorted(enumerate(varying), key=lambda vt: _size(vt[1])):
+            same = next((p for p, t in params if t == texts), None)
+            if same is not None:
+                slot_text[v] = same
+                continue
+            multiple = _multiple_of(texts, params)
+            if multiple is not None:
+                slot_text[v] = multiple
+                continue
+            key = keys_of[v][1]
+            pname = pnames.allocate(_PARAM_WORDS.get(key, _ident(key, "p")))
+            params.append((pname, texts))
+            slot_text[v] = pname
+        # A parameter whose most common value is shared gets it as its default.
+        defaults: Dict[str, str] = {}
+        for pname, texts in params:
+            common = max(set(texts), key=lambda t: (texts.count(t), -texts.index(t)))
+            if texts.count(common) >= 2 and len(set(texts)) < len(texts):
+                defaults[pname] = common
+        ordered = [p for p in params if p[0] not in defaults] + [p for p in params if p[0] in defaults]
+
+        last = next((n for n in reversed(template) if n.merges), template[-1])
+        bname = self.block_names.allocate(_BLOCK_WORDS.get(type(last.op).__name__,
+                                                           _class_word(last.op) + "_block"))
+        header = ", ".join(p if p not in defaults else f"{p}={defaults[p]}" for p, _ in ordered)
+
+        def block_step(n) -> str:
+            j = template.index(n)
+            form = plan.forms[id(n.op)]
+            parts = {k: (slot_text[t[1]] if isinstance(t, tuple) else t) for k, t in slots[j].items()}
+            return form.render(parts)
+
+        def block_word(n, i, uses, consumer) -> str:
+            return _class_word(n.op)
+
+        _, a, b = group[0]
+        body = _write_body(template, {a: "x"}, [(b, "y")], block_step, block_word, _Names({"x", "y"}))
+        lines = [f"block {bname}({header}) {{", INDENT + "input x"] + \
+            [INDENT + line if line else "" for line in body] + ["}"]
+        self.block_texts.append("\n".join(lines) + "\n")
+
+        uses = []
+        for k, (nodes, a, b) in enumerate(group):
+            args, keyword = [], False
+            for pname, texts in ordered:
+                value = texts[k]
+                if pname in defaults:
+                    if value == defaults[pname]:
+                        keyword = True
+                        continue
+                    args.append(f"{pname}={value}")
+                elif keyword:
+                    args.append(f"{pname}={value}")
+                else:
+                    args.append(value)
+            uses.append(_BlockUse(text=f"{bname}({', '.join(args)})", word=bname, inputs=[a], outputs=[b]))
+        return uses
 
     def _input_type(self, t, layer, mname: str) -> str:
         """`(28, 28, 1)`, `(None,) int32`."""
@@ -1087,38 +1233,207 @@ class _Importer:
         return ["compile {"] + [INDENT + line for line in lines] + ["}"] if lines else []
 
 
-# =========================================================================== layout
+# =========================================================================== blocks and bodies
+
+# Parameter names for the arguments that differ between a block's uses.
+_PARAM_WORDS = {"kernel_size": "kernel", "pool_size": "pool", "dilation_rate": "dilation",
+                "depth_multiplier": "multiplier", "activation": "activation"}
+# Block names after the layer that ends the block.
+_BLOCK_WORDS = {"Add": "residual", "Concatenate": "branches", "Multiply": "gated", "Average": "averaged"}
+CONST_MIN = 3  # a float argument written this often becomes a const
+REPEAT_MIN = 3  # a run of this many identical steps becomes a `repeat`
 
 
-def _format_statement(lhs: str, chain: _Chain) -> str:
-    """`lhs = source -> a -> b` on one line when it fits, else one step per line; a tuple source
-    too long for the first line gets one element per line."""
-    room = WIDTH - len(INDENT)
-    one = f"{lhs} = {chain.flat()}"
-    if len(one) <= room:
-        return one
-    source = chain.source_text()
-    if isinstance(chain.source, list) and len(f"{lhs} = {source}") > room:
-        inner = []
-        for e in chain.source:
-            text = e.flat()
-            if len(INDENT) + len(text) + 1 <= room or not e.steps:
-                inner.append(f"{INDENT}{text},")
+def _segments(order: list, inputs: List[int], outputs: List[int]) -> List[tuple]:
+    """(nodes, input tensor, output tensor) of each part of `order` between two tensors that every
+    later node depends on alone (a cut), made of two nodes or more."""
+    last: Dict[int, int] = {}
+    for i, n in enumerate(order):
+        for tid in n.inputs:
+            last[tid] = i
+    for tid in outputs:
+        last[tid] = len(order)
+    live = {t for t in inputs if t in last}
+    cuts = []
+    for p in range(len(order) + 1):
+        if p > 0:
+            live.update(t for t in order[p - 1].outputs if t in last)
+            live = {t for t in live if last[t] >= p}
+        if len(live) == 1:
+            cuts.append((p, next(iter(live))))
+    return [(order[p:q], a, b) for (p, a), (q, b) in zip(cuts, cuts[1:]) if q - p >= 2 and a != b]
+
+
+def _signature(seg: tuple, forms: Dict[int, _CallForm]) -> tuple:
+    """What two segments share when they are the same block: callees and wiring."""
+    nodes, a, b = seg
+    where: Dict[int, Any] = {a: "in"}
+    items = []
+    for j, n in enumerate(nodes):
+        items.append((forms[id(n.op)].callee, tuple(where.get(t, "?") for t in n.inputs), n.style))
+        where[n.outputs[0]] = j
+    items.append(where.get(b))
+    return tuple(items)
+
+
+def _size(texts: tuple) -> tuple:
+    """Integers before anything else, smaller ones first."""
+    if all(re.fullmatch(r"-?\d+", t) for t in texts):
+        return (0, sum(abs(int(t)) for t in texts))
+    return (1, 0)
+
+
+def _class_word(op) -> str:
+    """A binding inside a block: the layer's class in snake case (`batch_normalization`)."""
+    from keras.src.utils.naming import to_snake_case
+
+    return _ident(to_snake_case(type(op).__name__), "t")
+
+
+def _multiple_of(texts: tuple, params: List[Tuple[str, tuple]]) -> Optional[str]:
+    """`4 * filters` when each of `texts` is the same whole multiple of a parameter's values."""
+    if not all(re.fullmatch(r"-?\d+", t) for t in texts):
+        return None
+    values = [int(t) for t in texts]
+    for pname, ptexts in params:
+        if not all(re.fullmatch(r"-?\d+", t) and int(t) != 0 for t in ptexts):
+            continue
+        base = [int(t) for t in ptexts]
+        if values[0] % base[0]:
+            continue
+        factor = values[0] // base[0]
+        if factor > 1 and all(v == factor * u for v, u in zip(values, base)):
+            return f"{factor} * {pname}"
+    return None
+
+
+def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[int, str]], step, word,
+                names: "_Names") -> List[str]:
+    """The statements of a graph (a model's or a block's), one per line, for the formatter to lay
+    out: chains, not one line per layer; a name bound only where a tensor fans out, a layer has
+    several outputs, or a long branch feeds a merge; outputs in order."""
+    uses: Dict[int, int] = {}
+    consumer: Dict[int, Any] = {}
+    output_of: Dict[int, List[int]] = {}
+    producer: Dict[int, Any] = {}
+    for n in nodes:
+        for tid in n.inputs:
+            uses[tid] = uses.get(tid, 0) + 1
+            consumer.setdefault(tid, n)
+        for tid in n.outputs:
+            producer[tid] = n
+    for k, (tid, _) in enumerate(outputs):
+        uses[tid] = uses.get(tid, 0) + 1
+        output_of.setdefault(tid, []).append(k)
+    bound = set(bound_inputs)
+    name = dict(bound_inputs)
+    root: Dict[int, str] = {}
+    steps: Dict[int, int] = {}
+    for n in nodes:
+        for tid in n.outputs:
+            if len(n.outputs) != 1 or uses.get(tid, 0) != 1:
+                bound.add(tid)
+                continue
+            if n.merges:
+                root[tid], steps[tid] = "tuple", 1
             else:
-                pieces = [f"{INDENT}{e.source_text()}"] + [f"{2 * INDENT}-> {s}" for s in e.steps]
-                inner.append("\n".join(pieces) + ",")
-        head = f"{lhs} = (\n" + "\n".join(inner) + "\n)"
-        tail = "".join(f" -> {s}" for s in chain.steps)
-        if len(")" + tail) <= room:
-            return head + tail
-        return head + "".join(f"\n{INDENT}-> {s}" for s in chain.steps)
-    return f"{lhs} = {source}" + "".join(f"\n{INDENT}-> {s}" for s in chain.steps)
+                u = n.inputs[0]
+                root[tid], steps[tid] = ("name", 1) if u in bound else (root[u], steps[u] + 1)
+            c = consumer.get(tid)
+            if c is not None and c.merges and not (root[tid] == "name" and steps[tid] <= INLINE_STEPS):
+                bound.add(tid)
+
+    def chain_to(n) -> _Chain:
+        """The chain whose last step is node `n`, back to named tensors."""
+        out = [step(n)]
+        while not n.merges:
+            u = n.inputs[0]
+            if u in bound:
+                return _Chain(name[u], out[::-1])
+            n = producer[u]
+            out.append(step(n))
+        return _Chain([_Chain(name[u], []) if u in bound else chain_to(producer[u]) for u in n.inputs], out[::-1])
+
+    claimed: Dict[str, int] = {}
+    for tid, oname in outputs:
+        claimed.setdefault(oname, tid)
+    used_outputs: set = set()
+
+    def binding(tid: int, n, i: int) -> str:
+        for k in output_of.get(tid, ()):
+            own = outputs[k][1]
+            if claimed.get(own) == tid and own not in used_outputs:
+                used_outputs.add(own)
+                return own
+        return names.allocate(word(n, i, uses.get(tid, 0), consumer.get(tid)))
+
+    lines: List[str] = []
+    written: set = set()
+
+    def flush() -> None:
+        """The outputs whose tensors have names, in order (each after every earlier one)."""
+        for k, (tid, oname) in enumerate(outputs):
+            if k in written:
+                continue
+            if tid not in name:
+                return
+            written.add(k)
+            lines.append(f"output {oname}" if name[tid] == oname else f"output {oname} = {name[tid]}")
+
+    flush()
+    for n in nodes:
+        targets = n.outputs
+        if len(targets) == 1 and targets[0] not in bound:
+            if targets[0] in output_of:  # used by nothing else: the output's own chain
+                k = output_of[targets[0]][0]
+                written.add(k)
+                lines += _statement(f"output {outputs[k][1]}", chain_to(n), names)
+        else:
+            chain = chain_to(n)
+            for i, tid in enumerate(targets):
+                name[tid] = binding(tid, n, i)
+            lines += _statement(", ".join(name[t] for t in targets), chain, names)
+        flush()
+    for k, (tid, oname) in enumerate(outputs):  # whatever is left, in order
+        if k not in written and tid in name:
+            written.add(k)
+            lines.append(f"output {oname}" if name[tid] == oname else f"output {oname} = {name[tid]}")
+    return lines
+
+
+def _statement(lhs: str, chain: _Chain, names: "_Names") -> List[str]:
+    """`lhs = chain` on one line; a run of REPEAT_MIN or more identical steps becomes a `repeat`
+    over a name of its own."""
+    steps, runs, i = chain.steps, [], 0
+    first = 1 if isinstance(chain.source, list) else 0  # a tuple source needs its merge step first
+    while i < len(steps):
+        j = i
+        while j < len(steps) and steps[j] == steps[i]:
+            j += 1
+        if j - i >= REPEAT_MIN and i >= first:
+            runs.append((i, j - i))
+        i = j
+    if not runs or ("," in lhs and runs[-1][0] + runs[-1][1] == len(steps)):
+        return [f"{lhs} = {chain.flat()}"]
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", lhs) is not None
+    var = lhs if plain else names.allocate("x")
+    out, source, at = [], chain.source_text(), 0
+    for start, count in runs:
+        head = steps[at:start]
+        if head or source != var:
+            out.append(f"{var} = " + " -> ".join([source] + head))
+        out += [f"repeat {count} {{", f"{INDENT}{var} = {var} -> {steps[start]}", "}"]
+        source, at = var, start + count
+    tail = steps[at:]
+    if tail or lhs != var:
+        out.append(f"{lhs} = " + " -> ".join([source] + tail))
+    return out
 
 
 # =========================================================================== entry point
 
 
-def from_keras(model, *, keep_names: bool = False) -> str:
+def from_keras(model, *, keep_names: bool = True) -> str:
     """The .gspec text of a functional or Sequential `keras.Model`.
 
     Returns spec text; load it with `graphspec.loads(text)`. The root model - the
