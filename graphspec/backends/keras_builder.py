@@ -20,10 +20,12 @@ import keras
 
 from graphspec import custom
 from graphspec.backends import kinds
-from graphspec.catalog import params
+from graphspec import graph as g
+from graphspec.catalog import ops, params
 from graphspec.catalog.base import UNSAFE_CLASSES, ArgError, CallValue, ShapeError
 from graphspec.limits import MAX_PARAMS
 from graphspec.passes.layers import ir_param_count
+from graphspec.passes.tensor_ops import op_config, tensor_inputs
 
 __all__ = ["build", "fit_kwargs", "compile_kwargs", "to_keras_value", "resolve_class", "BuildError"]
 
@@ -182,6 +184,27 @@ def _make_layer(layer, spec, cache, budget: _Budget):
     return cls(**_layer_kwargs(layer.config, layer.name, layer.type))
 
 
+def _apply_op(layer, args: list):
+    """An "op" layer applied: `keras.ops.<entry.keras>` on the KerasTensors (a subscript indexes)."""
+    entry = ops.get(layer.type)
+    if entry is None:
+        raise BuildError(f"`{layer.type}` is not an op of graphspec's catalogue")
+    if layer.type == "getitem":
+        return args[0][tuple(layer.config["key"])]
+    values = tensor_inputs(entry, layer.config, args)
+    positional, kwargs = ops.call_args(layer.type, values, op_config(entry, layer.config))
+    return getattr(keras.ops, entry.keras)(*positional, **kwargs)
+
+
+def _call_value(value, tensors: list):
+    """A call-time argument for Keras: tensor references made the KerasTensors (a tuple a list)."""
+    if isinstance(value, g.TensorRef):
+        return tensors[value.tensor]
+    if isinstance(value, tuple) and any(isinstance(v, g.TensorRef) for v in value):
+        return [_call_value(v, tensors) for v in value]
+    return value
+
+
 _BUILDING = object()
 
 
@@ -206,17 +229,21 @@ def _build_graph(spec, model_name: str, cache: dict, budget: _Budget, nested: bo
     objects = [None] * len(ir.layers)  # made at their first call, once their weights are counted
     for node in ir.nodes:
         args = [tensors[i] for i in node.inputs]
-        obj = objects[node.layer]
-        if obj is None:
-            layer = ir.layers[node.layer]
-            budget.add(layer, args)
-            obj = objects[node.layer] = _make_layer(layer, spec, cache, budget)
-        if node.call == "attention":
-            result = obj(*args)
-        elif node.call == "list" or len(args) != 1:
-            result = obj(args)
+        if ir.layers[node.layer].kind == "op":
+            result = _apply_op(ir.layers[node.layer], args)
         else:
-            result = obj(args[0])
+            obj = objects[node.layer]
+            if obj is None:
+                layer = ir.layers[node.layer]
+                budget.add(layer, args)
+                obj = objects[node.layer] = _make_layer(layer, spec, cache, budget)
+            kwargs = {k: _call_value(v, tensors) for k, v in node.arguments.items()}
+            if node.call == "attention":
+                result = obj(*args, **kwargs)
+            elif node.call == "list" or len(args) != 1:
+                result = obj(args, **kwargs)
+            else:
+                result = obj(args[0], **kwargs)
         if isinstance(result, (list, tuple)):
             if len(result) != len(node.outputs):
                 raise BuildError(f"layer `{ir.layers[node.layer].name}` returned {len(result)} "
