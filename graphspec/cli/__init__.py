@@ -182,6 +182,8 @@ def _plot_args(p) -> None:
 def _compile_args(p) -> None:
     p.add_argument("file", metavar="FILE", help="the spec (.gspec or .ir.json) to build")
     _output(p, "OUT.keras|OUT.py", "a saved Keras model (.keras) or Python source that builds it (.py)")
+    p.add_argument("--weights", metavar="FILE.weights.h5|FILE.keras",
+                   help="load these weights into the .keras model (by layer name, else by structure)")
     add_runtime_options(p)
     _checked_spec_options(p)
 

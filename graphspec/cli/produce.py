@@ -23,6 +23,9 @@ def _spec(args, chosen: Settings):
 def _write_python(spec, out: str, args, chosen: Settings) -> str:
     from graphspec.backends.python_codegen import generate
 
+    if getattr(args, "weights", None):
+        raise Usage("compile: --weights loads weights into a built model: write a .keras file, not .py")
+
     try:
         source = generate(spec)
     except ValueError as exc:  # a value the generator cannot spell as Python
@@ -42,6 +45,11 @@ def _write_keras(spec, out: str, args, chosen: Settings) -> str:
 
     with runtime.step(f"building model `{spec.root}`"):
         model = build(spec, spec.root, max_params=chosen.max_params)
+    if getattr(args, "weights", None):  # every shape checked before any is loaded (keras_weights)
+        from graphspec.backends.keras_weights import load_weights
+
+        with runtime.step(f"loading {Path(args.weights).name}"):
+            load_weights(model, args.weights)
     with writing(out), runtime.step(f"saving {Path(out).name}"):
         save_keras(model, out)
     trainable, non_trainable = spec.model.param_counts()
