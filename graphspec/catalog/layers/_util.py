@@ -194,6 +194,12 @@ def require_last_defined(name: str, shape: Shape, help: Optional[str] = None, wh
 
 
 def dense_help(name: str, shape: Shape) -> str:
+    """The fix for an unknown last axis: flatten or pool a rank-3+ input; a rank-2 one is already flat
+    (often the output of a `Flatten()` over an axis of unknown size), so flattening again cannot help."""
+    if len(shape) == 2:
+        return (f"the input is already flat but its size is unknown: an axis of size None was flattened "
+                f"upstream; give that input axis a fixed size, or reduce it with a global pooling layer "
+                f"(e.g. `GlobalAveragePooling1D()` instead of `Flatten()`) before `{name}`")
     pool = global_pool_for(shape)
     return f"insert `Flatten()` or a global pooling layer such as `{pool}` before `{name}`"
 
