@@ -17,6 +17,28 @@ from graphspec.syntax.parse import parse
 
 SUFFIX = ".gspec"  # what an import names: another spec, never an arbitrary file
 
+# `import "graphspec:zoo/resnet50.gspec"`: a spec shipped inside the package (graphspec/stdlib, where
+# the wheel puts specs/zoo); in a source checkout, the repository's specs/ folder. Nothing else.
+STDLIB_PREFIX = "graphspec:"
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def stdlib_root() -> Path:
+    """The folder `graphspec:` imports resolve in: the installed package's data, else a checkout's specs/."""
+    installed = _PACKAGE / "stdlib"
+    return installed if installed.is_dir() else _PACKAGE.parent / "specs"
+
+
+def stdlib_path(name: str) -> Optional[Path]:
+    """The file a `graphspec:` import names, or None when the name leaves the standard library
+    (`graphspec:../x`, an absolute path, a symlink out of it)."""
+    root = stdlib_root().resolve()
+    relative = name[len(STDLIB_PREFIX):]
+    if not relative or relative.startswith(("/", "\\")) or ":" in relative or "\\" in relative:
+        return None
+    target = (root / relative).resolve()
+    return target if root in target.parents else None
+
 # A lone carriage return (old Mac line ends) ends a line, as CRLF and LF do: every editor shows one.
 _LONE_CR = re.compile(r"\r(?!\n)")
 
@@ -187,7 +209,17 @@ class Loader:
 
     def _follow(self, imp: ast.Import, importer: Path) -> None:
         try:
-            target = (importer.parent / imp.path).resolve()
+            if imp.path.startswith(STDLIB_PREFIX):
+                target = stdlib_path(imp.path)
+                if target is None:
+                    self.diags.error("E203", f"`{imp.path}` is outside graphspec's standard library", imp.span,
+                                     label="outside the standard library",
+                                     help=f'`{STDLIB_PREFIX}` names a spec shipped with graphspec, e.g. '
+                                          f'`import "{STDLIB_PREFIX}zoo/resnet50.gspec"`; import your own files '
+                                          "by a path relative to the importing file")
+                    return
+            else:
+                target = (importer.parent / imp.path).resolve()
             kind = _file_kind(target)
         except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a name too long, a NUL character
             self.diags.error("E203", f"cannot import `{imp.path}`: {_reason(exc)}", imp.span, label="cannot be read",
