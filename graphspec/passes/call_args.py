@@ -90,10 +90,11 @@ class CallArguments:
             param = params.get(kw.name)
             if param is None:
                 if kw.name in _constructor_params(layer.type):
+                    ctor = (_flat(ast.Call(step.name, step.name_span, step.args, step.kwargs + [kw], step.span))
+                            if step.call_args is not None else f"{layer.type}(..., {kw.name}={_flat(kw.value)})")
                     ex.diags.error("E301", f"`{kw.name}` is an argument of making {layer.type}, not of calling it",
                                    kw.name_span, label="a constructor argument",
-                                   help=f"write it in the first parenthesis: `{layer.type}(..., {kw.name}="
-                                        f"{_flat(kw.value)})`")
+                                   help=f"write it in the first parenthesis: `{ctor}`")
                 else:
                     ex.diags.error("E301", f"{layer.type} takes no call-time argument `{kw.name}`", kw.name_span,
                                    label="unknown call argument",

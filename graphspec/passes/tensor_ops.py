@@ -146,7 +146,7 @@ class TensorExpressions:
         entry = ops.get(call.name)
         if entry is None or call.name in ops.OPERATORS.values() and call.name == "getitem":
             ex.diags.error("E201", f"unknown op `ops.{call.name}`", call.name_span, label="not in the ops catalogue",
-                           help=did_you_mean(call.name, ops.names())
+                           help=(f"did you mean `ops.{ops.suggest(call.name)}`?" if ops.suggest(call.name) else None)
                            or "the ops a spec may call are listed in docs/language.md (\"Expressions, ops and "
                               "call arguments\")")
             return None
