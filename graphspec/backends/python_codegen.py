@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Dict, List, Optional, Set
 
 from graphspec import custom
+from graphspec import graph as g
 from graphspec.backends import kinds
-from graphspec.catalog import signatures
+from graphspec.catalog import ops, signatures
 from graphspec.catalog.base import CallValue
+from graphspec.passes.tensor_ops import op_config, tensor_inputs
 from graphspec.text import python_value, safe_text
 
 # Names the generated functions use besides their own variables.
@@ -60,6 +62,55 @@ def _kwarg(key: str, value_text: str) -> str:
 def _docstring_text(text: str) -> str:
     """User text inside the module's triple-quoted docstring: visible escapes, no way out of the quotes."""
     return safe_text(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
+class _Code(str):
+    """Python source to print as is (a variable name), not as a string value."""
+
+
+def _index_item(item) -> str:
+    # A subscript key holds only ints, None, Ellipsis and slices of ints (the checker and the IR
+    # verifier refuse anything else), so it is printed from those alone.
+    if item is Ellipsis:
+        return "..."
+    if isinstance(item, slice):
+        text = ":".join("" if p is None else str(int(p)) for p in (item.start, item.stop))
+        return text + ("" if item.step is None else f":{int(item.step)}")
+    return "None" if item is None else str(int(item))
+
+
+def _code_value(value) -> str:
+    if isinstance(value, _Code):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_code_value(v) for v in value) + "]"
+    return python_value(value)
+
+
+def _op_call(layer, args: List[str]) -> str:
+    """`keras.ops.mean(x, axis=1)`, `x[:, 0]`: an "op" layer applied to the variables `args`."""
+    entry = ops.get(layer.type)
+    if entry is None:
+        raise ValueError(f"`{safe_text(layer.type)}` is not an op of graphspec's catalogue")
+    if layer.type == "getitem":
+        key = layer.config["key"]
+        return f"{args[0]}[{', '.join(_index_item(i) for i in key)}]"
+    values = tensor_inputs(entry, layer.config, [_Code(a) for a in args])
+    positional, kwargs = ops.call_args(layer.type, values, op_config(entry, layer.config))
+    parts = [_code_value(v) for v in positional] + [_kwarg(k, _code_value(v)) for k, v in kwargs.items()]
+    return f"keras.ops.{entry.keras}({', '.join(parts)})"
+
+
+def _call_kwargs(arguments: dict, names: Dict[int, str]) -> List[str]:
+    """A node's call-time arguments as keyword arguments (tensor references as their variables)."""
+    def text(value) -> str:
+        if isinstance(value, g.TensorRef):
+            return names[value.tensor]
+        if isinstance(value, tuple) and any(isinstance(v, g.TensorRef) for v in value):
+            return "[" + ", ".join(text(v) for v in value) + "]"
+        return python_value(value)
+
+    return [_kwarg(k, text(v)) for k, v in arguments.items()]
 
 
 class _Writer:
@@ -150,6 +201,11 @@ class _Writer:
         objects: Dict[int, str] = {}
         for node in ir.nodes:
             layer = ir.layers[node.layer]
+            if layer.kind == "op":
+                targets = [var(t, ir.tensors[t].name or layer.name) for t in node.outputs]
+                lhs = targets[0] if len(targets) == 1 else ", ".join(targets)
+                out.append(f"    {lhs} = {_op_call(layer, [names[t] for t in node.inputs])}{_where(node.span)}")
+                continue
             if layer.kind == "model" or layer.shared:
                 obj = objects.get(layer.id)
                 if obj is None:  # created where it is first used, then shared
@@ -160,12 +216,13 @@ class _Writer:
             else:
                 obj = self.layer(layer)
             args = [names[t] for t in node.inputs]
+            extra = "".join(", " + k for k in _call_kwargs(node.arguments, names))
             if node.call == "attention":
-                call = f"{obj}({', '.join(args)})"
+                call = f"{obj}({', '.join(args)}{extra})"
             elif node.call == "list" or len(args) != 1:
-                call = f"{obj}([{', '.join(args)}])"
+                call = f"{obj}([{', '.join(args)}]{extra})"
             else:
-                call = f"{obj}({args[0]})"
+                call = f"{obj}({args[0]}{extra})"
             hint = layer.name if len(node.outputs) == 1 and layer.kind != "model" and not layer.shared else None
             targets = [var(t, ir.tensors[t].name or hint) for t in node.outputs]
             lhs = targets[0] if len(targets) == 1 else ", ".join(targets)

@@ -13,9 +13,9 @@ from typing import List, Optional, Tuple
 from graphspec import graph as g
 from graphspec.catalog import ops
 from graphspec.catalog.base import ArgError, ShapeError
+from graphspec.limits import MAX_INT
 from graphspec.passes.values import INVALID, contains_invalid, describe
 from graphspec.source import Span
-from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
 from graphspec.text import shape_text
 
@@ -82,10 +82,9 @@ class TensorExpressions:
             right = self.operand(frame, src.right, target)
             if left is None or right is None:
                 return None
-            if left[0] == NUMBER and right[0] == NUMBER:
-                ex.diags.error("E209", f"`{src.op}` between two numbers in a chain: it needs a tensor", src.span,
-                               label="no tensor", help="compute numbers in a `const`; chains compute tensors")
-                return None
+            if left[0] == NUMBER and right[0] == NUMBER:  # `x * (1.0 / 6.0)`: plain arithmetic
+                value = self.fold(frame, src, left[1], right[1])
+                return None if value is INVALID else (NUMBER, value)
             return self.apply(ops.OPERATORS[src.op], [left, right], {}, src.span, target)
         if isinstance(src, ast.Subscript):
             return self.subscript(frame, src, target)
@@ -101,6 +100,21 @@ class TensorExpressions:
                            help="merge them first, e.g. `((a, b) -> Concatenate()) + c`")
             return None
         return TENSOR, tensors[0]
+
+    def fold(self, frame, src: ast.TensorOp, a, b):
+        """Two numbers under an operator: computed as values are (the same checks and limits)."""
+        if src.op in ("+", "-", "*", "/", "//", "%"):
+            return self.ex.evaluator(frame).eval(ast.BinOp(src.op, ast.Literal(a, src.left.span),
+                                                           ast.Literal(b, src.right.span), src.span))
+        try:
+            value = a ** b if src.op == "**" else None
+        except (OverflowError, ZeroDivisionError):
+            value = None
+        if not _is_number(value) or abs(value) > MAX_INT:
+            self.ex.diags.error("E250", f"`{src.op}` of these numbers has no value a spec can hold", src.span,
+                                label="not a number" if src.op == "@" else "out of range")
+            return INVALID
+        return value
 
     def subscript(self, frame, src: ast.Subscript, target: str) -> Optional[Operand]:
         base = self.operand(frame, src.target, target)
