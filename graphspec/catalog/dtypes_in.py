@@ -91,3 +91,14 @@ def input_dtype_problem(layer: str, config: dict, dtypes: Sequence[str]) -> Opti
                        f"it takes {' or '.join(accepted)} inputs")
             return message, _help(layer, got, dtype)
     return None
+
+
+def compute_dtype(policy) -> Optional[str]:
+    """The dtype a layer computes in under a `dtype=` policy name: "mixed_float16" -> "float16",
+    "int8_from_mixed_bfloat16" -> "bfloat16" (a quantized policy computes in its source policy's dtype);
+    None for no policy."""
+    if not isinstance(policy, str):
+        return None
+    if "_from_" in policy:
+        policy = policy.split("_from_", 1)[1]
+    return policy[len("mixed_"):] if policy.startswith("mixed_") else policy

@@ -104,3 +104,12 @@ def test_problem_names_the_dtype_and_the_fix():
     assert dtypes_in.input_dtype_problem("Embedding", {}, ["int32"]) is None
     assert dtypes_in.input_dtype_problem("Embedding", {}, ["float32"]) is None  # Keras casts float ids
     assert dtypes_in.input_dtype_problem("Reshape", {}, ["string"]) is None  # not in the table: never reported
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("policy", ["float32", "mixed_float16", "mixed_bfloat16", "int8_from_mixed_bfloat16",
+                                    "int4_from_float32", "float8_from_mixed_float16"])
+def test_compute_dtype_of_a_policy_is_what_keras_computes_in(policy):
+    import keras
+
+    assert dtypes_in.compute_dtype(policy) == keras.dtype_policies.get(policy).compute_dtype
