@@ -123,3 +123,13 @@ def test_every_code_has_a_complete_record():
         assert info.title and info.what and info.example and info.fix, code
         assert info.title == info.title.strip() and not info.title.endswith(".")
         assert len(info.what) >= 60, f"{code}: the explanation is too thin"
+
+
+def test_a_warning_says_how_to_silence_it_and_an_error_does_not():
+    from conftest import ROOT, run_cli
+
+    warning = run_cli("explain", "W101", cwd=ROOT)
+    assert warning.returncode == 0
+    assert "Silencing it\n  `# gspec: ignore[W101]`" in warning.stdout and 'ignore = ["W101"]' in warning.stdout
+    error = run_cli("explain", "E401", cwd=ROOT)
+    assert "Silencing" not in error.stdout

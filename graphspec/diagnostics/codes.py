@@ -427,7 +427,15 @@ def explain(code: str) -> str:
             f"What it means\n  " + c.what.replace("\n", "\n  ") + "\n\n"
             f"Example\n  " + example.replace("\n", "\n  ") + "\n\n"
             f"How to fix it\n  " + c.fix.replace("\n", "\n  ") + "\n")
+    if severity(code) == "warning":
+        text += "\n" + silencing(code) + "\n"
     return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def silencing(code: str) -> str:
+    """How a warning is silenced (graphspec/diagnostics/suppress.py), for `graphspec explain`."""
+    return (f"Silencing it\n  `# gspec: ignore[{code}]` at the end of its line or alone on the line above;\n"
+            f"  in every spec of a project, `ignore = [\"{code}\"]` in [tool.graphspec] (docs/cli.md).")
 
 
 def listing() -> str:
