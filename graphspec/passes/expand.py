@@ -226,6 +226,8 @@ class ModelExpander:
         frame.tensors[name] = Binding(tensor, span)
 
     def _unused(self, name: str, binding: Binding) -> None:
+        if name == "_":  # `_, h, c = x -> LSTM(...)`: a deliberately discarded output, as in Python
+            return
         self.diags.warning("W103", f"the value bound to `{name}` here is never used", binding.span,
                            label="never used", help=f"remove the binding, or use `{name}` in a chain")
 
