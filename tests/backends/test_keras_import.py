@@ -249,40 +249,45 @@ def test_seed_idioms():
 
 # --------------------------------------------------------------------------- keras.applications
 
-# name -> (merges at least, lines the spec must hold)
+# name -> (blocks and repeats at least, lines the spec must hold). Their repeated subgraphs are
+# blocks (tests/backends/test_keras_import_blocks.py checks the line counts against specs/zoo).
 APPLICATIONS = {
-    "ResNet50": (16, [
+    "ResNet50": (4, [
         "-> ZeroPadding2D(3)\n",
         "-> Conv2D(64, 7, strides=2)\n",
-        "-> BatchNormalization(axis=3, epsilon=1.001e-05)\n",
+        "const epsilon = 1.001e-05\n",
+        "-> BatchNormalization(axis=3, epsilon=epsilon)\n",
         "-> MaxPooling2D(3, strides=2)\n",
-        "conv2_block1_out = (\n",
+        "block residual(filters, strides=2) {\n",
+        "-> Conv2D(4 * filters, 1)\n",
+        "    repeat 5 {\n",
     ]),
-    "MobileNetV2": (10, [
-        "-> ReLU(max_value=6.0)\n",
-        "-> BatchNormalization(momentum=0.999)\n",
+    "MobileNetV2": (2, [
+        "const max_value = 6.0\n",
+        "-> ReLU(max_value=max_value)\n",
+        "-> BatchNormalization(momentum=momentum)\n",
         "-> DepthwiseConv2D(3, strides=2, use_bias=False)\n",
         "-> ZeroPadding2D(((0, 1), (0, 1)))\n",
     ]),
-    "InceptionV3": (15, [
+    "InceptionV3": (3, [
         "-> BatchNormalization(axis=3, scale=False)\n",
         "-> AveragePooling2D(3, strides=1, padding=\"same\")\n",
         ") -> Concatenate(axis=3)\n",
-        "mixed0_branch2 = ",  # a long branch from unnamed layers is named after its merge
     ]),
-    "DenseNet121": (58, [
-        "conv2_block1_concat = (pool1, conv2_block1_2_conv) -> Concatenate(axis=3)\n",
+    "DenseNet121": (5, [
+        "    output y = (x, conv2d) -> Concatenate(axis=3)\n",
+        "    repeat 24 {\n",
         "-> AveragePooling2D(2)\n",
     ]),
     # EfficientNet's preprocessing layers, its swish (serialized by Keras as silu) and its
     # initializers
-    "EfficientNetB0": (9, [
+    "EfficientNetB0": (2, [
         "-> Rescaling(1 / 255)\n",
         "-> Normalization(axis=3)\n",
         "-> Activation(\"silu\")\n",
         "kernel_initializer=VarianceScaling(scale=2.0, mode=\"fan_out\"),\n",
         "scale=1 / 3,\n",
-        "-> Dropout(0.025, noise_shape=(None, 1, 1, 1))\n",  # stochastic depth
+        "-> Dropout(rate, noise_shape=(None, 1, 1, 1))\n",  # stochastic depth, as a block parameter
         "-> Dropout(0.2)\n",
     ]),
 }
@@ -309,14 +314,13 @@ def test_application_round_trip(application):
 @pytest.mark.slow
 def test_application_idiom(application):
     name, old, (text, spec, new) = application
-    _check_idiom(text, spec)
+    # Text only: a block parameter can carry a Keras default into one of its uses (`strides=1`).
+    assert not DEFAULT_LOOKING.search(text), DEFAULT_LOOKING.search(text).group()
     n_layers = len(old.layers)
     assert _statements(text) <= _statement_budget(old, merges=True)
     assert _statements(text) < n_layers / 3, f"{name}: {_statements(text)} statements for {n_layers} layers"
-    assert text.count("-> ") > n_layers / 2  # most layers are steps of chains
-    merges = text.count("-> Add()") + text.count("-> Concatenate(") + text.count("-> Multiply()")
     least, lines = APPLICATIONS[name]
-    assert merges >= least
+    assert len(re.findall(r"^block |^ +repeat ", text, re.M)) >= least
     for line in lines:
         assert line in text, line
 

@@ -57,7 +57,7 @@ def test_golden_and_round_trip(name, keep):
 
 
 def test_blocks_and_repeat():
-    text = from_keras(_residual_net())
+    text = from_keras(_residual_net(), keep_names=True)
     assert text.count("block ") == 2  # with and without a projection
     assert "const epsilon = 1.001e-05" in text
     assert 'Dense(3)' in text and 'name="stem"' in text  # outside blocks, names are kept
@@ -65,10 +65,10 @@ def test_blocks_and_repeat():
     assert "repeat 5 {" in stack and "name=" not in stack
 
 
-def test_names_kept_by_default():
+def test_keep_names():
     x = keras.Input((4,), name="x")
     h = layers.Dense(8, name="features")(x)
-    text = from_keras(keras.Model(x, layers.Dense(1, name="out")(h)))
+    text = from_keras(keras.Model(x, layers.Dense(1, name="out")(h)), keep_names=True)
     assert 'name="features"' in text
     assert {"x", "features", "out"} <= {layer.name for layer in graphspec.loads(text).to_keras().layers}
 
@@ -76,8 +76,8 @@ def test_names_kept_by_default():
 def test_cli_rename(tmp_path):
     path = tmp_path / "m.keras"
     _residual_net().save(path)
-    kept = run_cli("import", str(path), "-o", "-", cwd=tmp_path)
-    renamed = run_cli("import", str(path), "--rename", "-o", "-", cwd=tmp_path)
+    kept = run_cli("import", str(path), "--keep-names", "-o", "-", cwd=tmp_path)
+    renamed = run_cli("import", str(path), "-o", "-", cwd=tmp_path)
     assert kept.returncode == 0 and renamed.returncode == 0, kept.stderr + renamed.stderr
     assert 'name="stem"' in kept.stdout and "name=" not in renamed.stdout
     assert renamed.stdout == from_keras(keras.models.load_model(path), keep_names=False)
@@ -97,7 +97,7 @@ APPLICATIONS = {
 def test_applications_short_and_exact(app):
     zoo, shape = APPLICATIONS[app]
     old = getattr(keras.applications, app)(weights=None, input_shape=shape)
-    text, _, _ = _round_trip(old)  # counts and outputs equal with the weights copied
+    text, _, _ = _round_trip(old, keep_names=True)  # counts and outputs equal with the weights copied
     hand = len((SPECS / "zoo" / f"{zoo}.gspec").read_text(encoding="utf-8").splitlines())
     lines = len(text.splitlines())
     assert lines <= 1.5 * hand, f"{app}: {lines} lines imported, {hand} hand-written"
