@@ -161,15 +161,9 @@ def _pair_by_structure(target, source, path: str) -> List[tuple]:
 _KEY = {"name": 0, "path": 1}  # which field of a weight unit a file's entries are keyed by
 
 
-def load_weights(model, path) -> Loaded:
-    """Load `path` into `model` by layer name (every weight-holding layer found in the file), else by
-    structure (the same layers in the same order); WeightsError, with nothing assigned, on any mismatch.
-
-    A `.weights.h5` file is keyed as Keras keys it (by class and position: its structure); a `.keras`
-    file by layer name, or by order when a name is missing."""
-    path = os.fspath(path)
+def _plan(model, keyed: str, source, path: str):
+    """(how paired, pairs) for `model` and the file's layers, every shape checked; WeightsError if not."""
     target = weight_units(model)
-    keyed, source = read_units(path)
     pairs = _pair_by_key(target, source, _KEY[keyed])
     by = "name" if keyed == "name" else "structure"
     if not pairs:
@@ -182,6 +176,42 @@ def load_weights(model, path) -> Loaded:
             raise WeightsError(f"{safe_text(path)}: layer `{safe_text(name)}` has variable shapes "
                                f"{_shapes_text(want)}; the file's layer{theirs} has {_shapes_text(got)} "
                                f"(paired by {by}); nothing was loaded")
+    return by, pairs
+
+
+def _nested(model) -> list:
+    """The models used as layers inside `model`, outermost first."""
+    import keras
+
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found.append(layer)
+            found.extend(_nested(layer))
+    return found
+
+
+def load_weights(model, path) -> Loaded:
+    """Load `path` into `model` by layer name (every weight-holding layer found in the file), else by
+    structure (the same layers in the same order); failing both, into the first nested model the file
+    fits (a pretrained backbone inside a new model). WeightsError, with nothing assigned, on a mismatch.
+
+    A `.weights.h5` file is keyed as Keras keys it (by class and position: its structure); a `.keras`
+    file by layer name, or by order when a name is missing."""
+    path = os.fspath(path)
+    keyed, source = read_units(path)
+    try:
+        by, pairs = _plan(model, keyed, source, path)
+    except WeightsError as whole:
+        for inner in _nested(model):
+            try:
+                by, pairs = _plan(inner, keyed, source, path)
+                by = f"{by}, into the nested model `{safe_text(inner.name)}`"
+                break
+            except WeightsError:
+                continue
+        else:
+            raise whole from None
     for _, variables, _, arrays in pairs:  # every shape is right: now assign, all of them
         for variable, array in zip(variables, arrays):
             variable.assign(array.astype(variable.dtype, copy=False))
