@@ -8,21 +8,22 @@ adds Keras-computed rules and then calls `add` here, so nothing below the backen
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional
+from typing import Callable, Dict, Optional
+
+from graphspec.record import Record
 
 
-@dataclass
-class CustomLayer:
-    """A user's Keras layer class, known to specs by `name`."""
+class CustomLayer(Record):
+    """A user's Keras layer class, known to specs by `name`.
 
-    name: str
-    cls: Any
-    params: list  # [(name, keyword_only, required, default)] from the class's __init__
-    var_kwargs: bool
-    shape: Optional[Callable] = None  # (config, input_shapes) -> shape
-    count: Optional[Callable] = None  # (config, input_shapes) -> (trainable, non_trainable)
+    Fields: name, cls, params ([(name, keyword_only, required, default)] from the class's
+    __init__), var_kwargs, shape ((config, input_shapes) -> shape) and count ((config,
+    input_shapes) -> (trainable, non_trainable)). A Record, not a dataclass: `check` imports
+    this module, and dataclasses (with inspect) costs its start-up several milliseconds.
+    """
+
+    __slots__ = _fields = ("name", "cls", "params", "var_kwargs", "shape", "count")
+    _defaults = {"shape": None, "count": None}
 
 
 _REGISTRY: Dict[str, CustomLayer] = {}
@@ -30,6 +31,8 @@ _REGISTRY: Dict[str, CustomLayer] = {}
 
 def add(cls, name: Optional[str] = None, *, shape: Callable, params: Callable):
     """Register `cls` under `name` (default: its class name) with both static rules; returns the class."""
+    import inspect  # only when a layer is registered: not on check's start-up path
+
     if not inspect.isclass(cls):
         raise TypeError(f"register_layer expects a class; received {cls!r}")
     if not callable(shape) or not callable(params):
