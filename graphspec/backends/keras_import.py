@@ -1433,7 +1433,7 @@ def _statement(lhs: str, chain: _Chain, names: "_Names") -> List[str]:
 # =========================================================================== entry point
 
 
-def from_keras(model, *, keep_names: bool = True) -> str:
+def from_keras(model, *, keep_names: bool = False) -> str:
     """The .gspec text of a functional or Sequential `keras.Model`.
 
     Returns spec text; load it with `graphspec.loads(text)`. The root model - the
