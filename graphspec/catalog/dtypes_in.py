@@ -52,8 +52,7 @@ _FAMILIES: Dict[FrozenSet[str], Tuple[str, ...]] = {
 }
 REJECTED: Dict[str, FrozenSet[str]] = {layer: kinds for kinds, layers in _FAMILIES.items() for layer in layers}
 
-# StringLookup / IntegerLookup read their token kind from `vocabulary_dtype`-like settings only at
-# adapt time; integer tokens go through IntegerLookup, string ones through StringLookup.
+# The lookup a token kind belongs to: integer tokens go through IntegerLookup, strings through StringLookup.
 _FIX = {
     (STRING, "IntegerLookup"): "integer tokens go through IntegerLookup; for string tokens use "
                                "`StringLookup(vocabulary=[...])`",

@@ -104,7 +104,7 @@ def spec_text(case, n_outputs: int = 1) -> str:
         lines.append(f"    input x{i}: {spec_value(tuple(shape[1:]))} {dtype}")
     args = [spec_value(decode(a, _spec_call)) for a in case["args"]]
     args += [f"{k}={spec_value(decode(v, _spec_call))}" for k, v in case["kwargs"]]
-    source = f"x0" if len(inputs) == 1 else "(" + ", ".join(f"x{i}" for i in range(len(inputs))) + ")"
+    source = "x0" if len(inputs) == 1 else "(" + ", ".join(f"x{i}" for i in range(len(inputs))) + ")"
     if case["call"] == "list" and len(inputs) == 1:
         raise Inexpressible("a list of one tensor")
     step = f"{source} -> {layer}({', '.join(args)})"
