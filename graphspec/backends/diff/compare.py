@@ -84,18 +84,22 @@ class SpecDiff:
 # --------------------------------------------------------------------------- one side's graph
 
 
-@dataclass
+@dataclass(eq=False)
 class _Layer:
+    # Slotted (one per layer of each side, at up to 200,000 layers); eq=False: compared by identity.
+    __slots__ = ("name", "type", "kind", "model", "written", "config", "calls", "order", "typepos", "params",
+                 "labels")
     name: str
     type: str  # Keras class name; "Model" for a nested model
     kind: str
     model: Optional[str]
     written: Dict[str, Any]  # the arguments as written (normalized values), `name=` left out
     config: Dict[str, Any]  # the effective arguments: those equal to their defaults left out
-    calls: List[Tuple[tuple, tuple, tuple]]  # per call: (source keys, source labels, output shapes)
+    calls: List[Tuple[tuple, tuple]]  # per call: (source keys, output shapes)
     order: int
     typepos: int
     params: Tuple[int, int]
+    labels: Any  # source key -> its label (`layer`, `layer[i]`, `layer#k`), the side's _Graph.label
 
     def call_text(self) -> str:
         if self.kind == "model":
@@ -104,10 +108,10 @@ class _Layer:
 
     def sources(self) -> List[List[str]]:
         """Per call, the tensors it reads: an input's name, or `layer`, `layer[i]` (output i), `layer#k` (call k)."""
-        return [list(labels) for _, labels, _ in self.calls]
+        return [[self.labels(k) for k in keys] for keys, _ in self.calls]
 
     def shapes(self):
-        per_call = [list(shapes) if len(shapes) != 1 else shapes[0] for _, _, shapes in self.calls]
+        per_call = [list(shapes) if len(shapes) != 1 else shapes[0] for _, shapes in self.calls]
         return per_call[0] if len(per_call) == 1 else per_call
 
 
@@ -128,19 +132,20 @@ class _Graph:
         calls_of: Dict[int, list] = {}
         for n in nodes:
             calls_of.setdefault(n.layer, []).append(n)
-        producer: Dict[int, tuple] = {}
+        producer: Dict[int, tuple] = {}  # tensor -> its source key
         for inp in ir.inputs:
-            producer[inp.tensor] = (("input", inp.name), inp.name)
+            producer[inp.tensor] = ("input", inp.name)
         seen_calls: Dict[int, int] = {}
+        # Per layer name: (several outputs, several calls), what its labels show; labels are made only
+        # when a change is rendered (one string per tensor would outweigh the graph itself).
+        self._marks: Dict[str, Tuple[bool, bool]] = {}
         for n in nodes:
             layer = ir.layers[n.layer]
-            uses = calls_of[n.layer]
             call = seen_calls.get(n.layer, 0)  # which call of its layer this is (a count, not a search)
             seen_calls[n.layer] = call + 1
+            self._marks.setdefault(layer.name, (len(n.outputs) > 1, len(calls_of[n.layer]) > 1))
             for i, t in enumerate(n.outputs):
-                label = layer.name + (f"[{i}]" if len(n.outputs) > 1 else "") + \
-                    (f"#{call + 1}" if len(uses) > 1 else "")
-                producer[t] = (("layer", layer.name, call, i), label)
+                producer[t] = ("layer", layer.name, call, i)
         self.layers: Dict[str, _Layer] = {}
         typecount: Dict[str, int] = {}
         for n in nodes:
@@ -149,18 +154,18 @@ class _Graph:
                 continue
             type_name = "Model" if layer.kind == "model" else layer.type
             written = {k: norm(v) for k, v in layer.config.items() if k != "name"}
-            config = {k: v for k, v in written.items()
-                      if layer.kind == "model" or not drop_layer_arg(layer.type, k, v)}
+            config = written if layer.kind == "model" else {
+                k: v for k, v in written.items() if not drop_layer_arg(layer.type, k, v)}
+            if config == written:
+                config = written  # one dict when no argument is dropped (never mutated)
             calls = []
             for use in calls_of[n.layer]:
-                keys = tuple(producer[t][0] if t in producer else ("tensor", t) for t in use.inputs)
-                labels = tuple(producer[t][1] if t in producer else f"<tensor {t}>" for t in use.inputs)
-                shapes = tuple(ir.tensors[t].shape for t in use.outputs)
-                calls.append((keys, labels, shapes))
+                keys = tuple(producer.get(t) or ("tensor", t) for t in use.inputs)
+                calls.append((keys, tuple(ir.tensors[t].shape for t in use.outputs)))
             pos = typecount.get(type_name, 0)
             typecount[type_name] = pos + 1
             self.layers[layer.name] = _Layer(layer.name, type_name, layer.kind, layer.model, written, config, calls,
-                                             len(self.layers), pos, _params(layer))
+                                             len(self.layers), pos, _params(layer), self.label)
         self.by_typepos = {(l.type, l.typepos): l for l in self.layers.values()}
         # The live calls in topological order, for the structural keys: (layer name, sources, output tensors),
         # a source being ("input", name) or ("node", index in this list, output index).
@@ -175,10 +180,19 @@ class _Graph:
         for o in ir.outputs:
             self.output_of.setdefault(o.tensor, []).append(o.name)
         self.inputs = list(ir.inputs)
-        self.outputs = [(o.name, ir.tensors[o.tensor].shape, producer.get(o.tensor, ((None,), None))[0])
+        self.outputs = [(o.name, ir.tensors[o.tensor].shape, producer.get(o.tensor, (None,)))
                         for o in ir.outputs]
         self.params = ir.param_counts()
 
+
+    def label(self, key: tuple) -> str:
+        """A source key as the diff shows it: an input's name, `layer`, `layer[i]` (output i), `layer#k` (call k)."""
+        if key[0] == "input":
+            return key[1]
+        if key[0] == "layer":
+            several_outputs, several_calls = self._marks[key[1]]
+            return key[1] + (f"[{key[3]}]" if several_outputs else "") + (f"#{key[2] + 1}" if several_calls else "")
+        return f"<tensor {key[1]}>"
 
 # --------------------------------------------------------------------------- comparing
 

@@ -195,7 +195,7 @@ def _change_json(c: Change) -> dict:
         if isinstance(value, _Layer):
             return {"name": value.name, "type": value.type, "model": value.model,
                     "config": _jsonable(value.config),
-                    "inputs": [list(labels) for _, labels, _ in value.calls],
+                    "inputs": value.sources(),
                     "shape": _jsonable(value.shapes()),
                     "trainable_params": value.params[0], "non_trainable_params": value.params[1]}
         if hasattr(value, "dtype") and hasattr(value, "shape") and hasattr(value, "name"):  # an InputIR
