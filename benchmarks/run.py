@@ -2,6 +2,8 @@
 
     python benchmarks/run.py            # the full run (about a minute)
     python benchmarks/run.py --quick    # fewer repetitions
+    python benchmarks/run.py --only g --only s --baseline 998c30f   # issue 9's goals and
+                                        # every command at 200k nodes, before and after
 
 Uses the interpreter that runs it (and the `graphspec` script installed next to
 it). Three measurements, each against a baseline taken in the same run, so the
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import importlib.util
 import os
 import statistics
@@ -134,7 +137,9 @@ def _references():
 
 def _without_compile(spec):
     """The same Spec with no compile blocks: the references build uncompiled models."""
-    models = {name: m.model_copy(update={"compile": None}) for name, m in spec.models.items()}
+    if hasattr(spec, "replace"):  # the records (today)
+        return spec.replace(models={name: m.replace(compile=None) for name, m in spec.models.items()})
+    models = {name: m.model_copy(update={"compile": None}) for name, m in spec.models.items()}  # the Pydantic IR
     return spec.model_copy(update={"models": models})
 
 
@@ -250,12 +255,84 @@ def report(a: Optional[dict], b: Optional[dict], c: Optional[Dict[str, dict]]) -
     return out
 
 
+goals = _load_module("graphspec_bench_goals", HERE / "goals.py")
+scale = _load_module("graphspec_bench_scale", HERE / "scale.py")
+
+
+def measure_goals(parts: set, quick: bool) -> dict:
+    """Issue 9's goals (g) and every command at the size limit (s), as JSON-ready data."""
+    out: dict = {}
+    runs = 3 if quick else 9
+    if "g" in parts:
+        print("(g) issue 9's speed goals ...", file=sys.stderr, flush=True)
+        out["g1"] = goals.g1_check_vs_python(runs)
+        out["g2"] = goals.g2_inprocess(generate, check_time, runs)
+        out["g3"] = goals.g3_100k_process(generate, scale.run_measured)
+        out["g4"] = goals.g4_many_files(8 if quick else 63)
+        out["g5"] = goals.g5_commands_vs_check(runs)
+    if "s" in parts:
+        print("(s) every command at the size limit ...", file=sys.stderr, flush=True)
+        repeats = 6666 if quick else 66666  # 20,002 or 200,000 nodes
+        out["s"] = {"repeats": repeats, "rows": scale.bench_scale(repeats, timeout=60 if quick else 300)}
+    return out
+
+
+def goal_rows(data: dict) -> List[List[str]]:
+    """Rows [benchmark, measured, ratio, goal] of measure_goals' data."""
+    out = goals.rows(data)
+    if "s" in data:
+        for label, seconds, mib, ratio, goal in scale.render(data["s"]["rows"], data["s"]["repeats"]):
+            out.append([label, f"{seconds}, {mib}", ratio, goal])
+    return out
+
+
+def baseline_worktree(rev: str) -> Path:
+    """A git worktree of `rev` (created once under the temp folder), for the baseline measurements."""
+    import tempfile
+
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    path = Path(tempfile.gettempdir()) / f"gs-base-{sha}"
+    if not (path / "graphspec").is_dir():
+        subprocess.run(["git", "worktree", "add", "--detach", "-f", str(path), sha], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+    return path
+
+
+def measure_baseline(rev: str, parts: set, quick: bool) -> dict:
+    """measure_goals run by this same script with the graphspec of `rev` first on PYTHONPATH."""
+    tree = baseline_worktree(rev)
+    env = dict(child_env(), PYTHONPATH=str(tree))
+    argv = [sys.executable, str(Path(__file__).resolve()), "--json"] + [a for part in sorted(parts)
+                                                                      for a in ("--only", part)]
+    proc = subprocess.run(argv + (["--quick"] if quick else []), env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the baseline run failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout)
+
+
+def side_by_side(now: dict, base: dict, rev: str) -> str:
+    """One table: each row measured now and on the baseline commit."""
+    before = {row[0]: row for row in goal_rows(base)}
+    rows = [["benchmark", "now", "ratio", f"at {rev}", "ratio", "goal"]]
+    for row in goal_rows(now):
+        b = before.get(row[0], ["", "-", "-", ""])
+        rows.append([row[0], row[1], row[2], b[1], b[2], row[3]])
+    return table(rows)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="fewer repetitions")
-    p.add_argument("--only", choices=("a", "b", "c"), action="append", help="run only these parts")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes")
+    p.add_argument("--only", choices=("a", "b", "c", "g", "s"), action="append",
+                   help="run only these parts (g: issue 9's goals, s: every command at the size limit)")
+    p.add_argument("--baseline", metavar="REV", help="also measure g and s on commit REV (a git worktree)")
+    p.add_argument("--json", action="store_true", help="print the g and s measurements as JSON (for --baseline)")
     args = p.parse_args(argv)
-    parts = set(args.only or "abc")
+    parts = set(args.only or "abcgs")
+    if args.json:
+        print(json.dumps(measure_goals(parts, args.quick)))
+        return 0
     print(f"python {sys.version.split()[0]} ({sys.executable})", flush=True)
     a = b = c = None
     if "a" in parts:
@@ -267,8 +344,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     if "c" in parts:
         print("(c) to_keras() vs hand-written Keras ...", flush=True)
         c = bench_to_keras(runs=3 if args.quick else 9)
+    now = measure_goals(parts & {"g", "s"}, args.quick)
     print()
     print(report(a, b, c))
+    if now:
+        print()
+        if args.baseline:
+            print(f"measuring the same rows at {args.baseline} ...", file=sys.stderr, flush=True)
+            print(side_by_side(now, measure_baseline(args.baseline, parts & {"g", "s"}, args.quick), args.baseline))
+        else:
+            print(table([["benchmark", "measured", "ratio", "goal"]] + goal_rows(now)))
     return 0
 
 

@@ -11,6 +11,7 @@ A spec of 200,000 layer applications is written with `repeat` (a 200k-line file 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -41,15 +42,26 @@ def repeat_spec(repeats: int, rate: float = 0.1) -> str:
             f"        h = (b, h) -> Add()\n    }}\n    output y = h -> Dense(2)\n}}\n")
 
 
-def run_measured(cmd: Sequence[str], env: Optional[Dict[str, str]] = None, cwd=None) -> Tuple[float, float, int]:
-    """(wall seconds, peak memory in MiB, exit status) of one child process."""
+def run_measured(cmd: Sequence[str], env: Optional[Dict[str, str]] = None, cwd=None,
+                 timeout: Optional[float] = None) -> Tuple[float, float, int]:
+    """(wall seconds, peak memory in MiB, exit status) of one child process; status -9 if killed at `timeout`."""
+    import threading
+
     start = time.perf_counter()
     proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    # os.kill, not proc.kill: Popen's kill polls first, and a poll may reap the child before wait4 does.
+    timer = threading.Timer(timeout, os.kill, (proc.pid, signal.SIGKILL)) if timeout else None
+    if timer:
+        timer.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    if timer:
+        timer.cancel()
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode("utf-8", "replace")
     proc.stderr.close()
+    if proc.returncode == -9 and timeout:
+        return elapsed, usage.ru_maxrss / 1024, -9  # did not finish in time (the baseline's quadratic plot)
     if proc.returncode < 0 or proc.returncode > 1:
         raise RuntimeError(f"{' '.join(cmd)} exited with status {proc.returncode}: {err[-500:]}")
     kib = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
@@ -57,7 +69,8 @@ def run_measured(cmd: Sequence[str], env: Optional[Dict[str, str]] = None, cwd=N
 
 
 def bench_scale(repeats: int, graphspec: Optional[List[str]] = None, env: Optional[Dict[str, str]] = None,
-                commands: Sequence[Tuple[str, Tuple[str, ...]]] = COMMANDS) -> Dict[str, dict]:
+                commands: Sequence[Tuple[str, Tuple[str, ...]]] = COMMANDS,
+                timeout: Optional[float] = None) -> Dict[str, dict]:
     """Per command: {"s", "mib", "status", "time_ratio", "memory_ratio"} (ratios to `check`, same run)."""
     graphspec = graphspec or [sys.executable, "-m", "graphspec"]
     with tempfile.TemporaryDirectory(prefix="gs-scale-") as tmp:
@@ -67,7 +80,7 @@ def bench_scale(repeats: int, graphspec: Optional[List[str]] = None, env: Option
         rows: Dict[str, dict] = {}
         for name, args in commands:
             cmd = graphspec + [a.format(**{k: str(v) for k, v in paths.items()}) for a in args]
-            seconds, mib, status = run_measured(cmd, env=env, cwd=tmp)
+            seconds, mib, status = run_measured(cmd, env=env, cwd=tmp, timeout=timeout)
             rows[name] = {"s": seconds, "mib": mib, "status": status}
     check = rows.get("check")
     for row in rows.values():
@@ -80,7 +93,8 @@ def render(rows: Dict[str, dict], repeats: int) -> List[List[str]]:
     """Table rows: command, time, memory, and both as ratios to check."""
     out = []
     for name, r in rows.items():
-        out.append([f"(s) `{name}` at {nodes(repeats):,} nodes (process)", f"{r['s']:.2f} s", f"{r['mib']:.0f} MiB",
+        late = ">" if r["status"] == -9 else ""  # killed at the timeout
+        out.append([f"(s) `{name}` at {nodes(repeats):,} nodes (process)", f"{late}{r['s']:.2f} s", f"{r['mib']:.0f} MiB",
                     f"{r['time_ratio']:.2f}x / {r['memory_ratio']:.2f}x check", "linear; memory <= 3x check"])
     return out
 

@@ -1,0 +1,122 @@
+"""The speed goals of issue 9 ("Speed goals for the new structure"), each a ratio measured in one run.
+
+    g1  `graphspec check` on a typical spec vs a bare `python -c pass` (processes)    goal <= 4x
+    g2  10,000 generated layers, parse + check in process; 10k / 1k time ratio          <= 250 ms, <= 11
+    g3  100,000 generated layers checked as a process: time and peak memory             < 3 s, < 200 MB
+    g4  one `check` of ~880 files (the seed and zoo specs copied 63 times)              >= 3x faster than 998c30f
+    g5  summary, diff, plot on a seed spec vs check on it (processes)                    <= 1.5x
+    g6  to_keras() vs the same model hand-written in Keras (run.py part c)               <= 1.0x
+
+Everything runs against whichever graphspec the interpreter imports (PYTHONPATH decides),
+so `run.py --baseline REV` measures an older commit with the same code.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SEED = ROOT / "specs" / "seeds" / "fashion_cnn.gspec"
+
+
+def _graphspec() -> List[str]:
+    return [sys.executable, "-m", "graphspec"]
+
+
+def _median_process(cmd: List[str], runs: int, ok=(0,)) -> float:
+    subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm-up (.pyc)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+        if proc.returncode not in ok:
+            raise RuntimeError(f"{' '.join(cmd)} exited with status {proc.returncode}")
+    return statistics.median(times)
+
+
+def g1_check_vs_python(runs: int) -> dict:
+    """`check` on the seed spec and `python -c pass`, medians of processes."""
+    check = _median_process(_graphspec() + ["check", str(SEED)], runs)
+    bare = _median_process([sys.executable, "-c", "pass"], runs)
+    return {"check_s": check, "python_s": bare, "ratio": check / bare}
+
+
+def g2_inprocess(generate, check_time, runs: int) -> dict:
+    """Parse + check of 1,000 and 10,000 generated layers in this process."""
+    check_time(generate.generate_spec(20), 1)
+    t1k = check_time(generate.generate_spec(1000), max(3, runs))
+    t10k = check_time(generate.generate_spec(10000), max(1, runs // 2))
+    return {"1k_s": t1k, "10k_s": t10k, "ratio": t10k / t1k}
+
+
+def g3_100k_process(generate, run_measured) -> dict:
+    """`check` of a 100,000-layer generated spec as a process: seconds and peak MiB."""
+    with tempfile.TemporaryDirectory(prefix="gs-goal-") as tmp:
+        path = Path(tmp) / "generated_100k.gspec"
+        path.write_text(generate.generate_spec(100_000))
+        seconds, mib, _ = run_measured(_graphspec() + ["check", str(path)], cwd=tmp)
+    return {"s": seconds, "mib": mib}
+
+
+def g4_many_files(copies: int = 63) -> dict:
+    """One `check` call over the seed and zoo specs copied `copies` times (in their folders, imports intact)."""
+    with tempfile.TemporaryDirectory(prefix="gs-many-") as tmp:
+        files = []
+        for k in range(copies):
+            for folder in ("seeds", "zoo"):
+                dest = Path(tmp) / f"c{k}" / folder
+                shutil.copytree(ROOT / "specs" / folder, dest)
+                files.extend(sorted(str(p) for p in dest.glob("*.gspec")))
+        start = time.perf_counter()
+        proc = subprocess.run(_graphspec() + ["check", *files], cwd=tmp, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        seconds = time.perf_counter() - start
+    return {"files": len(files), "s": seconds, "status": proc.returncode}
+
+
+def g5_commands_vs_check(runs: int) -> Dict[str, dict]:
+    """summary, diff (the spec with itself) and plot -o .mmd on the seed spec, against check."""
+    with tempfile.TemporaryDirectory(prefix="gs-cmd-") as tmp:
+        mmd = str(Path(tmp) / "m.mmd")
+        check = _median_process(_graphspec() + ["check", str(SEED)], runs)
+        out = {}
+        for name, args, ok in (("summary", ["summary", str(SEED)], (0,)),
+                               ("diff", ["diff", str(SEED), str(SEED)], (0, 1)),
+                               ("plot -o .mmd", ["plot", str(SEED), "-o", mmd], (0,))):
+            t = _median_process(_graphspec() + args, runs, ok)
+            out[name] = {"s": t, "check_s": check, "ratio": t / check}
+    return out
+
+
+def rows(results: dict) -> List[List[str]]:
+    """Table rows [goal, measured, ratio, target] of whichever goals were measured."""
+    out = []
+    r = results.get("g1")
+    if r:
+        out.append(["g1 check seed spec vs `python -c pass` (processes)",
+                    f"{r['check_s'] * 1e3:.0f} vs {r['python_s'] * 1e3:.0f} ms", f"{r['ratio']:.1f}x", "<= 4x"])
+    r = results.get("g2")
+    if r:
+        out.append(["g2 10k layers in process (10k/1k ratio)", f"{r['10k_s'] * 1e3:.0f} ms",
+                    f"{r['ratio']:.1f}", "<= 250 ms, <= 11"])
+    r = results.get("g3")
+    if r:
+        out.append(["g3 100k layers, check as a process", f"{r['s']:.2f} s", f"{r['mib']:.0f} MiB",
+                    "< 3 s, < 200 MB"])
+    r = results.get("g4")
+    if r:
+        out.append([f"g4 one check of {r['files']} files", f"{r['s']:.2f} s", f"exit {r['status']}",
+                    ">= 3x faster than 998c30f"])
+    for name, r in (results.get("g5") or {}).items():
+        out.append([f"g5 {name} vs check, seed spec (processes)",
+                    f"{r['s'] * 1e3:.0f} vs {r['check_s'] * 1e3:.0f} ms", f"{r['ratio']:.2f}x", "<= 1.5x"])
+    return out
