@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from graphspec.backends.formatter import WIDTH, format_module, format_source, quote
 from graphspec.diagnostics.diagnostic import Diagnostics
-from graphspec.ir import from_program
+from graphspec.api import from_program
 from graphspec.passes.check import check_text
 from graphspec.record import Record
 from graphspec.source import Source, Span

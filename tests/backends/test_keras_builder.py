@@ -15,11 +15,13 @@ import numpy as np
 import pytest
 
 import graphspec.custom
+from graphspec.backends import keras_custom
 from graphspec.backends.keras_builder import BuildError, build, fit_kwargs, to_keras_value
 from graphspec.backends.keras_file import save_keras
 from graphspec.backends.summary import render_summary_text, summarize
 from graphspec.catalog.base import CallValue
-from graphspec.ir import InputIR, LayerIR, ModelIR, NodeIR, OutputIR, Spec, TensorIR
+from graphspec.api import Spec
+from graphspec.ir import InputIR, LayerIR, ModelIR, NodeIR, OutputIR, TensorIR
 
 
 # -- terse IR ------------------------------------------------------------------
@@ -484,7 +486,7 @@ class Scale(keras.layers.Layer):
 
 @pytest.fixture
 def scale_layer():
-    graphspec.custom.register_layer(Scale, "TestScale")
+    keras_custom.register_layer(Scale, "TestScale")
     yield Scale
     graphspec.custom.unregister_layer("TestScale")
 
