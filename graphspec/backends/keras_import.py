@@ -191,7 +191,7 @@ def _literal(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         return _float_text(float(value))
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return quote(value)  # the one quoting rule (graphspec.text)
     if isinstance(value, tuple):
         inner = ", ".join(_literal(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
@@ -202,7 +202,7 @@ def _literal(value: Any) -> str:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise _Unsupported(f"the dict key {k!r} is not a string")
-            key = k if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k) and k not in _RESERVED else json.dumps(k)
+            key = k if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k) and k not in _RESERVED else quote(k)
             items.append(f"{key}: {_literal(v)}")
         return "{" + ", ".join(items) + "}"
     if isinstance(value, np.ndarray):
