@@ -178,11 +178,11 @@ def _fit_kwargs(spec, model_name: str, epochs, batch_size, validation) -> dict:
     return kwargs
 
 
-def build(spec, model_name: str, weights=None):
+def build(spec, model_name: str, weights=None, max_params: Optional[int] = None):
     """The spec's model, compiled, with `weights` loaded (keras_weights) when given."""
     from graphspec.backends.keras_builder import build as build_model
 
-    model = build_model(spec, model_name)
+    model = build_model(spec, model_name, max_params=max_params)
     if weights is not None:
         from graphspec.backends.keras_weights import load_weights
 
@@ -193,7 +193,7 @@ def build(spec, model_name: str, weights=None):
 def fit(spec, train: Source, *, model: Optional[str] = None, validation: Optional[Source] = None,
         output=None, epochs: Optional[int] = None, batch_size: Optional[int] = None,
         weights=None, resume: bool = False, distribute: Optional[str] = None, devices: int = 2,
-        verbose: Any = "auto"):
+        verbose: Any = "auto", max_params: Optional[int] = None):
     """Train the spec's model on `train` (an .npz path or a dict of arrays keyed by input and output
     names); return (model, history). With `output`, the trained model is saved there atomically."""
     model_name = model or spec.root
@@ -217,7 +217,7 @@ def fit(spec, train: Source, *, model: Optional[str] = None, validation: Optiona
             keras_model, initial_epoch = _resumed_model(folder, print_)
             kwargs["initial_epoch"] = initial_epoch
         else:
-            keras_model = build(spec, model_name, weights)
+            keras_model = build(spec, model_name, weights, max_params)
         if folder is not None:
             os.makedirs(folder, exist_ok=True)
             kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [_Checkpoint(folder, print_)]
@@ -229,7 +229,7 @@ def fit(spec, train: Source, *, model: Optional[str] = None, validation: Optiona
     return keras_model, history
 
 
-def _loaded(source, model_name: Optional[str] = None, weights=None):
+def _loaded(source, model_name: Optional[str] = None, weights=None, max_params: Optional[int] = None):
     """A keras.Model from a Spec (built, weights loaded) or a .keras path (safe mode)."""
     if isinstance(source, keras.Model):
         return source
@@ -240,13 +240,13 @@ def _loaded(source, model_name: Optional[str] = None, weights=None):
         except Exception as exc:  # noqa: BLE001 - whatever Keras says, as one line
             raise TrainError(f"cannot load {safe_text(path)} as a Keras model (safe mode): "
                              f"{safe_text(' '.join(str(exc).split()) or type(exc).__name__)}") from None
-    return build(source, model_name or source.root, weights)
+    return build(source, model_name or source.root, weights, max_params)
 
 
-def evaluate(source, data: Source, *, model: Optional[str] = None, weights=None,
+def evaluate(source, data: Source, *, model: Optional[str] = None, weights=None, max_params: Optional[int] = None,
              batch_size: Optional[int] = None, verbose: Any = "auto") -> Dict[str, float]:
     """The loss and metrics of a model (a Spec, a keras.Model or a .keras path) on `data`, by name."""
-    keras_model = _loaded(source, model, weights)
+    keras_model = _loaded(source, model, weights, max_params)
     if not getattr(keras_model, "compiled", False):
         raise TrainError(f"model `{keras_model.name}` is not compiled (no compile block): it has no loss to evaluate")
     checked = read(data, model_signature(keras_model))
@@ -255,10 +255,10 @@ def evaluate(source, data: Source, *, model: Optional[str] = None, weights=None,
     return {k: float(v) for k, v in result.items()}
 
 
-def predict(source, data: Source, *, model: Optional[str] = None, weights=None,
+def predict(source, data: Source, *, model: Optional[str] = None, weights=None, max_params: Optional[int] = None,
             batch_size: Optional[int] = None, verbose: Any = "auto") -> Dict[str, np.ndarray]:
     """A model's outputs on `data`'s inputs (output arrays in it are ignored), keyed by output name."""
-    keras_model = _loaded(source, model, weights)
+    keras_model = _loaded(source, model, weights, max_params)
     signature = model_signature(keras_model)
     checked = read(data, signature, need_outputs=False)
     result = keras_model.predict(checked.x, batch_size=batch_size, verbose=verbose)

@@ -225,7 +225,7 @@ def _lsp_args(p) -> None:
 def _train_args(name: str, p) -> None:
     from graphspec.cli import train  # fit, evaluate, predict: their options live beside their handlers
 
-    getattr(train, name)(p, _spec_options)
+    getattr(train, name)(p, _checked_spec_options)
 
 
 _ARGUMENTS: Dict[str, Callable] = {

@@ -44,9 +44,17 @@ def _prepare_distribution(args) -> None:
 
 
 def _spec(args):
+    from graphspec.cli.settings import settings
+
     plugins = Plugins.from_args(args)
     plugins.load_explicit()
-    return load_ir(args, plugins)
+    return load_ir(args, plugins, settings(args))
+
+
+def _max_params(args):
+    from graphspec.cli.settings import settings
+
+    return settings(args).max_params
 
 
 def _is_model_file(path: str) -> bool:
@@ -70,7 +78,8 @@ def cmd_fit(args) -> int:
 
     model, history = fit(spec, args.data, validation=args.validation, output=args.output, epochs=args.epochs,
                          batch_size=args.batch_size, weights=args.weights, resume=args.resume,
-                         distribute=args.distribute, devices=args.devices)
+                         distribute=args.distribute, devices=args.devices,
+                         max_params=_max_params(args))
     epochs = len(history.epoch)
     last = {k: v[-1] for k, v in history.history.items() if v}
     scores = ", ".join(f"{k} {v:.4g}" for k, v in last.items())
@@ -98,7 +107,7 @@ def cmd_evaluate(args) -> int:
     from graphspec.backends.keras_train import evaluate
 
     # JSON is for tools: no progress bar in the same stream
-    scores = evaluate(source, args.data, weights=args.weights, batch_size=args.batch_size,
+    scores = evaluate(source, args.data, weights=args.weights, batch_size=args.batch_size, max_params=_max_params(args),
                       verbose=0 if args.format == "json" else "auto")
     if args.format == "json":
         print(json.dumps(scores, indent=2, sort_keys=True))
@@ -119,7 +128,8 @@ def cmd_predict(args) -> int:
         return status
     from graphspec.backends.keras_train import predict, save_npz
 
-    outputs = predict(source, args.data, weights=args.weights, batch_size=args.batch_size)
+    outputs = predict(source, args.data, weights=args.weights, batch_size=args.batch_size,
+                      max_params=_max_params(args))
     with writing(args.output):
         save_npz(outputs, args.output)
     shapes = ", ".join(f"{name} {tuple(a.shape)}" for name, a in outputs.items())
@@ -139,7 +149,7 @@ def _data_options(p, spec_options) -> None:
 
 def fit_args(p, spec_options) -> None:
     """The options of `graphspec fit`."""
-    p.add_argument("file", metavar="SPEC")
+    p.add_argument("file", metavar="SPEC", help="the spec (.gspec or .ir.json) whose model to train")
     _data_options(p, spec_options)
     p.add_argument("--validation", metavar="VAL.npz", help="validation arrays (replaces validation_split)")
     p.add_argument("-o", "--output", metavar="OUT.keras", help="save the trained model here (atomically)")
@@ -154,14 +164,15 @@ def fit_args(p, spec_options) -> None:
 
 def evaluate_args(p, spec_options) -> None:
     """The options of `graphspec evaluate`."""
-    p.add_argument("file", metavar="SPEC|MODEL.keras")
+    p.add_argument("file", metavar="SPEC|MODEL.keras", help="a spec (its model built, --weights loaded) or a saved model")
     _data_options(p, spec_options)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="one `name: value` line per score (default), or JSON")
 
 
 def predict_args(p, spec_options) -> None:
     """The options of `graphspec predict`."""
-    p.add_argument("file", metavar="SPEC|MODEL.keras")
+    p.add_argument("file", metavar="SPEC|MODEL.keras", help="a spec (its model built, --weights loaded) or a saved model")
     _data_options(p, spec_options)
     p.add_argument("-o", "--output", required=True, metavar="OUT.npz", help="the outputs, keyed by output name")
 
