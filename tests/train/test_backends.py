@@ -121,3 +121,11 @@ def test_distribute_on_the_wrong_backend_is_one_line(tmp_path):
                    env={"KERAS_BACKEND": "tensorflow"})
     assert proc.returncode == 2
     assert "--distribute data-parallel runs on the jax backend; this is tensorflow" in proc.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed here")
+def test_an_uninstalled_backend_is_one_line_with_the_install_command(tmp_path):
+    _setup(tmp_path)
+    proc = run_cli("fit", "reg.gspec", "--data", "d.npz", cwd=tmp_path, env={"KERAS_BACKEND": "torch"})
+    assert proc.returncode == 2
+    assert "pip install torch" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
