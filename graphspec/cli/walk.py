@@ -81,10 +81,11 @@ def _below(top: str) -> List[str]:
 
 
 def spec_files(names: List[str]) -> List[str]:
-    """The files to check, in order: each name as given, each folder as the specs below it."""
+    """The files to check, in order: each name as given, each folder as the specs below it (a folder
+    named like a spec, `x.gspec/`, was meant as a file: it stays, and reads as E001 "a directory")."""
     out: List[str] = []
     for name in names:
-        if name != "-" and os.path.isdir(name):
+        if name != "-" and not name.rstrip("/" + os.sep).endswith(SUFFIX) and os.path.isdir(name):
             below = _below(name)
             if not below:
                 raise Usage(f"no {SUFFIX} file below the folder {name!r}")
