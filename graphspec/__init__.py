@@ -8,12 +8,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "loads", "load_ir", "compile", "format", "diff", "register_layer", "from_keras", "Spec",
+__all__ = ["load", "loads", "load_ir", "compile", "format", "diff", "register_layer", "from_keras", "Spec", "fit", "evaluate", "predict",
            "SpecError", "IRError", "Diagnostic", "__version__"]
 
 
 def __getattr__(name):
-    if name in ("load", "loads", "load_ir", "compile", "format", "diff", "Spec"):
+    if name in ("load", "loads", "load_ir", "compile", "format", "diff", "Spec", "fit", "evaluate", "predict"):
         from graphspec import api
 
         return getattr(api, name)

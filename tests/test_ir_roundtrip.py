@@ -194,7 +194,7 @@ EDITS = [
     (f"{M}.layers.1.config.units", 65, f"{M}.tensors[4].shape: is (None, 64); `features_dense` (Dense) makes (None, 65)"),
     (f"{M}.layers.1.type", "Dens", f"{M}.layers[1].type: E220 unknown layer `Dens`"),
     (f"{M}.layers.1.type", "Convolution2D", f"{M}.layers[1].type: is `Convolution2D`; the IR names layers by"),
-    (f"{M}.layers.1.kind", "lambda", f"{M}.layers[1].kind: Input should be 'layer', 'custom' or 'model'"),
+    (f"{M}.layers.1.kind", "lambda", f"{M}.layers[1].kind: Input should be 'layer', 'custom', 'model' or 'op'"),
     (f"{M}.layers.1.params", [1, 2], f"{M}.layers[1].params: is [1, 2]"),
     (f"{M}.layers.1.uses", 2, f"{M}.layers[1].uses: is 2; 1 nodes call"),
     (f"{M}.layers.1.name", "title", f"{M}.layers[1].name: E202 `title` is the name of"),
@@ -317,7 +317,7 @@ def test_mutated_documents_never_raise_anything_but_ir_error(router, data):
         try:
             for p in path[:-1]:
                 target = target[p]
-            target[path[-1]] = data.draw(_leaf)
+            target[path[-1]] = copy.deepcopy(data.draw(_leaf))  # st.just leaves are shared objects
         except (KeyError, IndexError, TypeError):
             continue
     try:
