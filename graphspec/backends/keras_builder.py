@@ -23,6 +23,7 @@ from graphspec.backends import kinds
 from graphspec import graph as g
 from graphspec.catalog import ops, params
 from graphspec.catalog.base import UNSAFE_CLASSES, ArgError, CallValue, ShapeError
+from graphspec.catalog.layers.applications import MODULE_OF as APPLICATION_MODULES
 from graphspec.limits import MAX_PARAMS
 from graphspec.passes.layers import ir_param_count
 from graphspec.passes.tensor_ops import op_config, tensor_inputs
@@ -67,6 +68,10 @@ def resolve_class(name: str, kind: str) -> type:
     if name in UNSAFE_CLASSES:
         raise BuildError(f"`{name}` is refused: it {UNSAFE_CLASSES[name]}; a spec never runs code")
     candidate = None if name.startswith("_") else getattr(_MODULES[kind], name, None)
+    if candidate is None and kind == "layer" and name in APPLICATION_MODULES:
+        # a serializable layer keras.applications defines (LayerScale, CustomScaleLayer): named in the
+        # catalogue, imported from its fixed module, never looked up by a path the spec chose
+        candidate = getattr(importlib.import_module(APPLICATION_MODULES[name]), name, None)
     if not (inspect.isclass(candidate) and issubclass(candidate, _BASES[kind])):
         raise BuildError(f"unknown {kind} class `{name}`: no public Keras {kind} class has that name")
     if candidate.__name__ in UNSAFE_CLASSES:  # an alias of a refused class

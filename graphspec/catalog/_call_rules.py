@@ -147,7 +147,7 @@ def bidirectional_call(layer, config, inputs, outputs, args):
 
 def _check_mask_2d(layer, inputs, args):
     mask = args.get("mask")
-    if mask is None or not inputs:
+    if mask is None or not inputs or not inputs[0]:  # a scalar input has no timesteps to mask
         return
     x = inputs[0]
     expected = (x[0], x[1]) if len(x) >= 2 else (x[0],)

@@ -321,6 +321,18 @@ model m {
     input b: (3,)
     output y = (a, b) -> Dense(1)
 }""", "Merge the tensors first, or pass a tuple to a layer that takes several."),
+    "E403": _c("input dtype the layer cannot take", """
+A layer receives a tensor of a dtype it cannot compute with once data flows: a
+string input into `Dense` or an RNN, integer ids into `Conv2D` or a pooling layer,
+numbers into `StringLookup`. Keras builds such a model symbolically and fails only
+at `fit` or `predict`; graphspec refuses it when the spec is checked.""", """
+model m {
+    input words: (10,) string
+    output y = words -> Embedding(100, 8)
+}""", """
+Convert the tensor first, as the `help:` line says: map strings to integer ids with
+`StringLookup(vocabulary=[...])` (or `TextVectorization`) before `Embedding`, give a
+numeric input a float dtype, or declare the input with the dtype the layer takes."""),
     "E499": _c("shape rule failed", """
 A shape rule raised an unexpected exception. For a custom layer registered with a
 `shape=` function, the function is at fault: the message shows its exception. For

@@ -14,7 +14,8 @@ from typing import Dict, List, Optional, Tuple
 
 from graphspec import custom
 from graphspec import graph as g
-from graphspec.catalog import signatures
+from graphspec.catalog import calls, signatures
+from graphspec.catalog.dtypes_in import compute_dtype, input_dtype_problem
 from graphspec.catalog.base import ATTENTION, LIST, SINGLE, ArgError, CallValue, ShapeError
 from graphspec.diagnostics.diagnostic import ERROR, WARNING, Diagnostic, Diagnostics
 from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_NODES, MAX_REPEAT, MAX_STEPS
@@ -645,7 +646,12 @@ class ModelExpander:
         call = SINGLE
         if entry is not None:
             call = entry.call
-            n = len(inputs)
+            if call == ATTENTION and arguments and ("value" in arguments or "key" in arguments):
+                # `value` / `key` given by name take their places among (query, value[, key])
+                named = {k: self.graph.tensors[v.tensor].shape for k, v in arguments.items()
+                         if k in ("value", "key") and isinstance(v, g.TensorRef)}
+                shapes = calls.attention_inputs(layer.type, shapes, named)
+            n = len(shapes)
             if n < entry.min_inputs or (entry.max_inputs is not None and n > entry.max_inputs):
                 self.diags.error("E402", self.arity_message(layer.type, entry, n), span,
                                  label=f"{n} tensor{'s' if n != 1 else ''}",
@@ -653,6 +659,11 @@ class ModelExpander:
                 return None
         elif len(inputs) > 1:
             call = LIST
+        if entry is not None:
+            problem = input_dtype_problem(layer.type, spec.full, [self.graph.tensors[t].dtype for t in inputs])
+            if problem is not None:
+                self.diags.error("E403", problem[0], span, label="wrong dtype", help=problem[1])
+                return None
         try:
             result = self.infer(spec, shapes)
             if arguments:
@@ -708,7 +719,7 @@ class ModelExpander:
     def out_dtype(self, layer: g.Layer, spec: L.LayerSpec, inputs: List[int]) -> str:
         given = spec.full.get("dtype")
         # A dtype policy name such as "mixed_float16" computes in float16.
-        compute = given.split("_", 1)[1] if isinstance(given, str) and given.startswith("mixed_") else given
+        compute = compute_dtype(given)
         if spec.entry is not None and spec.entry.dtype is not None:
             own = spec.entry.dtype(spec.full, [self.graph.tensors[t].dtype for t in inputs])
             if own is not None:
@@ -722,6 +733,8 @@ class ModelExpander:
             return f"{type_name} takes one tensor; received {n}"
         if hi is None:
             return f"{type_name} takes at least {lo} tensors; received {n}"
+        if hi == lo:
+            return f"{type_name} takes {lo} tensors; received {n}"
         return f"{type_name} takes {lo} to {hi} tensors; received {n}"
 
     @staticmethod

@@ -88,8 +88,10 @@ _REQUIRED = {"units": 4, "rate": 0.5, "input_dim": 10, "output_dim": 4, "target_
 _LAYER_REQUIRED = {"Bidirectional": {"layer": "LSTM(2)"}, "TimeDistributed": {"layer": "Dense(2)"},
                    "SpectralNormalization": {"layer": "Dense(2)"}, "Pipeline": {"layers": "[Dense(2)]"},
                    "CategoryEncoding": {"num_tokens": 10}, "Discretization": {"bin_boundaries": [0.0, 1.0]},
-                   "GroupNormalization": {"groups": 2}}
-_SHAPES = ("(8,)", "(5, 8)", "(6, 6, 3)", "(4, 4, 4, 3)", "(2, 4, 4, 4, 3)", "(300, 1)", "(1,) int64")
+                   "GroupNormalization": {"groups": 2}, "LayerScale": {"init_values": 1e-6, "projection_dim": 8},
+                   "StochasticDepth": {"drop_path_rate": 0.1}}
+_SHAPES = ("(8,)", "(5, 8)", "(6, 6, 3)", "(4, 4, 4, 3)", "(2, 4, 4, 4, 3)", "(300, 1)", "(1,) int64",
+           "(1,) string")  # lookups of strings take string inputs only (E403 otherwise)
 
 
 class _Written(str):

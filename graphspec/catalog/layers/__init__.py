@@ -20,4 +20,5 @@ MODULES = (
     "misc",
     "preprocessing",
     "augmentation",
+    "applications",
 )
