@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from graphspec import graph as g
+from graphspec import config
 from graphspec.diagnostics.diagnostic import Diagnostic, Diagnostics
 from graphspec.lsp.index import Index
 from graphspec.passes.check import check_text
@@ -68,13 +69,22 @@ class Analysis:
                     self._inputs.setdefault(inp.span, []).append((graph, inp))
 
 
+def _ignored(folder: Path) -> tuple:
+    """The warning codes the project's [tool.graphspec] ignore silences (a data table: no plugin runs)."""
+    try:
+        found = config.project_config(folder)
+    except config.ConfigError:  # `graphspec check` reports a broken table; the editor still checks
+        return ()
+    return found.ignore if found is not None else ()
+
+
 def analyze(text: str, path: Path) -> Analysis:
     """Check `text` as the contents of the file `path` and index its names."""
     path = Path(path).resolve()
     diags = Diagnostics()
     # The main file is named by its base name with its folder as the base: imports then resolve
     # against the folder (graphspec.passes.modules.Loader.load_text) and spans name the file.
-    program, loader = check_text(text, diags, name=path.name, base=path.parent)
+    program, loader = check_text(text, diags, name=path.name, base=path.parent, ignore=_ignored(path.parent))
     module = loader.modules.get(path.parent / path.name)
     index = None
     if module is not None:
