@@ -13,7 +13,8 @@ from graphspec.syntax import ast, lalr
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
-_SCAN = re.compile(r"""#[^\r\n]*|"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*'|[()\[\]{}]""")
+# Strings unrolled (no alternation inside the star): linear in a long literal, no frame per character.
+_SCAN = re.compile(r"""#[^\r\n]*|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"|'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'|[()\[\]{}]""")
 _TOP_LEVEL = re.compile(r"^[ \t]*(model|block|const|import)\b", re.M)
 # Bidirectional embedding, override and isolate controls: they make an editor show text in another
 # order than the parser reads it ("Trojan Source"). Outside strings and comments the lexer refuses
