@@ -30,9 +30,9 @@ What the spec looks like:
   never appear, and `MaxPooling2D(3, strides=2)` keeps its `strides`). Nested
   objects - initializers, regularizers, constraints, the inner layer of
   `Bidirectional`/`TimeDistributed` - are written as calls, `L2(0.0001)`,
-  `LSTM(16, return_sequences=True)`. Names are not written (the spec's naming
-  rules name the rebuilt layers; `keep_names=True` keeps every name that is not
-  Keras's automatic one as `name="..."`); `trainable=False` and a non-default
+  `LSTM(16, return_sequences=True)`. Every layer name that is not Keras's
+  automatic one is kept as `name="..."` (`keep_names=False` lets the spec's naming
+  rules name the rebuilt layers); `trainable=False` and a non-default
   `dtype` are;
 * a compiled model gets a `compile` block from `model.get_compile_config()`,
   objects as calls with their non-default arguments.
@@ -476,7 +476,7 @@ def _registered(cls) -> Optional[custom.CustomLayer]:
 
 
 class _Importer:
-    def __init__(self, keep_names: bool = False):
+    def __init__(self, keep_names: bool = True):
         self.keep_names = keep_names
         self.problems: List[ImportProblem] = []
         self._problem_keys: set = set()
@@ -1433,13 +1433,13 @@ def _statement(lhs: str, chain: _Chain, names: "_Names") -> List[str]:
 # =========================================================================== entry point
 
 
-def from_keras(model, *, keep_names: bool = False) -> str:
+def from_keras(model, *, keep_names: bool = True) -> str:
     """The .gspec text of a functional or Sequential `keras.Model`.
 
     Returns spec text; load it with `graphspec.loads(text)`. The root model - the
     last `model` of the text, named after the Keras model (made a valid name) - is
-    the spec's root; nested models are defined before it. With `keep_names=True`,
-    every layer whose Keras name is not an automatic one keeps it as `name="..."`.
+    the spec's root; nested models are defined before it. Every layer whose Keras
+    name is not an automatic one keeps it as `name="..."` (`keep_names=False`: renamed).
 
     Raises KerasImportError listing, by name and class, every layer that a spec
     cannot express (a Lambda, an unregistered custom layer, a TFSMLayer, a layer

@@ -28,6 +28,7 @@ import shutil
 import subprocess
 from typing import Dict, List, Optional, Tuple
 
+from graphspec.catalog.ops import OPERATORS
 from graphspec.text import label_value, safe_text, shape_text
 
 MAX_ARGS = 3  # key arguments shown on a node
@@ -146,6 +147,8 @@ class _Scene:
                 nid = f"{prefix}l{layer.id}"
                 if layer.kind == "model":
                     kind, head = "model", (layer.name, f"model {layer.model}")
+                elif layer.kind == "op":  # a small operator node: `+`, `ops.mean(axis=1)`
+                    kind, head = "op", (_op_label(layer),)
                 else:
                     kind = "shared" if layer.shared else "layer"
                     head = (layer.name, f"{layer.type}({_args(layer.config)})")
@@ -218,7 +221,25 @@ def _dot_label(lines: Lines) -> str:
 
 
 _MERMAID_SHAPES = {"input": ('(["', '"])'), "output": ('(["', '"])'), "block": ('[["', '"]]'),
-                   "model": ('[["', '"]]'), "shared": ('{{"', '"}}'), "layer": ('["', '"]')}
+                   "model": ('[["', '"]]'), "shared": ('{{"', '"}}'), "layer": ('["', '"]'), "op": ('(("', '"))')}
+
+
+# op name -> the operator a spec writes for it (`add` -> `+`)
+_OPERATOR_OF = {op: symbol for symbol, op in OPERATORS.items() if symbol not in ("neg", "[]")}
+_OPERATOR_OF.update({"negative": "-x", "getitem": "x[...]"})
+
+
+def _op_label(layer) -> str:
+    """An op layer as a spec writes it: its operator, or `ops.NAME(args)`."""
+    symbol = _OPERATOR_OF.get(layer.type)
+    if symbol is not None:
+        # a number operand is in the config: `* 0.5`, `1.0 -`
+        if "x2" in layer.config:
+            return f"{symbol} {label_value(layer.config['x2'])}"
+        if "x1" in layer.config:
+            return f"{label_value(layer.config['x1'])} {symbol}"
+        return symbol
+    return f"ops.{layer.type}({_args(layer.config)})"
 
 
 _RANKDIR = {"TB": "TD", "LR": "LR"}  # our direction -> Mermaid's
@@ -257,7 +278,8 @@ _DOT_SHAPES = {"input": 'shape=oval, style=filled, fillcolor="#e8f0fe"',
                "block": 'shape=box3d, style=filled, fillcolor="#fef7e0"',
                "model": 'shape=box3d, style=filled, fillcolor="#f3e8fd"',
                "shared": 'shape=hexagon, style=filled, fillcolor="#fce8e6"',
-               "layer": 'shape=box, style="rounded"'}
+               "layer": 'shape=box, style="rounded"',
+               "op": 'shape=ellipse, style=filled, fillcolor="#f1f3f4", fontsize=10'}
 
 
 def to_dot(spec, model_name: Optional[str] = None, expand: bool = False, direction: str = "TB") -> str:

@@ -55,6 +55,7 @@ _STYLES = {
     "output": ("#e6f4ea", "#34a853", 14.0, ""),
     "layer": ("#ffffff", "#5f6368", 6.0, ""),
     "merge": ("#f1f3f4", "#80868b", 6.0, ""),
+    "op": ("#f1f3f4", "#80868b", 14.0, ""),
     "shared": ("#fce8e6", "#ea4335", 6.0, "5,3"),
     "block": ("#fef7e0", "#f9ab00", 6.0, ""),
     "model": ("#f3e8fd", "#a142f4", 6.0, ""),
@@ -139,7 +140,7 @@ class _Text:
         self.tooltip = tooltip
         widest = max((_text_width(t, NAME_SIZE if c == "name" else TEXT_SIZE, c == "name") for c, t in lines),
                      default=0.0)
-        self.width = max(widest + 2 * PAD_X, MIN_WIDTH if kind != "merge" else 40.0)
+        self.width = max(widest + 2 * PAD_X, MIN_WIDTH if kind not in ("merge", "op") else 40.0)
         self.height = len(lines) * LINE + 2 * PAD_Y
 
 
@@ -159,6 +160,8 @@ def _contents(lines: Tuple[str, ...], kind: str, extra: Dict[str, str], show_dty
         # A merge: its type and shape say it all; the name is in the tooltip.
         shown = [("name", _merge_type(lines))] + [("shape", _cut(t)) for t in plain[2:]]
         return _Text(shown, "merge", tooltip)
+    if kind == "op":  # an operator or keras.ops call: what it computes, then its shape
+        return _Text([("name", _cut(plain[0]))] + [("shape", _cut(t)) for t in plain[1:]], "op", tooltip)
     shown = []
     for i, text in enumerate(plain):
         shown.append((("name", "type", "shape")[min(i, 2)] if kind not in ("input", "output") or i == 0

@@ -207,12 +207,11 @@ def _import_args(p) -> None:
     p.add_argument("file", metavar="MODEL.keras", help="the saved Keras model to read (never run)")
     _output(p, "OUT.gspec", "the spec to write; `-` writes to stdout")
     names = p.add_mutually_exclusive_group()
-    names.add_argument("--keep-names", dest="keep_names", action="store_true", default=False,
-                       help="keep every layer name Keras did not make up, as `name=\"...\"`; layers "
-                            "inside blocks are named by the spec's rules")
+    names.add_argument("--keep-names", dest="keep_names", action="store_true", default=True,
+                       help="keep every layer name Keras did not make up, as `name=\"...\"` (the default, "
+                            "as in graphspec.from_keras); layers inside blocks are named by the spec's rules")
     names.add_argument("--rename", dest="keep_names", action="store_false",
-                       help="name every layer by the spec's naming rules (the default, as in "
-                            "graphspec.from_keras)")
+                       help="name every layer by the spec's naming rules instead")
     add_runtime_options(p)
 
 

@@ -131,7 +131,7 @@ def cmd_import(args) -> int:
         print(f"graphspec: error: import: cannot load {args.file!r} as a Keras model: {message}", file=sys.stderr)
         return EXIT_PROBLEMS
     try:
-        text = from_keras(model, keep_names=getattr(args, "keep_names", False))
+        text = from_keras(model, keep_names=getattr(args, "keep_names", True))
     except KerasImportError as exc:
         print(f"graphspec: error: import {args.file}: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS

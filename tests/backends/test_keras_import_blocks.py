@@ -76,11 +76,12 @@ def test_keep_names():
 def test_cli_rename(tmp_path):
     path = tmp_path / "m.keras"
     _residual_net().save(path)
-    kept = run_cli("import", str(path), "--keep-names", "-o", "-", cwd=tmp_path)
-    renamed = run_cli("import", str(path), "-o", "-", cwd=tmp_path)
+    kept = run_cli("import", str(path), "-o", "-", cwd=tmp_path)  # names kept by default
+    renamed = run_cli("import", str(path), "--rename", "-o", "-", cwd=tmp_path)
     assert kept.returncode == 0 and renamed.returncode == 0, kept.stderr + renamed.stderr
     assert 'name="stem"' in kept.stdout and "name=" not in renamed.stdout
     assert renamed.stdout == from_keras(keras.models.load_model(path), keep_names=False)
+    assert kept.stdout == from_keras(keras.models.load_model(path))  # the same default in Python
 
 
 # The applications, small inputs and no weights download: what is imported is the architecture.

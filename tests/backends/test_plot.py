@@ -185,3 +185,30 @@ def test_cli_rejects_unknown_suffix(tmp_path):
 def test_jupyter_markdown_repr_is_mermaid():
     spec = graphspec.load(ROOT / "specs/seeds/fashion_cnn.gspec")
     assert spec._repr_markdown_().startswith("```mermaid\nflowchart TD")
+
+
+OPS_SPEC = """
+model siamese_l1 {
+    input a: (8,)
+    input b: (8,)
+    layer enc = Dense(4)
+    d = ((a -> enc) - (b -> enc)) -> ops.abs()
+    output y = d * 0.5 + 1.0 -> ops.mean(axis=-1)
+}
+"""
+
+
+def test_operators_and_ops_are_small_operator_nodes(tmp_path):
+    """Tensor expressions and keras.ops steps are drawn as operator nodes, with their constant operand."""
+    path = tmp_path / "ops.gspec"
+    path.write_text(OPS_SPEC, encoding="utf-8")
+    result = run_cli("plot", str(path), "-o", str(tmp_path / "ops.mmd"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    mermaid = (tmp_path / "ops.mmd").read_text(encoding="utf-8")
+    for label in ('(("-<br/>(None, 4)"))', '(("ops.abs()', '(("* 0.5', '(("+ 1.0', '(("ops.mean(axis=-1'):
+        assert label in mermaid, label
+    assert len(_edges(mermaid, "-->")) >= 9  # both uses of `enc` feed the subtraction
+    result = run_cli("plot", str(path), "-o", str(tmp_path / "ops.svg"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    svg = (tmp_path / "ops.svg").read_text(encoding="utf-8")
+    assert "* 0.5" in svg and "ops.abs()" in svg
