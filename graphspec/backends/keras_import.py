@@ -38,10 +38,17 @@ What the spec looks like:
   objects as calls with their non-default arguments.
 
 Whatever a spec cannot say - a `Lambda`, an unregistered custom layer, a
-`TFSMLayer`, a Keras layer class outside graphspec's catalogue, a raw `keras.ops`
-call on symbolic tensors, a layer called with extra call arguments (`training=True`,
-an explicit mask), an input with a fixed batch size - is never dropped: every
-such layer is listed, by name and class, in one `KerasImportError`.
+`TFSMLayer`, a Keras layer class outside graphspec's catalogue, a `keras.ops`
+operation outside graphspec's ops catalogue, a call argument that is not one of the
+layer's call-time keywords, an input with a fixed batch size - is never dropped:
+every such layer is listed, by name and class, in one `KerasImportError`.
+
+Keras's op nodes (`x + y`, `x * 0.5`, `-x`, `x[:, 0]`, `keras.ops.mean(x, axis=1)`) become
+spec expressions: the operators `+ - * / // % ** @`, unary minus and subscripts where Keras
+recorded one (a number operand written in place), `x -> ops.NAME(...)` steps otherwise
+(a tuple source for several tensors). Call-time keywords of a layer call
+(`initial_state`, `mask`, `training`, `use_causal_mask`, `return_attention_scores`, ...) become
+the step's second parenthesis, `LSTM(8)(initial_state=(h, c))`; their tensors are bound by name.
 
 Like `keras_builder`, this module imports Keras; nothing outside
 `graphspec.backends` does.
@@ -56,14 +63,17 @@ import math
 import re
 import struct
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 import keras
 import numpy as np
 
 from graphspec import custom, limits
+from graphspec.catalog import calls as call_catalog
+from graphspec.catalog import ops as op_catalog
 from graphspec.catalog import registry, signatures
+from graphspec.catalog.ops import keras_classes
 from graphspec.catalog.base import ATTENTION, LIST
 from graphspec.text import quote, safe_text
 
@@ -301,13 +311,23 @@ class _Node:
     kind: str  # "layer", "custom", "model" or "bad"
     input_refs: list  # the input KerasTensors in spec order
     outputs: List[int]  # ids of the output KerasTensors
-    style: str = "single"  # how the spec passes the inputs: "single", "list", "attention"
+    style: str = "single"  # how the spec passes the inputs: "single", "list", "attention", "expr"
     done: bool = False
     active: bool = False
+    op_text: str = ""  # kind "op" written as a step: `ops.mean(axis=1)`
+    operator: str = ""  # kind "op" written as an expression: "+", "neg", "[]", ...
+    operands: list = None  # the expression's operands: ("t", KerasTensor) or ("c", number text)
+    call_args: Dict[str, Any] = field(default_factory=dict)  # call-time keywords (KerasTensors in them)
+    arg_refs: list = field(default_factory=list)  # the KerasTensors among the call-time keywords
 
     @property
     def inputs(self) -> List[int]:
         return [id(r) for r in self.input_refs]
+
+    @property
+    def deps(self) -> List[int]:
+        """The tensors it reads: its inputs, then those named by its call-time keywords."""
+        return self.inputs + [id(r) for r in self.arg_refs]
 
     @property
     def merges(self) -> bool:
@@ -321,6 +341,13 @@ class _Chain:
 
     source: Any  # str | List[_Chain]
     steps: List[str]
+    prec: int = 0  # how tightly it binds as an operand (see _PREC); 0: it ends in steps
+
+    def operand(self) -> Tuple[str, int]:
+        """(text, precedence) as an operand of an operator."""
+        if not self.steps and isinstance(self.source, str):
+            return self.source, self.prec
+        return self.flat(), 0
 
     def flat(self) -> str:
         return " -> ".join([self.source_text()] + self.steps)
@@ -368,6 +395,11 @@ class _BlockUse:
     op: Any = None
     merges: bool = False
     style: str = "single"
+    call_args: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def deps(self) -> List[int]:
+        return self.inputs
 
 
 @dataclass(eq=False)
@@ -386,6 +418,75 @@ class _Plan:
     output_names: List[str] = None
     layer_texts: Dict[int, Tuple[str, str]] = None  # id(layer) -> (call text, name to keep or "")
     forms: Dict[int, "_CallForm"] = None  # id(layer) -> its call's arguments
+
+
+# =========================================================================== expressions
+
+# The binary operators a spec writes, by op (graphspec.catalog.ops.OPERATORS read backwards).
+_OPERATOR_OF = {op: sym for sym, op in op_catalog.OPERATORS.items() if sym not in ("neg", "[]")}
+# How tightly each operator binds, as in Python: an operand that binds looser is parenthesised.
+_PREC = {"+": 4, "-": 4, "*": 5, "/": 5, "//": 5, "%": 5, "@": 5, "neg": 6, "**": 7, "[]": 9}
+_ATOM = 10
+
+
+def _number_prec(text: str) -> int:
+    """A number's text as an operand: `-3.0` is a unary minus, `1 / 6` a division."""
+    if " / " in text:
+        return _PREC["/"]
+    return _PREC["neg"] if text.startswith("-") else _ATOM
+
+
+def _wrap(operand: Tuple[str, int], need: int) -> str:
+    text, prec = operand
+    return text if prec >= need else f"({text})"
+
+
+def _expression(operator: str, operands: List[Tuple[str, int]]) -> Tuple[str, int]:
+    """(text, precedence) of one operator over its operands' (text, precedence)."""
+    p = _PREC[operator]
+    if operator == "neg":
+        return "-" + _wrap(operands[0], p + 1), p
+    if operator == "[]":
+        return f"{_wrap(operands[0], p)}[{operands[1][0]}]", p
+    left, right = operands
+    if operator == "**":  # right-associative; a unary minus may follow it (`x ** -1`)
+        return f"{_wrap(left, p + 1)} ** {_wrap(right, _PREC['neg'])}", p
+    return f"{_wrap(left, p)} {operator} {_wrap(right, p + 1)}", p
+
+
+def _subscript(key) -> str:
+    """`:, 0` for the key `(slice(None), 0)` of a GetItem."""
+    items = key if isinstance(key, tuple) else (key,)
+    out = []
+    for item in items:
+        if item is Ellipsis:
+            out.append("...")
+        elif item is None:
+            out.append("None")
+        elif isinstance(item, slice):
+            parts = [item.start, item.stop, item.step]
+            for v in parts:
+                if v is not None and not (isinstance(v, (int, np.integer)) and not isinstance(v, bool)):
+                    raise _Unsupported(f"a slice bound {v!r} that is not an integer")
+            text = ":".join("" if v is None else str(int(v)) for v in parts[:2])
+            if item.step is not None:
+                text += f":{int(item.step)}"
+            out.append(text)
+        elif isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            out.append(str(int(item)))
+        else:
+            raise _Unsupported(f"an index {type(item).__name__} (a spec indexes with integers, slices, "
+                               "`...` and `None`)")
+    if not out:
+        raise _Unsupported("an empty index")
+    return ", ".join(out)
+
+
+def _call_value_ok(value) -> bool:
+    """A call-time value a spec can write: tensors (or tuples of them), numbers, flags, strings."""
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(isinstance(v, keras.KerasTensor) for v in value)
+    return isinstance(value, (keras.KerasTensor, bool, int, float, str))
 
 
 # =========================================================================== helpers
@@ -564,9 +665,10 @@ class _Importer:
                 stack = [(top, 0)]
                 while stack:
                     rec, i = stack[-1]
-                    if i < len(rec.input_refs):
+                    refs = rec.input_refs + rec.arg_refs
+                    if i < len(refs):
                         stack[-1] = (rec, i + 1)
-                        child = producer(rec.input_refs[i])
+                        child = producer(refs[i])
                         if child is not None and not child.done and not child.active:
                             child.active = True
                             stack.append((child, 0))
@@ -577,7 +679,7 @@ class _Importer:
             plan.marks.append(len(order))
 
         for rec in order:
-            for ref in rec.input_refs:
+            for ref in rec.input_refs + rec.arg_refs:
                 t = tensors[id(ref)]
                 t.uses += 1
                 t.consumer = t.consumer or rec
@@ -601,24 +703,86 @@ class _Importer:
         elif isinstance(op, keras.layers.Layer):
             kind, entry = self._layer_kind(op, mname)
         else:
-            self.problem(mname, op.name, cls,
-                         "a `keras.ops` operation applied to symbolic tensors (such as `x + y` or "
-                         "`keras.ops.mean(x)`) has no spec syntax; use a layer (Add, Multiply, ...)")
-        refs, style, problems = self._call_inputs(knode, op, kind, entry)
+            return self._op_record(knode, op, mname)
+        refs, style, problems, call_args = self._call_inputs(knode, op, kind, entry)
         if kind == "bad":
             problems = []  # the operation itself is reported; how it is called does not matter
         for reason in problems:
             self.problem(mname, op.name, cls, reason)
             kind = "bad"
+        arg_refs = [v for v in keras.tree.flatten(call_args) if isinstance(v, keras.KerasTensor)]
         return _Node(node=knode, op=op, kind=kind, input_refs=refs, outputs=[id(o) for o in knode.outputs],
-                     style=style)
+                     style=style, call_args=call_args, arg_refs=arg_refs)
+
+    def _op_record(self, knode, op, mname: str) -> _Node:
+        """A Keras op node (`x + y`, `x[:, 0]`, `ops.mean(x, axis=1)`) as an expression or an op step."""
+        cls = type(op)
+        outputs = [id(o) for o in knode.outputs]
+        name = keras_classes.op_for_class(f"{cls.__module__}.{cls.__name__}")
+        bad = _Node(node=knode, op=op, kind="bad", input_refs=[], outputs=outputs)
+        if name is None or op_catalog.get(name) is None:
+            self.problem(mname, op.name, cls.__name__,
+                         f"the keras.ops operation `{cls.__name__}` is not in graphspec's ops catalogue "
+                         "(docs/ops.md lists what is)")
+            return bad
+        args, kwargs = list(knode.arguments.args), dict(knode.arguments.kwargs)
+        try:
+            if name in _OPERATOR_OF and len(args) == 2 and not kwargs:
+                operands = [self._operand(a) for a in args]
+                if all(kind == "c" for kind, _ in operands):
+                    raise _Unsupported("an operator between two constants")
+                refs = [v for kind, v in operands if kind == "t"]
+                return _Node(node=knode, op=op, kind="op", input_refs=refs, outputs=outputs, style="expr",
+                             operator=_OPERATOR_OF[name], operands=operands)
+            if name == "negative" and len(args) == 1 and isinstance(args[0], keras.KerasTensor) and not kwargs:
+                return _Node(node=knode, op=op, kind="op", input_refs=[args[0]], outputs=outputs, style="expr",
+                             operator="neg", operands=[("t", args[0])])
+            if name == "getitem" and len(args) == 2 and isinstance(args[0], keras.KerasTensor) and not kwargs:
+                return _Node(node=knode, op=op, kind="op", input_refs=[args[0]], outputs=outputs, style="expr",
+                             operator="[]", operands=[("t", args[0]), ("c", _subscript(args[1]))])
+            return self._op_step(knode, op, name, args, kwargs, outputs)
+        except _Unsupported as exc:
+            self.problem(mname, op.name, cls.__name__, str(exc))
+            return bad
+
+    @staticmethod
+    def _operand(value) -> Tuple[str, Any]:
+        """("t", tensor) or ("c", the number's spec text)."""
+        if isinstance(value, keras.KerasTensor):
+            return "t", value
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+            return "c", _literal(value)
+        raise _Unsupported(f"an operand {type(value).__name__} that is neither a tensor of the model nor a number")
+
+    def _op_step(self, knode, op, name: str, args: list, kwargs: dict, outputs: List[int]) -> _Node:
+        """`ops.NAME(k=v)`: the tensors come through the chain, the other arguments from the op."""
+        from graphspec.catalog.ops._bind import signature
+
+        entry = op_catalog.get(name)
+        flat_args = keras.tree.flatten(args)
+        refs = [a for a in flat_args if isinstance(a, keras.KerasTensor)]
+        if len(refs) != len(flat_args):
+            raise _Unsupported(f"`ops.{name}` called with a constant where a spec passes a tensor")
+        if not refs:
+            raise _Unsupported(f"`ops.{name}` called without a tensor of the model")
+        config = keras_classes.config_of(name, op, {k: v for k, v in kwargs.items()
+                                                    if not isinstance(v, keras.KerasTensor)})
+        if any(isinstance(v, keras.KerasTensor) for v in kwargs.values()):
+            raise _Unsupported(f"`ops.{name}` called with a tensor by keyword")
+        params, _var = signature(entry.keras)
+        defaults = {p.name: p.default for p in params if not p.required}
+        parts = [f"{k}={_literal(v)}" for k, v in config.items()
+                 if not (k in defaults and _same(v, defaults[k]))]
+        style = "list" if len(refs) > 1 else "single"
+        return _Node(node=knode, op=op, kind="op", input_refs=refs, outputs=outputs, style=style,
+                     op_text=f"ops.{name}({', '.join(parts)})")
 
     def _layer_kind(self, layer, mname: str):
         cls = type(layer)
         name = cls.__name__
         if _registered(cls) is not None:
             return "custom", None
-        if getattr(keras.layers, name, None) is cls:
+        if getattr(keras.layers, name, None) is cls or call_catalog.application_layers().get(name) == cls.__module__:
             entry = registry.get(signatures.canonical_layer_name(name) or name)
             if entry is not None:
                 return "layer", entry
@@ -675,12 +839,17 @@ class _Importer:
         if not refs and kind != "bad":
             problems.append("called without an input tensor")
 
-        # Keyword arguments of the call: what Keras fills in by itself is fine, nothing else is.
+        # Keyword arguments of the call: what Keras fills in by itself is left out; the layer's
+        # call-time keywords (graphspec.catalog.calls) are kept for the second parenthesis.
         masks = {id(m) for m in (getattr(r, "_keras_mask", None) for r in refs) if m is not None}
         try:
             call_params = inspect.signature(op.call).parameters
         except (TypeError, ValueError):  # pragma: no cover
             call_params = {}
+        known = {}
+        if kind == "layer":
+            known = call_catalog.call_params(signatures.canonical_layer_name(type(op).__name__) or type(op).__name__)
+        call_args: Dict[str, Any] = {}
         for key, value in kwargs.items():
             if value is None or (key == "training" and value is False):
                 continue
@@ -692,9 +861,12 @@ class _Importer:
             if param is not None and param.default is not inspect.Parameter.empty and not is_kt(value) \
                     and _same(value, param.default):
                 continue
+            if key in known and _call_value_ok(value):
+                call_args[key] = tuple(value) if isinstance(value, list) else value
+                continue
             shown = "a tensor" if is_kt(value) else repr(value)
             problems.append(f"called with `{key}={shown}`, which a spec cannot pass to a layer call")
-        return refs, style, problems
+        return refs, style, problems, call_args
 
     # ------------------------------------------------------------------ configs to calls
     def _reference_config(self, cls: type, subset: dict, inputs=None) -> dict:
@@ -997,6 +1169,8 @@ class _Importer:
         def step(n) -> str:
             if n.kind == "block":
                 return n.text
+            if n.kind == "op":
+                return n.op_text  # an operator's node has none: chain_to writes the expression
             if n.kind == "model":
                 return self.plans[id(n.op)].name
             if id(n.op) in decls:
@@ -1041,7 +1215,7 @@ class _Importer:
         replaced by a call of a block written for it; the blocks' text goes to `block_texts`."""
         segments = [seg for seg in _segments(order, inputs, outputs)
                     if all(n.kind in ("layer", "custom") and calls[id(n.op)] == 1 and len(n.outputs) == 1
-                           and id(n.op) in plan.forms for n in seg[0])]
+                           and id(n.op) in plan.forms and not n.call_args for n in seg[0])]
         groups: Dict[tuple, list] = {}
         for seg in segments:
             groups.setdefault(_signature(seg, plan.forms), []).append(seg)
@@ -1051,7 +1225,7 @@ class _Importer:
         inside = {id(n) for seg in segments for n in seg[0]}
         consumers: Dict[int, int] = {}
         for n in order:
-            for tid in n.inputs:
+            for tid in n.deps:
                 consumers[tid] = consumers.get(tid, 0) + 1
         for tid in outputs:
             consumers[tid] = consumers.get(tid, 0) + 2
@@ -1062,7 +1236,7 @@ class _Importer:
                     i = position[id(nodes[-1])] + 1
                     n = order[i] if i < len(order) else None
                     if (n is None or id(n) in inside or n.inputs != [b] or consumers.get(b) != 1
-                            or n.kind not in ("layer", "custom") or calls[id(n.op)] != 1
+                            or n.call_args or n.kind not in ("layer", "custom") or calls[id(n.op)] != 1
                             or len(n.outputs) != 1 or id(n.op) not in plan.forms):
                         break
                     nexts.append(n)
@@ -1249,7 +1423,7 @@ def _segments(order: list, inputs: List[int], outputs: List[int]) -> List[tuple]
     later node depends on alone (a cut), made of two nodes or more."""
     last: Dict[int, int] = {}
     for i, n in enumerate(order):
-        for tid in n.inputs:
+        for tid in n.deps:
             last[tid] = i
     for tid in outputs:
         last[tid] = len(order)
@@ -1316,10 +1490,14 @@ def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[i
     consumer: Dict[int, Any] = {}
     output_of: Dict[int, List[int]] = {}
     producer: Dict[int, Any] = {}
+    named_args: set = set()  # tensors given as call-time arguments: they need names
     for n in nodes:
         for tid in n.inputs:
             uses[tid] = uses.get(tid, 0) + 1
             consumer.setdefault(tid, n)
+        for tid in n.deps[len(n.inputs):]:
+            uses[tid] = uses.get(tid, 0) + 1
+            named_args.add(tid)
         for tid in n.outputs:
             producer[tid] = n
     for k, (tid, _) in enumerate(outputs):
@@ -1331,7 +1509,7 @@ def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[i
     steps: Dict[int, int] = {}
     for n in nodes:
         for tid in n.outputs:
-            if len(n.outputs) != 1 or uses.get(tid, 0) != 1:
+            if len(n.outputs) != 1 or uses.get(tid, 0) != 1 or tid in named_args:
                 bound.add(tid)
                 continue
             if n.merges:
@@ -1340,18 +1518,43 @@ def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[i
                 u = n.inputs[0]
                 root[tid], steps[tid] = ("name", 1) if u in bound else (root[u], steps[u] + 1)
             c = consumer.get(tid)
-            if c is not None and c.merges and not (root[tid] == "name" and steps[tid] <= INLINE_STEPS):
+            # A short branch goes inside its merge's tuple; any short operand inside its expression.
+            short = steps[tid] <= INLINE_STEPS and (root[tid] == "name" or c is not None and c.style == "expr")
+            if c is not None and c.merges and not short:
                 bound.add(tid)
+
+    def value_text(value) -> str:
+        if isinstance(value, keras.KerasTensor):
+            return name[id(value)]
+        if isinstance(value, (list, tuple)):
+            inner = ", ".join(value_text(v) for v in value)
+            return f"({inner},)" if len(value) == 1 else f"({inner})"
+        return _literal(value)
+
+    def full_step(n) -> Optional[str]:
+        """The step with its call-time arguments in a second parenthesis."""
+        text = step(n)
+        if getattr(n, "call_args", None):
+            text += "(" + ", ".join(f"{k}={value_text(v)}" for k, v in n.call_args.items()) + ")"
+        return text
+
+    def operand(u: int) -> Tuple[str, int]:
+        return (name[u], _ATOM) if u in bound else chain_to(producer[u]).operand()
 
     def chain_to(n) -> _Chain:
         """The chain whose last step is node `n`, back to named tensors."""
-        out = [step(n)]
+        out = [full_step(n)]
         while not n.merges:
             u = n.inputs[0]
             if u in bound:
                 return _Chain(name[u], out[::-1])
             n = producer[u]
-            out.append(step(n))
+            out.append(full_step(n))
+        if getattr(n, "operator", ""):  # an expression is the chain's source, not a step
+            texts = [operand(id(v)) if kind == "t" else (v, _number_prec(v)) for kind, v in n.operands]
+            text, prec = _expression(n.operator, texts)
+            rest = out[::-1][1:]
+            return _Chain(text, rest, prec if not rest else 0)
         return _Chain([_Chain(name[u], []) if u in bound else chain_to(producer[u]) for u in n.inputs], out[::-1])
 
     claimed: Dict[str, int] = {}

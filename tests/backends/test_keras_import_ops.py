@@ -1,0 +1,233 @@
+"""from_keras on Keras's op nodes and call-time arguments (issue 10): real Keras models, imported,
+built again from the spec, weights copied, outputs compared with what Keras computes."""
+
+from __future__ import annotations
+
+import gc
+
+import keras
+import numpy as np
+import pytest
+from keras import layers, ops
+
+import graphspec
+from graphspec.backends.keras_import import KerasImportError, from_keras
+from graphspec.catalog.ops import keras_classes
+
+
+# --------------------------------------------------------------------------- helpers
+# Modelled on tests/backends/test_keras_import.py's _round_trip; op nodes are paired by the op
+# they compute (`x / y` records TrueDivide, `ops.divide` Divide: the same op).
+
+
+def _kind(op) -> object:
+    if isinstance(op, layers.Layer):
+        return type(op)
+    cls = type(op)
+    return keras_classes.op_for_class(f"{cls.__module__}.{cls.__name__}") or cls
+
+
+def _call_tensors(node) -> list:
+    """A call's tensors in spec order: its inputs, then the tensors among its keywords."""
+    out = [x for x in keras.tree.flatten(node.arguments.args) if isinstance(x, keras.KerasTensor)]
+    kwargs = node.arguments.kwargs
+    out += [kwargs[k] for k in ("query", "value", "key") if isinstance(kwargs.get(k), keras.KerasTensor)]
+    out += [x for k in sorted(kwargs) if k not in ("query", "value", "key") and not k.endswith("mask")
+            for x in keras.tree.flatten(kwargs[k]) if isinstance(x, keras.KerasTensor)]
+    return out
+
+
+def _pairs(old, new) -> dict:
+    """id(old layer) -> (old layer, new layer), walking both graphs from their outputs in step."""
+    found, seen = {}, set()
+    stack = list(zip(old.outputs, new.outputs))
+    assert len(old.outputs) == len(new.outputs)
+    while stack:
+        t_old, t_new = stack.pop()
+        h_old, h_new = t_old._keras_history, t_new._keras_history
+        while isinstance(h_new.operation, layers.Identity) and not isinstance(h_old.operation, layers.Identity):
+            t_new = _call_tensors(h_new.operation._inbound_nodes[h_new.node_index])[0]
+            h_new = t_new._keras_history
+        op_old, op_new = h_old.operation, h_new.operation
+        if isinstance(op_old, layers.InputLayer):
+            assert isinstance(op_new, layers.InputLayer), (op_old, op_new)
+            continue
+        if (id(op_old), h_old.node_index) in seen:
+            continue
+        seen.add((id(op_old), h_old.node_index))
+        assert _kind(op_old) == _kind(op_new), (op_old, op_new)
+        assert h_old.tensor_index == h_new.tensor_index
+        found.setdefault(id(op_old), (op_old, op_new))
+        ins_old = _call_tensors(op_old._inbound_nodes[h_old.node_index])
+        ins_new = _call_tensors(op_new._inbound_nodes[h_new.node_index])
+        assert len(ins_old) == len(ins_new), op_old.name
+        stack.extend(zip(ins_old, ins_new))
+    return found
+
+
+def _trainable_split(model) -> tuple:
+    count = lambda ws: sum(int(np.prod(w.shape)) for w in ws)  # noqa: E731
+    return count(model.trainable_weights), count(model.non_trainable_weights)
+
+
+def _round_trip(old, seq_len: int = 8, atol: float = 1e-4):
+    """Import `old`, build the spec again, copy the weights; equal parameters, trainable split, outputs."""
+    text = from_keras(old)
+    new = graphspec.loads(text).to_keras()
+    assert new.count_params() == old.count_params()
+    assert _trainable_split(new) == _trainable_split(old)
+    copied = 0
+    for op_old, op_new in _pairs(old, new).values():
+        weights = op_old.get_weights() if isinstance(op_old, layers.Layer) else []
+        if weights:
+            op_new.set_weights(weights)
+            copied += sum(w.size for w in weights)
+    assert copied == old.count_params()
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=[2] + [seq_len if d is None else d for d in t.shape[1:]]).astype("float32")
+          for t in old.inputs]
+    xs = xs if len(xs) > 1 else xs[0]
+    before = keras.tree.flatten(old(xs, training=False))
+    after = keras.tree.flatten(new(xs, training=False))
+    assert len(before) == len(after)
+    for a, b in zip(before, after):
+        a, b = np.asarray(a), np.asarray(b)
+        assert a.shape == b.shape
+        assert np.allclose(a, b, atol=atol), float(np.max(np.abs(a - b)))
+    return text, new
+
+
+# --------------------------------------------------------------------------- expressions
+
+
+def test_residual_sum_and_constant_product():
+    x = keras.Input((6, 8), name="x")
+    h = layers.Dense(8, activation="relu")(x) + x
+    old = keras.Model(x, layers.Dense(3)(h * 0.5), name="residual")
+    text, _ = _round_trip(old)
+    assert "(x -> Dense(8, activation=\"relu\")) + x" in text
+    assert " * 0.5" in text
+
+
+def test_constant_on_the_left_negation_division_power():
+    x = keras.Input((4,), name="x")
+    y = keras.Input((4,), name="y")
+    h = 3.0 - layers.Dense(4)(x)
+    h = -(h / (y * y + 1.0)) ** 2
+    old = keras.Model([x, y], h, name="arith")
+    text, _ = _round_trip(old)
+    assert "3.0 - " in text and "** 2" in text and "-(" in text
+
+
+def test_hard_sigmoid_as_mobilenet_writes_it():
+    x = keras.Input((8, 8, 3), name="x")
+    h = layers.Conv2D(4, 3)(x)
+    h = layers.ReLU(6.0)(h + 3.0) * (1.0 / 6.0)  # keras.applications.mobilenet_v3.hard_sigmoid
+    old = keras.Model(x, h, name="hard_sigmoid")
+    text, _ = _round_trip(old)
+    assert "* (1 / 6)" in text
+
+
+def test_ops_steps_mean_stack_expand_dims():
+    x = keras.Input((6, 8), name="x")
+    m = ops.mean(x, axis=1)
+    s = ops.max(x, axis=1)
+    stacked = ops.stack([m, s], axis=1)
+    old = keras.Model(x, layers.Dense(2)(ops.expand_dims(layers.Flatten()(stacked), -1)), name="ops_steps")
+    text, _ = _round_trip(old)
+    assert "ops.mean(axis=1)" in text and "ops.max(axis=1)" in text
+    assert "ops.stack(axis=1)" in text and "ops.expand_dims(axis=-1)" in text
+
+
+def test_slicing():
+    x = keras.Input((6, 8), name="x")
+    first = x[:, 0]
+    tail = x[..., 2:]
+    every = layers.Dense(4)(x)[:, ::2]
+    old = keras.Model(x, [first, tail, every[:, -1, None]], name="slices")
+    text, _ = _round_trip(old)
+    assert "x[:, 0]" in text and "x[..., 2:]" in text and "[:, ::2]" in text and "[:, -1, None]" in text
+
+
+def test_shared_operand_is_named_once():
+    x = keras.Input((5,), name="x")
+    h = layers.Dense(5)(x)
+    old = keras.Model(x, h * h - h, name="square_minus")
+    text, _ = _round_trip(old)
+    assert text.count("Dense(5)") == 1
+
+
+# --------------------------------------------------------------------------- call-time arguments
+
+
+def test_seq2seq_with_initial_state():
+    enc_in = keras.Input((5, 3), name="encoder_input")
+    dec_in = keras.Input((4, 2), name="decoder_input")
+    _, h, c = layers.LSTM(8, return_state=True, name="encoder")(enc_in)
+    d = layers.LSTM(8, return_sequences=True, name="decoder")(dec_in, initial_state=[h, c])
+    old = keras.Model([enc_in, dec_in], layers.Dense(3)(d), name="seq2seq")
+    text, _ = _round_trip(old)
+    assert "(initial_state=(" in text
+
+
+def test_attention_causal_mask_and_scores():
+    x = keras.Input((6, 8), name="x")
+    q = layers.Dense(8)(x)
+    att, scores = layers.MultiHeadAttention(2, 4)(q, x, use_causal_mask=True, return_attention_scores=True)
+    old = keras.Model(x, [layers.Dense(2)(att), scores], name="causal")
+    text, _ = _round_trip(old)
+    assert "(use_causal_mask=True, return_attention_scores=True)" in text
+
+
+def test_training_flag_is_kept():
+    x = keras.Input((4,), name="x")
+    old = keras.Model(x, layers.Dense(2)(layers.Dropout(0.5)(x, training=True)), name="mc_dropout")
+    text = from_keras(old)
+    assert "Dropout(0.5)(training=True)" in text
+    new = graphspec.loads(text).to_keras()
+    assert new.count_params() == old.count_params()
+    dropout = next(layer for layer in new.layers if isinstance(layer, layers.Dropout))
+    assert dropout._inbound_nodes[0].arguments.kwargs.get("training") is True
+
+
+# --------------------------------------------------------------------------- what still cannot
+
+
+def test_op_outside_the_catalogue_is_named():
+    x = keras.Input((4,), name="x")
+    old = keras.Model(x, ops.cumsum(x, axis=1), name="cumulative")
+    with pytest.raises(KerasImportError) as info:
+        from_keras(old)
+    (problem,) = info.value.problems
+    assert problem.cls == "Cumsum" and "ops catalogue" in problem.reason
+
+
+def test_tensor_index_is_refused():
+    x = keras.Input((4,), name="x")
+    old = keras.Model(x, x * np.ones((4,), "float32"), name="array_operand")
+    with pytest.raises(KerasImportError) as info:
+        from_keras(old)
+    assert "neither a tensor of the model nor a number" in info.value.problems[0].reason
+
+
+# --------------------------------------------------------------------------- keras.applications
+
+# The models that needed ops or the applications' own layers, at the smallest input they take.
+APPLICATIONS = {
+    "MobileNetV3Small": dict(input_shape=(32, 32, 3), minimalistic=False),
+    "ConvNeXtTiny": dict(input_shape=(32, 32, 3)),
+    "InceptionResNetV2": dict(input_shape=(75, 75, 3)),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(APPLICATIONS))
+def test_application_round_trip(name):
+    old = getattr(keras.applications, name)(weights=None, **APPLICATIONS[name])
+    try:
+        text, new = _round_trip(old, atol=1e-4)
+        assert new.output_names == old.output_names
+    finally:
+        del old
+        keras.backend.clear_session()
+        gc.collect()
