@@ -37,9 +37,15 @@ def _call_tensors(node) -> list:
     return out
 
 
-def _pairs(old, new) -> dict:
-    """id(old layer) -> (old layer, new layer), walking both graphs from their outputs in step."""
-    found, seen = {}, set()
+def _graph(model):
+    return model._functional if isinstance(model, keras.Sequential) else model
+
+
+def _pairs(old, new, found=None) -> dict:
+    """id(old layer) -> (old layer, new layer), walking both graphs from their outputs in step
+    (into nested models, which a spec writes as models of their own)."""
+    found = {} if found is None else found
+    old, new, seen = _graph(old), _graph(new), set()
     stack = list(zip(old.outputs, new.outputs))
     assert len(old.outputs) == len(new.outputs)
     while stack:
@@ -55,9 +61,15 @@ def _pairs(old, new) -> dict:
         if (id(op_old), h_old.node_index) in seen:
             continue
         seen.add((id(op_old), h_old.node_index))
-        assert _kind(op_old) == _kind(op_new), (op_old, op_new)
         assert h_old.tensor_index == h_new.tensor_index
-        found.setdefault(id(op_old), (op_old, op_new))
+        if isinstance(op_old, keras.Model):
+            assert isinstance(op_new, keras.Model), (op_old, op_new)
+            if id(op_old) not in found:
+                found[id(op_old)] = None
+                _pairs(op_old, op_new, found)
+        else:
+            assert _kind(op_old) == _kind(op_new), (op_old, op_new)
+            found.setdefault(id(op_old), (op_old, op_new))
         ins_old = _call_tensors(op_old._inbound_nodes[h_old.node_index])
         ins_new = _call_tensors(op_new._inbound_nodes[h_new.node_index])
         assert len(ins_old) == len(ins_new), op_old.name
@@ -70,6 +82,12 @@ def _trainable_split(model) -> tuple:
     return count(model.trainable_weights), count(model.non_trainable_weights)
 
 
+def _outputs(model, xs) -> list:
+    """The outputs for the input list `xs`, passed as the model was built to take them."""
+    structure = getattr(_graph(model), "_inputs_struct", xs)
+    return keras.tree.flatten(model(xs if isinstance(structure, (list, tuple)) else xs[0], training=False))
+
+
 def _round_trip(old, seq_len: int = 8, atol: float = 1e-4):
     """Import `old`, build the spec again, copy the weights; equal parameters, trainable split, outputs."""
     text = from_keras(old)
@@ -77,7 +95,10 @@ def _round_trip(old, seq_len: int = 8, atol: float = 1e-4):
     assert new.count_params() == old.count_params()
     assert _trainable_split(new) == _trainable_split(old)
     copied = 0
-    for op_old, op_new in _pairs(old, new).values():
+    for pair in _pairs(old, new).values():
+        if pair is None:
+            continue
+        op_old, op_new = pair
         weights = op_old.get_weights() if isinstance(op_old, layers.Layer) else []
         if weights:
             op_new.set_weights(weights)
@@ -86,9 +107,7 @@ def _round_trip(old, seq_len: int = 8, atol: float = 1e-4):
     rng = np.random.default_rng(0)
     xs = [rng.normal(size=[2] + [seq_len if d is None else d for d in t.shape[1:]]).astype("float32")
           for t in old.inputs]
-    xs = xs if len(xs) > 1 else xs[0]
-    before = keras.tree.flatten(old(xs, training=False))
-    after = keras.tree.flatten(new(xs, training=False))
+    before, after = _outputs(old, xs), _outputs(new, xs)
     assert len(before) == len(after)
     for a, b in zip(before, after):
         a, b = np.asarray(a), np.asarray(b)
