@@ -456,6 +456,8 @@ def _expression(operator: str, operands: List[Tuple[str, int]]) -> Tuple[str, in
 
 def _subscript(key) -> str:
     """`:, 0` for the key `(slice(None), 0)` of a GetItem."""
+    if isinstance(key, list) and any(k is None or k is Ellipsis or isinstance(k, slice) for k in key):
+        key = tuple(key)  # a .keras file stores the key `(slice, 0)` as a list
     items = key if isinstance(key, tuple) else (key,)
     out = []
     for item in items:
@@ -1818,6 +1820,13 @@ def _config_problems(config: dict) -> List[ImportProblem]:
             elif cls.startswith("__"):
                 if cls not in _VALUE_MARKERS:
                     reason = "a serialized value of a kind the import does not read"
+            elif isinstance(module, str) and module.startswith("keras.src.ops."):  # `x + y`, ops.mean
+                if keras_classes.op_for_class(f"{module}.{cls}") is None:
+                    reason = (f"the keras.ops operation `{cls}` is not in graphspec's ops catalogue "
+                              "(docs/ops.md lists what is)")
+                layer = name
+            elif call_catalog.application_layers().get(cls) == module:
+                layer = name  # LayerScale, CustomScaleLayer, ...: catalogue layers from keras.applications
             elif module == "keras.layers" or (module is None and "inbound_nodes" in value):
                 if not _layer_allowed(cls):
                     reason = (f"the Keras layer class `{cls}` is not in graphspec's catalogue "

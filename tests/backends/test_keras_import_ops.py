@@ -13,6 +13,7 @@ from keras import layers, ops
 import graphspec
 from graphspec.backends.keras_import import KerasImportError, from_keras
 from graphspec.catalog.ops import keras_classes
+from conftest import run_cli  # noqa: E402
 
 
 # --------------------------------------------------------------------------- helpers
@@ -250,3 +251,22 @@ def test_application_round_trip(name):
         del old
         keras.backend.clear_session()
         gc.collect()
+
+
+# --------------------------------------------------------------------------- a saved .keras file
+
+
+def test_saved_keras_file_with_ops_and_application_layer(tmp_path):
+    from keras.src.applications.convnext import LayerScale
+
+    x = keras.Input((6, 8), name="x")
+    h = LayerScale(1e-6, 8)(layers.Dense(8)(x)) + x
+    old = keras.Model(x, ops.mean(h, axis=1)[:, :3] * 0.5, name="saved")
+    path = tmp_path / "saved.keras"
+    old.save(path)
+    proc = run_cli("import", str(path), "-o", "-", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "LayerScale(1e-06, 8)" in proc.stdout and "ops.mean(axis=1)" in proc.stdout
+    assert "[:, :3] * 0.5" in proc.stdout
+    new = graphspec.loads(proc.stdout).to_keras()
+    assert new.count_params() == old.count_params()
