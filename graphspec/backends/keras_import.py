@@ -491,6 +491,14 @@ def _call_value_ok(value) -> bool:
     return isinstance(value, (keras.KerasTensor, bool, int, float, str))
 
 
+def _op_key(rec) -> str:
+    """What two op nodes share when they are the same step of a block: the operator and its number
+    operands in their places, or the op step's text."""
+    if rec.operator:
+        return f"{rec.operator}(" + ", ".join("t" if kind == "t" else v for kind, v in rec.operands) + ")"
+    return rec.op_text
+
+
 # =========================================================================== helpers
 
 
@@ -1054,6 +1062,9 @@ class _Importer:
         mname = plan.keras_model.name
         for rec in plan.order:
             op = rec.op
+            if rec.kind == "op":  # no arguments to parameterise: its whole text is what blocks compare
+                forms[id(op)] = _CallForm(_op_key(rec), [], frozenset(), False, {}, {})
+                continue
             if rec.kind not in ("layer", "custom") or id(op) in texts:
                 continue
             owner = self._layer_owner.setdefault(id(op), mname)
@@ -1120,8 +1131,9 @@ class _Importer:
                 for key, text in list(f.parts.items()):
                     if (key, text) in chosen:
                         f.parts[key] = chosen[(key, text)]
-                text, keep = plan.layer_texts[lid]
-                plan.layer_texts[lid] = (f.render(), keep)
+                if lid in plan.layer_texts:  # (an op's form has no arguments)
+                    text, keep = plan.layer_texts[lid]
+                    plan.layer_texts[lid] = (f.render(), keep)
 
     def _name_models(self) -> None:
         """Model names avoid every output name: a model used as the last step of an output would
@@ -1216,7 +1228,7 @@ class _Importer:
         """`order` with each repeated segment (one tensor in, one out, made of several layers)
         replaced by a call of a block written for it; the blocks' text goes to `block_texts`."""
         segments = [seg for seg in _segments(order, inputs, outputs)
-                    if all(n.kind in ("layer", "custom") and calls[id(n.op)] == 1 and len(n.outputs) == 1
+                    if all(n.kind in ("layer", "custom", "op") and calls[id(n.op)] == 1 and len(n.outputs) == 1
                            and id(n.op) in plan.forms and not n.call_args for n in seg[0])]
         groups: Dict[tuple, list] = {}
         for seg in segments:
@@ -1238,7 +1250,7 @@ class _Importer:
                     i = position[id(nodes[-1])] + 1
                     n = order[i] if i < len(order) else None
                     if (n is None or id(n) in inside or n.inputs != [b] or consumers.get(b) != 1
-                            or n.call_args or n.kind not in ("layer", "custom") or calls[id(n.op)] != 1
+                            or n.call_args or n.kind not in ("layer", "custom", "op") or calls[id(n.op)] != 1
                             or len(n.outputs) != 1 or id(n.op) not in plan.forms):
                         break
                     nexts.append(n)
@@ -1317,6 +1329,8 @@ class _Importer:
         header = ", ".join(p if p not in defaults else f"{p}={defaults[p]}" for p, _ in ordered)
 
         def block_step(n) -> str:
+            if n.kind == "op":
+                return n.op_text
             j = template.index(n)
             form = plan.forms[id(n.op)]
             parts = {k: (slot_text[t[1]] if isinstance(t, tuple) else t) for k, t in slots[j].items()}
