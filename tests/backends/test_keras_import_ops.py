@@ -106,8 +106,11 @@ def _round_trip(old, seq_len: int = 8, atol: float = 1e-4):
             copied += sum(w.size for w in weights)
     assert copied == old.count_params()
     rng = np.random.default_rng(0)
-    xs = [rng.normal(size=[2] + [seq_len if d is None else d for d in t.shape[1:]]).astype("float32")
-          for t in old.inputs]
+    xs = []
+    for t in old.inputs:
+        shape = [2] + [seq_len if d is None else d for d in t.shape[1:]]
+        boolean = keras.backend.standardize_dtype(t.dtype) == "bool"
+        xs.append(rng.random(size=shape) > 0.3 if boolean else rng.normal(size=shape).astype("float32"))
     before, after = _outputs(old, xs), _outputs(new, xs)
     assert len(before) == len(after)
     for a, b in zip(before, after):
@@ -199,6 +202,16 @@ def test_seq2seq_with_initial_state():
     old = keras.Model([enc_in, dec_in], layers.Dense(3)(d), name="seq2seq")
     text, _ = _round_trip(old)
     assert "(initial_state=(" in text
+
+
+def test_explicit_mask_and_one_state():
+    x = keras.Input((5, 3), name="x")
+    mask = keras.Input((5,), name="mask", dtype="bool")
+    h0 = keras.Input((4,), name="h0")
+    seq = layers.GRU(4, return_sequences=True)(x, mask=mask, initial_state=h0)
+    old = keras.Model([x, mask, h0], layers.Bidirectional(layers.LSTM(4))(seq), name="masked")
+    text, _ = _round_trip(old)
+    assert "GRU(4, return_sequences=True)(mask=mask, initial_state=h0)" in text
 
 
 def test_attention_causal_mask_and_scores():
