@@ -1660,9 +1660,13 @@ def from_keras(model, *, keep_names: bool = True) -> str:
     the spec's root; nested models are defined before it. Every layer whose Keras
     name is not an automatic one keeps it as `name="..."` (`keep_names=False`: renamed).
 
+    Keras's op nodes (`x + y`, `x * 0.5`, `x[:, 0]`, `keras.ops.mean(x, axis=1)`) are
+    written as expressions and `ops.` steps, call-time keywords (`initial_state`, `mask`,
+    `training`, ...) in a second parenthesis.
+
     Raises KerasImportError listing, by name and class, every layer that a spec
     cannot express (a Lambda, an unregistered custom layer, a TFSMLayer, a layer
-    outside graphspec's catalogue, a `keras.ops` call on symbolic tensors, ...).
+    or a keras.ops operation outside graphspec's catalogue, ...).
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"from_keras expects a keras.Model; received {type(model).__name__}")
