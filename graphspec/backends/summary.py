@@ -109,6 +109,10 @@ def _shape(shape) -> Optional[list]:
 def _type_name(layer) -> str:
     if layer.kind == "model":
         return "Functional"
+    if layer.kind == "op":  # as Keras lists an operation: its class (`multiply (Multiply)`)
+        from graphspec.catalog.ops.keras_classes import class_for_op
+
+        return class_for_op(layer.type) or layer.type
     if layer.kind == "custom":
         from graphspec import custom
 

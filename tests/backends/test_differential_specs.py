@@ -47,6 +47,7 @@ import keras
 import pytest
 
 from graphspec.backends import keras_builder
+from graphspec.catalog.ops.keras_classes import class_for_op
 from graphspec.backends.summary import summarize
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.api import from_program
@@ -179,14 +180,15 @@ def _compare_tensor(ir, tensor_id: int, keras_tensor, where: str, problems: List
                         f"Keras {actual[0]} {actual[1]}")
 
 
-def _call(obj, node, args):
-    """Call a layer as keras_builder does for this IR node; its outputs as a list."""
+def _call(obj, node, args, kwargs=None):
+    """Call a layer as keras_builder does for this IR node (with its call-time arguments); its outputs as a list."""
+    kwargs = kwargs or {}
     if node.call == "attention":
-        result = obj(*args)
+        result = obj(*args, **kwargs)
     elif node.call == "list" or len(args) != 1:
-        result = obj(args)
+        result = obj(args, **kwargs)
     else:
-        result = obj(args[0])
+        result = obj(args[0], **kwargs)
     return list(result) if isinstance(result, (list, tuple)) else [result]
 
 
@@ -206,23 +208,31 @@ def graph_tensors(spec, model_name: str, kmodel, where: str, problems: List[str]
         tensors[inp.tensor] = t
     live = _live_layers(ir)
     taken: Dict[int, set] = {}
+    operations = _operations_by_class(kmodel)
     for node in ir.nodes:
         if node.layer not in live:
             continue
         layer = ir.layers[node.layer]
-        try:
-            klayer = kmodel.get_layer(layer.name)
-        except ValueError:
-            problems.append(f"{where}: IR layer `{layer.name}` ({layer.type}) is not a layer of the Keras model")
-            continue
         if any(i not in tensors for i in node.inputs):
             problems.append(f"{where}: node {node.id} (`{layer.name}`): an input has no Keras tensor")
             continue
         wanted = [id(tensors[i]) for i in node.inputs]
+        if layer.kind == "op":  # a keras.ops Operation: the next one of its class, in creation order
+            queue = operations.get(class_for_op(layer.type), [])
+            if not queue:
+                problems.append(f"{where}: node {node.id} (op `{layer.type}`): the Keras model has no such operation")
+                continue
+            klayer = queue.pop(0)
+        else:
+            try:
+                klayer = kmodel.get_layer(layer.name)
+            except ValueError:
+                problems.append(f"{where}: IR layer `{layer.name}` ({layer.type}) is not a layer of the Keras model")
+                continue
         used = taken.setdefault(id(klayer), set())
         match = None
         for k, knode in enumerate(klayer._inbound_nodes):
-            if k not in used and [id(a) for a in keras.tree.flatten(knode.arguments.args)] == wanted:
+            if k not in used and _tensor_ids(knode) == wanted:
                 match = k
                 break
         if match is None:
@@ -240,6 +250,25 @@ def graph_tensors(spec, model_name: str, kmodel, where: str, problems: List[str]
     return tensors
 
 
+def _tensor_ids(knode) -> list:
+    """The ids of the Keras tensors among a call's positional arguments (an op's constants left out)."""
+    return [id(a) for a in keras.tree.flatten(knode.arguments.args) if isinstance(a, keras.KerasTensor)]
+
+
+def _operations_by_class(kmodel) -> Dict[str, list]:
+    """The model's non-layer Operations by class, in creation order: the builder applies them in IR
+    order, and Keras numbers each class's automatic names as they are made (`add`, `add_1`, ...)."""
+    def made(op):
+        suffix = op.name.rsplit("_", 1)[-1]
+        return int(suffix) if suffix.isdigit() and op.name != suffix else 0
+
+    out: Dict[str, list] = {}
+    for op in kmodel.operations:
+        if not isinstance(op, keras.layers.Layer):
+            out.setdefault(type(op).__name__, []).append(op)
+    return {cls: sorted(ops, key=made) for cls, ops in out.items()}
+
+
 def rebuilt_tensors(spec, model_name: str, kmodel) -> Dict[int, object]:
     """IR tensor id -> Keras tensor of a fresh symbolic graph calling the built model's layers.
 
@@ -255,13 +284,20 @@ def rebuilt_tensors(spec, model_name: str, kmodel) -> Dict[int, object]:
     dead: Dict[int, object] = {}
     for node in ir.nodes:
         layer = ir.layers[node.layer]
+        if layer.kind == "op":  # applied as the builder applies it: keras.ops on the tensors
+            outs = keras_builder._apply_op(layer, [tensors[i] for i in node.inputs])
+            outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+            for tid, t in zip(node.outputs, outs):
+                tensors[tid] = t
+            continue
         if node.layer in live:
             obj = kmodel.get_layer(layer.name)
         else:
             if node.layer not in dead:
                 dead[node.layer] = keras_builder._make_layer(layer, spec, {}, keras_builder._Budget(keras_builder.MAX_PARAMS) if hasattr(keras_builder, "MAX_PARAMS") else keras_builder._Budget(10**12))
             obj = dead[node.layer]
-        outs = _call(obj, node, [tensors[i] for i in node.inputs])
+        kwargs = {k: keras_builder._call_value(v, tensors) for k, v in getattr(node, "arguments", {}).items()}
+        outs = _call(obj, node, [tensors[i] for i in node.inputs], kwargs)
         assert len(outs) == len(node.outputs), (
             f"{model_name}: layer `{layer.name}` gives {len(outs)} tensors; the spec expects {len(node.outputs)}")
         for tid, t in zip(node.outputs, outs):
@@ -393,6 +429,10 @@ def test_layer_param_counts(built):
         for layer in ir.layers:
             if layer.id not in live:
                 continue
+            if layer.kind == "op":  # an operation has no weights
+                if layer.params != (0, 0):
+                    problems.append(f"{where}: op `{layer.name}` has params {layer.params}")
+                continue
             klayer = kmodel.get_layer(layer.name)
             static = (layer.trainable_params, layer.non_trainable_params)
             actual = (_size(klayer.trainable_weights), _size(klayer.non_trainable_weights))
@@ -415,7 +455,8 @@ def test_summary_matches_keras(built):
         ir = built.spec.models[name]
         summary = summarize(built.spec, name)
         rows = summary["layers"]
-        names = [r["name"] for r in rows]
+        ops_named = {l.name for l in ir.layers if l.kind == "op"}  # Keras's model.layers leaves operations out
+        names = [r["name"] for r in rows if r["name"] not in ops_named]
         keras_names = [layer.name for layer in kmodel.layers]
         if names != keras_names:
             problems.append(f"{where}: layer order {names}, Keras {keras_names}")

@@ -30,7 +30,9 @@ def test_compile_prints_no_tensorflow_banner(spec):
 
 
 def test_verbose_shows_the_logs(spec):
-    done = run_cli("compile", "m.gspec", "-o", "m.keras", "--verbose", cwd=spec)
+    # (in-process commands of other tests may have set the quiet variables in this worker's environment)
+    done = run_cli("compile", "m.gspec", "-o", "m.keras", "--verbose", cwd=spec,
+                   env={"TF_CPP_MIN_LOG_LEVEL": "0", "GLOG_minloglevel": "0"})
     assert done.returncode == 0
     assert any(b in done.stderr for b in BANNERS), done.stderr
 

@@ -134,7 +134,7 @@ def test_14_1_settings_take_only_their_own_kind():
 def test_14_1_string_vocabulary_is_a_file_read_and_refused():
     _, found = diagnose('    output y = x -> StringLookup(vocabulary="/etc/passwd")')
     assert [c for c, *_ in found] == ["E305"] and "vocabulary" in found[0][3]
-    assert codes('    output y = x -> StringLookup(vocabulary=["a", "b"])') == []
+    assert codes('    output y = x -> StringLookup(vocabulary=["a", "b"])', inp="(1,) string") == []
 
 
 # --------------------------------------------------------------------------- finding 1: the builder (IR bypassing the checker)

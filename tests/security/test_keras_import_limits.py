@@ -225,7 +225,7 @@ def test_14_18_deep_nesting_and_many_members_are_refused(files):
 def test_14_18_a_plain_model_still_loads_from_its_config(files):
     model = load_keras_file(files / "small.keras")
     assert model.count_params() == 4 * 8 + 8 + 8 * 3 + 3
-    assert "Dense(8)" in keras_import.from_keras(model)
+    assert "Dense(8" in keras_import.from_keras(model)
 
 
 # ------------------------------------------------------------------ `graphspec import` as a process
@@ -263,4 +263,4 @@ def test_14_18_cli_import_refuses_code_classes_by_name(files, tmp_path, name, cl
 def test_14_18_cli_import_of_a_plain_model_works_under_the_cap(files, tmp_path):
     done, _ = _import_capped(tmp_path, files / "small.keras")
     assert done.returncode == 0, done.stderr
-    assert "Dense(8)" in (tmp_path / "out.gspec").read_text()
+    assert "Dense(8" in (tmp_path / "out.gspec").read_text()  # `Dense(8, name="hidden")`: names kept

@@ -64,7 +64,7 @@ def test_compile_weights_cli(tmp_path):
     spec = _spec(tmp_path)
     source = _randomised(spec.to_keras())
     source.save_weights(tmp_path / "w.weights.h5")
-    ok = run_cli("compile", spec.files[-1], "--weights", "w.weights.h5", "-o", "m.keras", cwd=tmp_path)
+    ok = run_cli("compile", str(tmp_path / "net3.gspec"), "--weights", "w.weights.h5", "-o", "m.keras", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     import keras
 
@@ -72,8 +72,8 @@ def test_compile_weights_cli(tmp_path):
     for a, b in zip(source.weights, loaded.weights):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     wide = _spec(tmp_path, width=5)
-    bad = run_cli("compile", wide.files[-1], "--weights", "w.weights.h5", "-o", "bad.keras", cwd=tmp_path)
+    bad = run_cli("compile", str(tmp_path / "net5.gspec"), "--weights", "w.weights.h5", "-o", "bad.keras", cwd=tmp_path)
     assert bad.returncode == 2 and "layer `hidden` has variable shapes" in bad.stderr, bad.stderr
     assert not (tmp_path / "bad.keras").exists()
-    missing = run_cli("compile", wide.files[-1], "--weights", "nope.weights.h5", "-o", "bad.keras", cwd=tmp_path)
+    missing = run_cli("compile", str(tmp_path / "net5.gspec"), "--weights", "nope.weights.h5", "-o", "bad.keras", cwd=tmp_path)
     assert missing.returncode == 2 and "nope.weights.h5: no such file" in missing.stderr

@@ -29,6 +29,18 @@ KERAS_CLASSES = {
 }
 
 
+# op name -> the Keras Operation class name its builder call records (the first class of an op:
+# `keras.ops.divide` records Divide, Python's `/` on KerasTensors TrueDivide)
+_CLASS_OF = {}
+for _qualified, _op in KERAS_CLASSES.items():
+    _CLASS_OF.setdefault(_op, _qualified.rsplit(".", 1)[1])
+
+
+def class_for_op(name: str) -> Optional[str]:
+    """The Keras Operation class name (`GetItem`) an op's application shows in Keras's summary."""
+    return _CLASS_OF.get(name)
+
+
 def op_for_class(qualified: str) -> Optional[str]:
     """The op name of a Keras Operation class given as "module.Class", or None."""
     return KERAS_CLASSES.get(qualified)
