@@ -183,6 +183,47 @@ def test_repeated_residual_with_an_operator_is_a_block():
     assert text.count("Dense(8, activation=\"relu\")") == 1
 
 
+# Each catalogue op (and operator) as Keras code, with the spec text the import writes for it.
+OP_CASES = {
+    "reshape": (lambda x, y: ops.reshape(x, (-1, 48)), "x -> ops.reshape(newshape=(-1, 48))"),
+    "transpose": (lambda x, y: ops.transpose(x, (0, 2, 1)), "x -> ops.transpose(axes=(0, 2, 1))"),
+    "split": (lambda x, y: ops.split(x, 2, axis=1)[1], "x -> ops.split(indices_or_sections=2, axis=1)"),
+    "concatenate": (lambda x, y: ops.concatenate([x, y], axis=-1), "(x, y) -> ops.concatenate(axis=-1)"),
+    "einsum": (lambda x, y: ops.einsum("bij,bkj->bik", x, y), '(x, y) -> ops.einsum(subscripts="bij,bkj->bik")'),
+    "matmul": (lambda x, y: x @ ops.transpose(y, (0, 2, 1)), "x @ (y -> ops.transpose(axes=(0, 2, 1)))"),
+    "softmax": (lambda x, y: ops.softmax(x, axis=1), "x -> ops.softmax(axis=1)"),
+    "norm": (lambda x, y: ops.norm(x, axis=-1), "x -> ops.norm(axis=-1)"),
+    "normalize": (lambda x, y: ops.normalize(x, axis=-1), "x -> ops.normalize()"),
+    "maximum": (lambda x, y: ops.maximum(x, y), "(x, y) -> ops.maximum()"),
+    "clip": (lambda x, y: ops.clip(x, -0.5, 0.5), "x -> ops.clip(x_min=-0.5, x_max=0.5)"),
+    "cast": (lambda x, y: ops.cast(ops.cast(x * 4, "int32"), "float32"),
+             'x * 4 -> ops.cast(dtype="int32") -> ops.cast(dtype="float32")'),
+    "sqrt_abs": (lambda x, y: ops.sqrt(ops.abs(x - y)), "x - y -> ops.abs() -> ops.sqrt()"),
+    "activations": (lambda x, y: ops.gelu(ops.relu(x)) + ops.sigmoid(y) + ops.relu6(x) + ops.hard_silu(y)
+                    + ops.silu(x) + ops.tanh(y) + ops.erf(x) + ops.hard_sigmoid(y),
+                    "(x -> ops.relu() -> ops.gelu()) + (y -> ops.sigmoid()) + (x -> ops.relu6())"),
+    "one_hot": (lambda x, y: ops.one_hot(ops.argmax(x, axis=-1), 8), "ops.argmax(axis=-1)"),
+    "elementwise": (lambda x, y: ops.ones_like(x) + ops.zeros_like(y) + ops.square(x) + ops.exp(y)
+                    + ops.log(ops.abs(x) + 1), "((x -> ops.abs()) + 1 -> ops.log())"),
+    "squeeze": (lambda x, y: ops.squeeze(ops.expand_dims(x, 1), axis=1),
+                "x -> ops.expand_dims(axis=1) -> ops.squeeze(axis=1)"),
+    "reductions": (lambda x, y: ops.min(x, axis=1) + ops.sum(y, axis=(1, 2))[:, None] + ops.mean(x, axis=(1, 2))[:, None],
+                   "(x -> ops.min(axis=1)) + (y -> ops.sum(axis=(1, 2)))[:, None]"),
+    "floordiv_mod_pow": (lambda x, y: (x // 0.3) + (x % 0.3) + ops.abs(y) ** 0.5,
+                         "x // 0.3 + x % 0.3 + (y -> ops.abs()) ** 0.5"),
+    "divide": (lambda x, y: x / (ops.abs(y) + 1.0), "x / ((y -> ops.abs()) + 1.0)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OP_CASES))
+def test_catalogue_op(case):
+    build, expected = OP_CASES[case]
+    x = keras.Input((6, 8), name="x")
+    y = keras.Input((6, 8), name="y")
+    text, _ = _round_trip(keras.Model([x, y], build(x, y), name=case))
+    assert expected in text
+
+
 def test_shared_operand_is_named_once():
     x = keras.Input((5,), name="x")
     h = layers.Dense(5)(x)
