@@ -4,6 +4,7 @@ built again from the spec, weights copied, outputs compared with what Keras comp
 from __future__ import annotations
 
 import gc
+import re
 
 import keras
 import numpy as np
@@ -13,7 +14,7 @@ from keras import layers, ops
 import graphspec
 from graphspec.backends.keras_import import KerasImportError, from_keras
 from graphspec.catalog.ops import keras_classes
-from conftest import run_cli  # noqa: E402
+from conftest import ROOT, run_cli  # noqa: E402
 
 
 # --------------------------------------------------------------------------- helpers
@@ -242,7 +243,10 @@ def test_seq2seq_with_initial_state():
     d = layers.LSTM(8, return_sequences=True, name="decoder")(dec_in, initial_state=[h, c])
     old = keras.Model([enc_in, dec_in], layers.Dense(3)(d), name="seq2seq")
     text, _ = _round_trip(old)
-    assert "(initial_state=(" in text
+    assert "(initial_state=(encoder_1, encoder_2))" in text
+    doc = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
+    example = re.search(r"```gspec\n(model seq2seq \{.*?\n\})\n```", doc, re.S).group(1)
+    assert example in text  # docs/import.md shows the importer's exact output
 
 
 def test_explicit_mask_and_one_state():
