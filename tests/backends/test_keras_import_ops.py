@@ -241,7 +241,7 @@ def test_seq2seq_with_initial_state():
     dec_in = keras.Input((4, 2), name="decoder_input")
     _, h, c = layers.LSTM(8, return_state=True, name="encoder")(enc_in)
     d = layers.LSTM(8, return_sequences=True, name="decoder")(dec_in, initial_state=[h, c])
-    old = keras.Model([enc_in, dec_in], layers.Dense(3)(d), name="seq2seq")
+    old = keras.Model([enc_in, dec_in], layers.Dense(3, name="dense")(d), name="seq2seq")
     text, _ = _round_trip(old)
     assert "(initial_state=(encoder_1, encoder_2))" in text
     doc = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
