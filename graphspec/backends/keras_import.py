@@ -729,7 +729,10 @@ class _Importer:
         cls = type(op)
         outputs = [id(o) for o in knode.outputs]
         name = keras_classes.op_for_class(f"{cls.__module__}.{cls.__name__}")
-        bad = _Node(node=knode, op=op, kind="bad", input_refs=[], outputs=outputs)
+        # A refused op still leads the walk upstream, so that every problem is listed at once.
+        upstream = [v for v in keras.tree.flatten((knode.arguments.args, knode.arguments.kwargs))
+                    if isinstance(v, keras.KerasTensor)]
+        bad = _Node(node=knode, op=op, kind="bad", input_refs=upstream, outputs=outputs)
         if name is None or op_catalog.get(name) is None:
             self.problem(mname, op.name, cls.__name__,
                          f"the keras.ops operation `{cls.__name__}` is not in graphspec's ops catalogue "
@@ -753,6 +756,10 @@ class _Importer:
             return self._op_step(knode, op, name, args, kwargs, outputs)
         except _Unsupported as exc:
             self.problem(mname, op.name, cls.__name__, str(exc))
+            return bad
+        except Exception as exc:  # noqa: BLE001 - an op whose arguments cannot be read: listed, never raised
+            self.problem(mname, op.name, cls.__name__,
+                         f"its arguments cannot be read: {safe_text(' '.join(str(exc).split()))[:200]}")
             return bad
 
     @staticmethod

@@ -345,3 +345,13 @@ def test_saved_keras_file_with_ops_and_application_layer(tmp_path):
     assert "[:, :3] * 0.5" in proc.stdout
     new = graphspec.loads(proc.stdout).to_keras()
     assert new.count_params() == old.count_params()
+
+
+def test_comparison_and_tensor_operand_listed_together():
+    x = keras.Input((4,), name="x")
+    h = ops.cast(x > 0.0, "float32")  # Greater: not in the ops catalogue
+    old = keras.Model(x, ops.cumsum(h, axis=1) + x * np.ones((4,), "float32"), name="two_problems")
+    with pytest.raises(KerasImportError) as info:
+        from_keras(old)
+    classes = sorted(p.cls for p in info.value.problems)
+    assert classes == ["Cumsum", "Greater", "Multiply"], classes
