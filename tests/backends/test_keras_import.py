@@ -297,7 +297,7 @@ APPLICATIONS = {
 def application(request):
     """One keras.applications model (weights=None), imported and rebuilt once per module."""
     old = getattr(keras.applications, request.param)(weights=None)
-    result = _round_trip(old)
+    result = _round_trip(old, keep_names=False)  # the idiom checks read the spec's own naming
     yield request.param, old, result
     del old, result
     keras.backend.clear_session()
@@ -452,7 +452,7 @@ def test_keep_names():
     h = layers.Dense(8, name="bottleneck")(h)
     h = layers.Dense(8)(h)  # an automatic name: not kept
     old = keras.Model(x, layers.Dense(1, name="out")(h), name="named")
-    plain = from_keras(old)
+    plain = from_keras(old, keep_names=False)
     assert "name=" not in plain
     text, _, new = _round_trip(old, keep_names=True)
     assert 'Dense(8, name="hidden")' in text and 'Dense(8, name="bottleneck")' in text
@@ -506,8 +506,7 @@ def test_every_problem_is_listed_at_once():
 
     x = keras.Input((4,), name="x")
     h = layers.Lambda(lambda t: t * 2, name="double")(x)
-    h = Unregistered(name="mystery")(h + 1.0)  # `+` on symbolic tensors: a keras.ops operation
-    h = layers.Dropout(0.5)(h, training=True)  # always-on dropout: a call argument
+    h = Unregistered(name="mystery")(keras.ops.cumsum(h, axis=1))  # an op outside the ops catalogue
     inner = keras.Model(x, h, name="inner")
     y = keras.Input((4,), name="y")
     old = keras.Model(y, layers.Lambda(lambda t: -t, name="negate")(inner(y)), name="outer")
@@ -516,10 +515,9 @@ def test_every_problem_is_listed_at_once():
     found = {(p.model, p.layer, p.cls) for p in info.value.problems}
     assert ("inner", "double", "Lambda") in found
     assert ("inner", "mystery", "Unregistered") in found
-    assert any(p.model == "inner" and p.cls == "Add" and "keras.ops" in p.reason for p in info.value.problems)
-    assert any(p.cls == "Dropout" and "training=True" in p.reason for p in info.value.problems)
+    assert any(p.model == "inner" and p.cls == "Cumsum" and "ops catalogue" in p.reason for p in info.value.problems)
     assert ("outer", "negate", "Lambda") in found
-    assert len(info.value.problems) == 5
+    assert len(info.value.problems) == 4
 
 
 def test_layer_outside_the_catalogue(monkeypatch):
