@@ -201,6 +201,15 @@ def _apply_op(layer, args: list):
     return getattr(keras.ops, entry.keras)(*positional, **kwargs)
 
 
+def call_layer(obj, node, args: list, kwargs: dict):
+    """Call a Keras layer on `args` by the IR node's call convention, with its call-time keywords."""
+    if node.call == "attention":
+        return obj(*args, **kwargs)
+    if node.call == "list" or len(args) != 1:
+        return obj(args, **kwargs)
+    return obj(args[0], **kwargs)
+
+
 def _call_value(value, tensors: list):
     """A call-time argument for Keras: tensor references made the KerasTensors (a tuple a list)."""
     if isinstance(value, g.TensorRef):
@@ -242,13 +251,7 @@ def _build_graph(spec, model_name: str, cache: dict, budget: _Budget, nested: bo
                 layer = ir.layers[node.layer]
                 budget.add(layer, args)
                 obj = objects[node.layer] = _make_layer(layer, spec, cache, budget)
-            kwargs = {k: _call_value(v, tensors) for k, v in node.arguments.items()}
-            if node.call == "attention":
-                result = obj(*args, **kwargs)
-            elif node.call == "list" or len(args) != 1:
-                result = obj(args, **kwargs)
-            else:
-                result = obj(args[0], **kwargs)
+            result = call_layer(obj, node, args, {k: _call_value(v, tensors) for k, v in node.arguments.items()})
         if isinstance(result, (list, tuple)):
             if len(result) != len(node.outputs):
                 raise BuildError(f"layer `{ir.layers[node.layer].name}` returned {len(result)} "

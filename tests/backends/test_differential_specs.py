@@ -182,13 +182,7 @@ def _compare_tensor(ir, tensor_id: int, keras_tensor, where: str, problems: List
 
 def _call(obj, node, args, kwargs=None):
     """Call a layer as keras_builder does for this IR node (with its call-time arguments); its outputs as a list."""
-    kwargs = kwargs or {}
-    if node.call == "attention":
-        result = obj(*args, **kwargs)
-    elif node.call == "list" or len(args) != 1:
-        result = obj(args, **kwargs)
-    else:
-        result = obj(args[0], **kwargs)
+    result = keras_builder.call_layer(obj, node, args, kwargs or {})
     return list(result) if isinstance(result, (list, tuple)) else [result]
 
 
