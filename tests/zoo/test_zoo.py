@@ -39,16 +39,25 @@ ZOO_MODELS = {
     "densenet121": "DenseNet121",
     "inception_v3": "InceptionV3",
     "mobilenet_v2": "MobileNetV2",
+    "mobilenet_v3_small": "MobileNetV3Small",
+    "convnext_tiny": "ConvNeXtTiny",
 }
 
-# The default input size of each application (include_top=True fixes it).
+# The default input size of each application (include_top=True fixes it, except for MobileNetV3,
+# which takes any image size).
 INPUT_SHAPES = {
     "resnet50": (224, 224, 3),
     "vgg19": (224, 224, 3),
     "densenet121": (224, 224, 3),
     "inception_v3": (299, 299, 3),
     "mobilenet_v2": (224, 224, 3),
+    "mobilenet_v3_small": (None, None, 3),
+    "convnext_tiny": (224, 224, 3),
 }
+
+# Models whose top is not a softmax Dense: MobileNetV3's classifier is a 1x1 Conv2D on the pooled
+# 1 x 1 map, a Flatten, then a softmax Activation (Keras's layer "predictions").
+CONV_TOPS = {"mobilenet_v3_small"}
 
 
 def _path(stem: str) -> Path:
@@ -143,12 +152,18 @@ def test_input_and_output_shapes(stem, built):
     assert _io_shapes(ours.outputs) == _io_shapes(reference.outputs) == [(None, 1000)]
 
 
-def test_classifier_is_softmax(built):
-    """The default top: the last layer is a 1000-unit Dense with a softmax."""
+def test_classifier_is_softmax(stem, built):
+    """The default top: a 1000-unit Dense with a softmax (MobileNetV3: 1000 1x1 filters, then a softmax)."""
     ours = _need(built).ours
     last = ours.layers[-1]
-    assert isinstance(last, keras.layers.Dense)
-    assert last.units == 1000
+    if stem in CONV_TOPS:
+        logits, flatten = ours.layers[-3], ours.layers[-2]
+        assert isinstance(logits, keras.layers.Conv2D) and logits.filters == 1000
+        assert isinstance(flatten, keras.layers.Flatten)
+        assert isinstance(last, keras.layers.Activation)
+    else:
+        assert isinstance(last, keras.layers.Dense)
+        assert last.units == 1000
     assert last.activation is keras.activations.softmax
 
 
