@@ -68,6 +68,14 @@ class Spec(Program):
             load_weights(keras_model, weights)
         return keras_model
 
+    def to_keras_all(self, models=None) -> dict:
+        """Several models built together, {name: keras.Model}: `models` (names; default every model of
+        the spec) and the models they use, one Keras object per model, so the `discriminator` nested in
+        `gan` is the `discriminator` returned; each compiled if the spec says so (docs/training.md, "A GAN")."""
+        from graphspec.backends.keras_builder import build_all
+
+        return build_all(self, models)
+
     def fit(self, data, **options):
         """Train this spec's model on `data` (an .npz path or arrays by name): `graphspec.fit`."""
         return fit(self, data, **options)

@@ -68,7 +68,7 @@ class Layer(Record):
     config: Dict[str, Value]  # arguments by name, as written (positional ones bound to names)
     span: Optional[Span]
     shared: bool  # declared with `layer NAME = ...`
-    model: Optional[str]  # for kind == "model": the nested model's name
+    model: Optional[str]  # for kind == "model": the nested model's name (its config: {} or {"trainable": False})
     params: Tuple[int, int]  # (trainable, non-trainable)
     origin: str  # the spec name or block path it came from
     uses: int  # how many nodes call it
@@ -169,6 +169,18 @@ class Graph(Record):
     def model_copy(self, update: Optional[dict] = None) -> "Graph":
         """`replace(**update)`, under the name the former Pydantic IR had (benchmarks/run.py uses it)."""
         return _replace(self, update or {})
+
+
+def frozen_params(counts: Tuple[int, int]) -> Tuple[int, int]:
+    """(trainable, non-trainable) of a frozen layer or model: `trainable=False` makes every weight
+    non-trainable (Keras counts them all in `non_trainable_weights`)."""
+    return 0, counts[0] + counts[1]
+
+
+def model_use_params(sub: "Graph", config: Dict[str, Any]) -> Tuple[int, int]:
+    """The counts of a nested model's layer: its own, all non-trainable when the use says `trainable=False`."""
+    counts = sub.param_counts()
+    return frozen_params(counts) if config.get("trainable", True) is False else counts
 
 
 def upstream(model) -> Tuple[Set[int], Set[int]]:

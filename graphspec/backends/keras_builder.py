@@ -28,7 +28,7 @@ from graphspec.limits import MAX_PARAMS
 from graphspec.passes.layers import ir_param_count
 from graphspec.passes.tensor_ops import op_config, tensor_inputs
 
-__all__ = ["build", "fit_kwargs", "compile_kwargs", "to_keras_value", "resolve_class", "BuildError"]
+__all__ = ["build", "build_all", "fit_kwargs", "compile_kwargs", "to_keras_value", "resolve_class", "BuildError"]
 
 
 class BuildError(ValueError):
@@ -170,7 +170,12 @@ class _Budget:
 def _make_layer(layer, spec, cache, budget: _Budget):
     """The Keras object for one LayerIR."""
     if layer.kind == "model":
-        return _build_graph(spec, layer.model, cache, budget, nested=True)
+        model = _build_graph(spec, layer.model, cache, budget, nested=True)
+        if layer.config.get("trainable", True) is False:
+            # `backbone(trainable=False)`: Keras's own freeze, which makes every weight inside
+            # non-trainable (and runs its BatchNormalization layers in inference mode).
+            model.trainable = False
+        return model
     if layer.kind == "custom":
         entry = custom.get(layer.type)
         if entry is None:
@@ -309,6 +314,44 @@ def build(spec, model_name: Optional[str] = None, max_params: Optional[int] = No
     if spec.models[model_name].compile is not None:
         model.compile(**compile_kwargs(spec, model_name))
     return model
+
+
+def build_all(spec, model_names=None, max_params: Optional[int] = None) -> Dict[str, Any]:
+    """Several models built together, {name: keras.Model}: `model_names` (default: every model of
+    the spec) and the models they use, with one Keras object per model: the `discriminator` nested
+    in `gan` is the object returned for `discriminator`.
+
+    Each model is built and compiled (when the spec says so) after the models it uses, so a model
+    is compiled before a later one freezes it (`discriminator(trainable=False)` in `gan` sets the
+    shared object's flag; see docs/training.md, "A GAN"). A model another one uses is built as a
+    nested model is (single tensors for one input or output). `max_params` bounds the weights of
+    all of them together.
+    """
+    order: List[str] = []
+    visiting: set = set()
+
+    def visit(name: str) -> None:  # the models `name` uses first; an IR is checked acyclic
+        if name in order or name in visiting:
+            return
+        if name not in spec.models:
+            raise BuildError(f"the spec has no model `{name}`")
+        visiting.add(name)
+        for layer in spec.models[name].layers:
+            if layer.kind == "model":
+                visit(layer.model)
+        order.append(name)
+
+    for name in (list(spec.models) if model_names is None else model_names):
+        visit(name)
+    nested = {layer.model for name in order for layer in spec.models[name].layers if layer.kind == "model"}
+    cache: dict = {}
+    budget = _Budget(MAX_PARAMS if max_params is None else max_params)
+    models = {}
+    for name in order:
+        model = models[name] = _build_graph(spec, name, cache, budget, nested=name in nested)
+        if spec.models[name].compile is not None:
+            model.compile(**compile_kwargs(spec, name))
+    return models
 
 
 def fit_kwargs(spec, model_name: Optional[str] = None) -> Dict[str, Any]:

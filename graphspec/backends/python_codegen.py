@@ -212,6 +212,8 @@ class _Writer:
                     obj = var(-1 - layer.id, layer.name + ("_layer" if layer.kind != "model" else ""))
                     made = f"build_{layer.model}()" if layer.kind == "model" else self.layer(layer)
                     out.append(f"    {obj} = {made}{_where(layer.span)}")
+                    if layer.kind == "model" and layer.config.get("trainable", True) is False:
+                        out.append(f"    {obj}.trainable = False  # frozen: every weight inside is non-trainable")
                     objects[layer.id] = obj
             else:
                 obj = self.layer(layer)

@@ -233,6 +233,19 @@ model m {
     output y = ids -> Embedding(vocab, 16) -> GlobalAveragePooling1D() -> Dense(1)
 }""", "Use a const defined with `const NAME = ...` in the spec; the `help:` line suggests the closest.",
                command="graphspec check example.gspec --set vocb=20000"),
+    "E214": _c("model used both frozen and trainable", """
+One model uses another several times, some uses with `trainable=False` (or inside a
+block use with `trainable=False`) and some without. Every use calls the same Keras
+object, and a Keras object has one `trainable` flag: it cannot be frozen at one use
+and trained at another.""", """
+model encoder { input x: (4,)  output y = x -> Dense(2) }
+model pair {
+    input a: (4,)
+    input b: (4,)
+    output both = (a -> encoder(trainable=False), b -> encoder) -> Concatenate()
+}""", """
+Give every use the same flag, or freeze a separate model with its own weights:
+`model frozen_encoder extends encoder {}` and use `frozen_encoder(trainable=False)`."""),
     "E220": _c("unknown layer", """
 A call names no Keras layer, no block of the spec and no custom layer registered
 from Python. Layer names are case-sensitive Keras class names (`Conv2D`, not

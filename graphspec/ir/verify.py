@@ -309,8 +309,8 @@ class Verifier:
             if layer.kind == "model":
                 if layer.type != "Model":
                     self.problem(f"{path}.type", f"is `{layer.type}`; a nested model's type is `Model`")
-                if layer.config:
-                    self.problem(f"{path}.config", "a nested model takes no arguments")
+                if layer.config not in ({}, {"trainable": False}):  # `model(trainable=False)` freezes it
+                    self.problem(f"{path}.config", "a nested model takes no arguments but `trainable: false`")
                 continue
             if layer.model is not None:
                 self.problem(f"{path}.model", f"only a layer of kind `model` names a model")
@@ -579,7 +579,7 @@ class Verifier:
                 return None
         outs = [sub.tensors[o.tensor] for o in sub.outputs]
         call = LIST if len(shapes) > 1 else SINGLE
-        return [t.shape for t in outs], [t.dtype for t in outs], tuple(sub.param_counts()), call
+        return [t.shape for t in outs], [t.dtype for t in outs], tuple(g.model_use_params(sub, layer.config)), call
 
     def check_outputs(self, base: str, graph: g.Graph, defined: List[bool]) -> None:
         seen = set()

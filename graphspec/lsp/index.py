@@ -255,8 +255,8 @@ class Index:
 
     def _call(self, call: ast.Call, scope: Optional[_Scope]) -> None:
         d = self.globals.get(call.name)
-        if d is not None and d.kind == BLOCK:
-            self._occur(call.name, call.name_span, d, BLOCK, call)
+        if d is not None and d.kind in (BLOCK, MODEL):  # a model takes `trainable=`: `backbone(trainable=False)`
+            self._occur(call.name, call.name_span, d, d.kind, call)
         else:
             self._occur(call.name, call.name_span, None, LAYER_TYPE, call)
         for a in call.args:

@@ -137,7 +137,7 @@ def used_models(modules: List[ast.Module]) -> Set[str]:
             for item in src.items:
                 chain(item)
         for step in c.steps:
-            if isinstance(step, ast.StepName):
+            if isinstance(step, (ast.StepName, ast.Call)):  # a call: `backbone(trainable=False)`
                 used.add(step.name)
 
     def body(stmts):

@@ -144,6 +144,8 @@ class ModelExpander:
         self.names = Names(reserved)
         self.block_counts: Dict[tuple, int] = {}
         self.scope: tuple = ()  # the block expansions being expanded: ((instance, block), ...)
+        self.frozen: Optional[Span] = None  # the `trainable=False` block use being expanded, if any
+        self.model_uses: Dict[int, Span] = {}  # nested model layer id -> the use that set its trainable flag
         self.full_configs: Dict[int, dict] = {}
         self.specs: Dict[int, L.LayerSpec] = {}
         self.model_layers: Dict[str, int] = {}
@@ -543,8 +545,17 @@ class ModelExpander:
             self.diags.error("E210", f"`{name}` is not allowed: a spec never runs code", step.name_span,
                              label="runs Python code", help=code_help(name))
             return None
+        if name in self.globals.models and name not in frame.layers and self.model_call_ok(step):
+            trainable = self.trainable_flag(frame, step.kwargs[0]) if step.kwargs else True
+            return None if trainable is None else self.apply_model(name, inputs, step.span, trainable)
         if name in frame.layers or name in self.globals.models:
             frame.used_layers.add(name)
+            if name in frame.layers and any(kw.name == "trainable" for kw in step.kwargs):
+                # A shared layer is one object: it is frozen where it is declared, not at a use.
+                self.diags.error("E209", f"`{name}` is a shared layer; `trainable` belongs where it is declared",
+                                 step.span, label="frozen at a use",
+                                 help=f"write it in the declaration: `layer {name} = ...(..., trainable=False)`")
+                return None
             if name in frame.layers and not step.args and step.call_args is None:
                 # `x -> enc(initial_state=(h, c))`: a shared layer's parentheses hold call-time arguments.
                 lid = frame.layers[name]
@@ -556,7 +567,7 @@ class ModelExpander:
             self.diags.error("E209", f"`{name}` is {kind}; it takes no constructor arguments", step.span,
                              label="called", help=f"apply it by name: `-> {name}`"
                              + (f", with call-time arguments by keyword: `-> {name}(training=True)`"
-                                if name in frame.layers else ""))
+                                if name in frame.layers else f", or frozen: `-> {name}(trainable=False)`"))
             return None
         spec = self.layer_spec(frame, step)
         if spec is None:
@@ -621,6 +632,8 @@ class ModelExpander:
 
     def add_layer(self, spec: L.LayerSpec, name: str, span: Span, shared=False, origin="") -> int:
         lid = len(self.graph.layers)
+        if self.frozen is not None:  # a layer of a `trainable=False` block use: frozen as if written so
+            spec.explicit["trainable"] = spec.full["trainable"] = False
         self.graph.layers.append(g.Layer(lid, name, spec.type, spec.kind, spec.explicit, span, shared=shared,
                                          origin=origin, scope=self.scope))
         self.specs[lid] = spec
@@ -748,7 +761,24 @@ class ModelExpander:
         return None
 
     # ------------------------------------------------------------ nested models
-    def apply_model(self, name: str, inputs: List[int], span: Span) -> Optional[List[int]]:
+    @staticmethod
+    def model_call_ok(step: ast.Call) -> bool:
+        """True for `model(trainable=...)`: the one argument a model used as a step takes."""
+        return (not step.args and step.call_args is None and len(step.kwargs) <= 1
+                and all(kw.name == "trainable" for kw in step.kwargs))
+
+    def trainable_flag(self, frame: Frame, kw) -> Optional[bool]:
+        """The value of `trainable=` on a model or block use: True or False; else reported, None."""
+        value = self.evaluator(frame).eval(kw.value)
+        if value is INVALID or contains_invalid(value):
+            return None
+        if not isinstance(value, bool):
+            self.diags.error("E302", f"`trainable` takes True or False; received {describe(value)}", kw.value.span,
+                             label="not a bool", help="write `trainable=False` to freeze it")
+            return None
+        return value
+
+    def apply_model(self, name: str, inputs: List[int], span: Span, trainable: bool = True) -> Optional[List[int]]:
         sub = self.checker.graph(name, span)
         if sub is None:
             self.diags.failed()  # the nested model's errors are reported once, where it is defined
@@ -783,14 +813,25 @@ class ModelExpander:
                                       "tensor of that shape (e.g. resize or reshape first)")
                 return None
         self.count_node(span)
+        config = {} if trainable and self.frozen is None else {"trainable": False}
         lid = self.model_layers.get(name)
         if lid is None:
             lid = len(self.graph.layers)
-            layer = g.Layer(lid, self.names.allocate(name), "Model", "model", {}, span, shared=True, model=name,
-                            params=sub.param_counts(), origin=name)
+            layer = g.Layer(lid, self.names.allocate(name), "Model", "model", config, span, shared=True, model=name,
+                            params=g.model_use_params(sub, config), origin=name)
             self.graph.layers.append(layer)
             self.model_layers[name] = lid
+            self.model_uses[lid] = span
         layer = self.graph.layers[lid]
+        if layer.config != config:
+            # Every use calls the one nested model object, and an object has one `trainable` flag.
+            this, first = ("frozen", "trainable") if config else ("trainable", "frozen")
+            self.diags.error("E214", f"model `{name}` is used {this} here and {first} at {self.model_uses[lid]}",
+                             span, label=this,
+                             notes=["every use of a model calls the same Keras object, which has one `trainable` flag"],
+                             help=f"give every use the same flag (`{name}(trainable=False)` on each), or freeze a "
+                                  f"separate model: `model frozen_{name} extends {name} {{}}`")
+            return None
         layer.uses += 1
         node_id = len(self.graph.nodes)
         outs = [self.new_tensor(sub.tensors[o.tensor].shape, sub.tensors[o.tensor].dtype, node_id, i, span=span)
@@ -827,8 +868,13 @@ class ModelExpander:
         if not budget.fits(budget.block_cost(block.name)):
             self.too_many_steps(span, f"block `{block.name}` expands to")
         budget.spend()
-        values = self.block_args(frame, block, call, span)
-        if values is None:
+        # `trainable=` freezes every layer of the expansion, unless the block declares such a parameter.
+        freeze = None
+        if call is not None and all(p.name != "trainable" for p in block.params):
+            freeze = next((kw for kw in call.kwargs if kw.name == "trainable"), None)
+        values = self.block_args(frame, block, call, span, skip=freeze)
+        trainable = True if freeze is None else self.trainable_flag(frame, freeze)
+        if values is None or trainable is None:
             return None
         block_inputs = [s for s in block.body if isinstance(s, ast.InputStmt)]
         if len(inputs) != len(block_inputs):
@@ -844,14 +890,16 @@ class ModelExpander:
         prefix = instance + "_"
         inner = Frame(prefix=prefix, values=values, blocks=frame.blocks + (block.name,), is_model=False)
         self.diags.next_instance()
-        outer_scope = self.scope
+        outer_scope, outer_frozen = self.scope, self.frozen
         self.scope = outer_scope + ((instance, block.name),)
+        if not trainable and outer_frozen is None:
+            self.frozen = span
         self.checker.open_blocks += 1
         try:
             return self._expand_body(block, inner, block_inputs, inputs)
         finally:
             self.checker.open_blocks -= 1
-            self.scope = outer_scope
+            self.scope, self.frozen = outer_scope, outer_frozen
 
     def _expand_body(self, block: ast.BlockDef, inner: Frame, block_inputs, inputs) -> Optional[List[int]]:
         for stmt, tensor in zip(block_inputs, inputs):
@@ -870,13 +918,13 @@ class ModelExpander:
             return None
         return [t for _, t, _ in inner.outputs]
 
-    def block_args(self, frame: Frame, block: ast.BlockDef, call: Optional[ast.Call], span: Span):
+    def block_args(self, frame: Frame, block: ast.BlockDef, call: Optional[ast.Call], span: Span, skip=None):
         ev = self.evaluator(frame)
         params = {p.name: p for p in block.params}
         values: Dict[str, object] = {}
         ok = True
         args = call.args if call else []
-        kwargs = call.kwargs if call else []
+        kwargs = [kw for kw in call.kwargs if kw is not skip] if call else []
         if len(args) > len(block.params):
             self.diags.error("E211", f"block `{block.name}` takes {_count(len(block.params), 'argument')} "
                                      f"({self.param_list(block)}); received {len(args)}",
