@@ -29,6 +29,7 @@ from graphspec import graph as g
 from graphspec.backends import kinds
 from graphspec.catalog import ops, signatures
 from graphspec.catalog.base import CallValue
+from graphspec.catalog.layers.applications import MODULE_OF as APPLICATION_MODULES
 from graphspec.passes.tensor_ops import op_config, tensor_inputs
 from graphspec.text import python_value, safe_text
 
@@ -155,6 +156,9 @@ class _Writer:
     def layer(self, layer) -> str:
         if layer.kind == "custom":
             ctor = self.custom_class(custom.get(layer.type))
+        elif layer.type in APPLICATION_MODULES:  # LayerScale ...: defined in keras.applications, not keras.layers
+            self.imports[layer.type] = f"from {APPLICATION_MODULES[layer.type]} import {layer.type}"
+            ctor = layer.type
         else:
             ctor = f"layers.{layer.type}"
         sig = signatures.layer_signature(layer.type) if layer.kind == "layer" else None

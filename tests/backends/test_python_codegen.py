@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -59,7 +60,10 @@ def test_generated_code_builds_the_same_model(path, tmp_path):
     compile(source, str(path), "exec")
     assert "tf." not in source and "import tensorflow" not in source
     module = _run_generated(source, tmp_path, spec.root)
+    # Keras names ops (`x + 3.0`) by a global count (add, add_1, ...): each build starts it afresh.
+    keras.backend.clear_session()
     built = getattr(module, f"build_{spec.root}")()
+    keras.backend.clear_session()
     reference = spec.to_keras()
     assert built.get_config() == reference.get_config()
     assert built.count_params() == reference.count_params()
