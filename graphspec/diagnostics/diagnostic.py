@@ -12,6 +12,17 @@ ERROR = "error"
 WARNING = "warning"
 
 
+@dataclass(frozen=True)
+class Label:
+    """A secondary location of a diagnostic: where a block was used, where a `--set` value came from."""
+
+    span: Span
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"span": self.span.to_dict(), "label": self.text}
+
+
 @dataclass
 class Diagnostic:
     """One problem in a spec: code, message, where, and how to fix it."""
@@ -23,6 +34,7 @@ class Diagnostic:
     label: str = ""  # a few words printed under the caret
     help: Optional[str] = None
     notes: List[str] = field(default_factory=list)
+    related: List[Label] = field(default_factory=list)  # secondary locations, each with its label
 
     @property
     def is_error(self) -> bool:
@@ -42,6 +54,7 @@ class Diagnostic:
             "label": self.label,
             "help": self.help,
             "notes": list(self.notes),
+            "related": [r.to_dict() for r in self.related],
         }
 
 

@@ -42,32 +42,41 @@ def _display(line: str) -> Tuple[str, List[int]]:
     return "".join(pieces), starts
 
 
+def _snippet(span, source, label: str, mark: str, style: str, width: int, color: bool) -> List[str]:
+    """The source line of `span` with `mark` characters under it and the label after them."""
+    text = source.line_text(span.line) if source is not None else ""
+    if not text and source is None:
+        return []
+    bar = _paint("|", "gutter", color)
+    start = 0
+    if len(text) > 200:  # a minified or binary line: show the part around the caret
+        start = max(0, span.col - 60)
+        text = text[start:start + 120]
+    col = min(max(span.col - start, 1), len(text) + 1)
+    end_col = span.end_col - start if span.end_line == span.line else len(text) + 1
+    end_col = min(max(end_col, col + 1), len(text) + 1)
+    shown, at = _display(text)
+    caret = " " * at[col - 1] + mark * max(1, at[end_col - 1] - at[col - 1])
+    if label:
+        caret += " " + _clean(label)
+    return [f"{' ' * width} {bar}",
+            f"{_paint(str(span.line).rjust(width), 'gutter', color)} {bar} {shown}",
+            f"{' ' * width} {bar} {_paint(caret, style, color)}"]
+
+
 def render_one(diag: Diagnostic, sources: Dict[str, object], color: bool = False) -> str:
-    """Render one diagnostic: header, location, source line with caret, help."""
+    """Render one diagnostic: header, location, source line with caret, secondary locations, help."""
     sev = _paint(diag.severity, diag.severity, color)
     out = [f"{sev}[{_paint(diag.code, 'code', color)}]: {_clean(diag.message)}"]
     span = diag.span
     if span is not None:
+        # One gutter width for every snippet of the diagnostic, so the bars line up.
+        width = max(len(str(s.line)) for s in [span] + [r.span for r in diag.related])
         out.append(f"  {_paint('-->', 'gutter', color)} {_paint(_clean(str(span)), 'path', color)}")
-        source = sources.get(span.file)
-        text = source.line_text(span.line) if source is not None else ""
-        if text or source is not None:
-            width = len(str(span.line))
-            bar = _paint("|", "gutter", color)
-            start = 0
-            if len(text) > 200:  # a minified or binary line: show the part around the caret
-                start = max(0, span.col - 60)
-                text = text[start:start + 120]
-            col = min(max(span.col - start, 1), len(text) + 1)
-            end_col = span.end_col - start if span.end_line == span.line else len(text) + 1
-            end_col = min(max(end_col, col + 1), len(text) + 1)
-            shown, at = _display(text)
-            caret = " " * at[col - 1] + "^" * max(1, at[end_col - 1] - at[col - 1])
-            if diag.label:
-                caret += " " + _clean(diag.label)
-            out.append(f"{' ' * width} {bar}")
-            out.append(f"{_paint(str(span.line), 'gutter', color)} {bar} {shown}")
-            out.append(f"{' ' * width} {bar} {_paint(caret, diag.severity, color)}")
+        out += _snippet(span, sources.get(span.file), diag.label, "^", diag.severity, width, color)
+        for rel in diag.related:  # rustc's convention: `:::` and `-` for a location that is not the problem
+            out.append(f"  {_paint(':::', 'gutter', color)} {_paint(_clean(str(rel.span)), 'path', color)}")
+            out += _snippet(rel.span, sources.get(rel.span.file), rel.text, "-", "gutter", width, color)
     for note in diag.notes:
         out.append(f"  = note: {_clean(note)}")
     if diag.help:
@@ -97,7 +106,7 @@ def render_github(diags: Iterable[Diagnostic]) -> str:
     lines = []
     for d in diags:
         kind = "error" if d.is_error else "warning"
-        msg = d.message + (f" (help: {d.help})" if d.help else "")
+        msg = d.message + "".join(f" ({r.text}: {r.span})" for r in d.related) + (f" (help: {d.help})" if d.help else "")
         if d.span is not None:
             s = d.span
             props = (f"file={_gh_escape(s.file, True)},line={s.line},col={s.col},"

@@ -17,7 +17,7 @@ from graphspec import graph as g
 from graphspec.catalog import calls, signatures
 from graphspec.catalog.dtypes_in import compute_dtype, input_dtype_problem
 from graphspec.catalog.base import ATTENTION, LIST, SINGLE, ArgError, CallValue, ShapeError
-from graphspec.diagnostics.diagnostic import ERROR, WARNING, Diagnostic, Diagnostics
+from graphspec.diagnostics.diagnostic import ERROR, WARNING, Diagnostic, Diagnostics, Label
 from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_NODES, MAX_REPEAT, MAX_STEPS
 from graphspec.passes import layers as L
 from graphspec.passes.call_args import CallArguments
@@ -27,6 +27,7 @@ from graphspec.passes.values import INVALID, Evaluator, code_help, contains_inva
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
+from graphspec.text import spec_value
 
 DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
           "bool", "string")
@@ -67,6 +68,7 @@ class Frame:
     outputs: List[Tuple[str, int, Span]] = field(default_factory=list)
     blocks: Tuple[str, ...] = ()
     is_model: bool = True
+    origins: Dict[str, frozenset] = field(default_factory=dict)  # block parameter -> the `--set` consts it read
 
 
 class Names:
@@ -102,6 +104,7 @@ class OncePerPlace:
         self._diags = diags
         self._instance = 0  # one number per block expansion and per `repeat` iteration
         self._first: Dict[tuple, int] = {}  # (code, span) -> the instance that reported it
+        self.call_sites: List[Label] = []  # the block uses being expanded, innermost last
 
     def __getattr__(self, name):
         return getattr(self._diags, name)
@@ -117,6 +120,8 @@ class OncePerPlace:
             if diag.is_error:
                 self._diags.failed()
             return diag
+        # A problem inside a block body also points at the use that expanded it (innermost first).
+        diag.related.extend(site for site in reversed(self.call_sites) if site.span != diag.span)
         return self._diags.add(diag)
 
     def error(self, code: str, message: str, span: Optional[Span], *, label: str = "",
@@ -147,6 +152,7 @@ class ModelExpander:
         self.frozen: Optional[Span] = None  # the `trainable=False` block use being expanded, if any
         self.model_uses: Dict[int, Span] = {}  # nested model layer id -> the use that set its trainable flag
         self.full_configs: Dict[int, dict] = {}
+        self.set_reads: set = set()  # the `--set` consts read since the last look (set_origins)
         self.specs: Dict[int, L.LayerSpec] = {}
         self.model_layers: Dict[str, int] = {}
         self.settings: List[ast.SettingsStmt] = []
@@ -193,7 +199,10 @@ class ModelExpander:
     def evaluator(self, frame: Frame) -> Evaluator:
         def lookup(name):
             if name in frame.values:
+                self.set_reads |= frame.origins.get(name, frozenset())
                 return frame.values[name]
+            if name in self.globals.overrides:
+                self.set_reads.add(name)
             if name in frame.tensors:
                 raise KeyError(name)
             value = self.globals.const(name)
@@ -380,6 +389,18 @@ class ModelExpander:
         t = self.graph.tensors[tensor]
         if t.producer is None and t.name == name and frame.is_model:
             return tensor  # `output x` of input `x`: Keras names it so already
+        taken = next((lay for lay in self.graph.layers if lay.name == frame.prefix + name), None)
+        if (taken is not None and t.producer is not None and self.graph.nodes[t.producer].layer == taken.id
+                and not any(o[1] == tensor for o in frame.outputs)):
+            self._output_named.add(taken.name)  # `output y = x -> Dense(1, name="y")`: named so already
+            return tensor
+        if taken is not None and "name" in taken.config:  # Keras names an output by its layer; another has it
+            diag = self.diags.error("E202", f"output `{name}` needs the layer name `{name}`, which `name=` gives to "
+                                            f"another layer", taken.span, label="name taken",
+                                    help=f"Keras names each output after the layer that makes it: choose another "
+                                         f"`name=` for this layer, or give it to the last step of output `{name}`")
+            diag.related.append(Label(span, f"output `{name}` is declared here"))
+            return tensor
         if t.producer is not None:
             node = self.graph.nodes[t.producer]
             layer = self.graph.layers[node.layer]
@@ -592,14 +613,17 @@ class ModelExpander:
                                  call.name_span, help="apply the block in a chain: `x -> " + call.name + "(...)`")
                 return None
             self.diags.error("E220", f"unknown layer `{call.name}`", call.name_span, label="not a Keras layer",
-                             help=did_you_mean(call.name, L.layer_names() + list(self.globals.blocks))
+                             help=L.keras_model_help(call)
+                             or did_you_mean(call.name, L.layer_names() + list(self.globals.blocks))
                              or "layers are Keras's own (`graphspec layers` lists them) or registered "
                                 "from Python with `graphspec.register_layer`")
             return None
         if not self.call_arguments.constructor_ok(call):
             return None
+        before, self.set_reads = len(self.diags.items), set()
         value = self.evaluator(frame).eval(call)
         if value is INVALID or contains_invalid(value):
+            self.set_origins(before)
             return None
         # The same call written again (a chain in a `repeat`, a block used many times) validates
         # the same way: reuse the checked spec. The key is the value's repr, which tells 1, 1.0
@@ -611,10 +635,20 @@ class ModelExpander:
                                cached.custom)
         before = len(self.diags.items)
         spec = L.make_layer(call, value, self.diags)
+        self.set_origins(before)
         if spec is not None and key is not None and len(self.diags.items) == before:
             self._layer_specs[key] = spec
             return L.LayerSpec(spec.type, spec.kind, dict(spec.explicit), dict(spec.full), spec.entry, spec.custom)
         return spec
+
+    def set_origins(self, before: int) -> None:
+        """Point the diagnostics reported since `before` at the `--set` values the call read."""
+        reads, self.set_reads = self.set_reads, set()
+        for name in sorted(reads):
+            const = self.globals.consts[name]
+            label = Label(const.value.span, f"replaced by `--set {name}={spec_value(self.globals.overrides[name])}`")
+            for diag in self.diags.items[before:]:
+                diag.related.append(label)
 
     # ------------------------------------------------------------ layers and nodes
     def layer_name(self, spec: L.LayerSpec, default: str, span: Span) -> str:
@@ -622,7 +656,7 @@ class ModelExpander:
         given = spec.explicit.get("name")
         if not isinstance(given, str):
             return self.names.allocate(default)
-        if given in self.names.taken or given in self.names.reserved:
+        if given in self.names.taken:  # an output's name is free for the layer that makes it (name_output)
             self.diags.error("E202", f"the layer name `{given}` is used twice in model `{self.mdef.name}`", span,
                              label="name taken", help="Keras layer names must be unique within a model: "
                                                       "choose another `name=`, or leave it out")
@@ -888,16 +922,19 @@ class ModelExpander:
         self.block_counts[(frame.prefix, block.name)] = n
         instance = f"{frame.prefix}{block.name}{'' if n == 1 else '_%d' % n}"
         prefix = instance + "_"
-        inner = Frame(prefix=prefix, values=values, blocks=frame.blocks + (block.name,), is_model=False)
+        inner = Frame(prefix=prefix, values=values, blocks=frame.blocks + (block.name,), is_model=False,
+                      origins=self.block_origins)
         self.diags.next_instance()
         outer_scope, outer_frozen = self.scope, self.frozen
         self.scope = outer_scope + ((instance, block.name),)
         if not trainable and outer_frozen is None:
             self.frozen = span
         self.checker.open_blocks += 1
+        self.diags.call_sites.append(Label(span, f"in this use of block `{block.name}`"))
         try:
             return self._expand_body(block, inner, block_inputs, inputs)
         finally:
+            self.diags.call_sites.pop()
             self.checker.open_blocks -= 1
             self.scope, self.frozen = outer_scope, outer_frozen
 
@@ -932,8 +969,11 @@ class ModelExpander:
                              help="remove the extra argument" if len(args) == len(block.params) + 1
                              else "remove the extra arguments")
             ok = False
+        origins = self.block_origins = {}
         for p, a in zip(block.params, args):
+            self.set_reads = set()
             values[p.name] = ev.eval(a)
+            origins[p.name] = frozenset(self.set_reads)
         for kw in kwargs:
             if kw.name not in params:
                 self.diags.error("E211", f"block `{block.name}` has no parameter `{kw.name}`", kw.name_span,
@@ -946,7 +986,9 @@ class ModelExpander:
                                  kw.name_span, label="given again", help=f"remove one of the values for `{kw.name}`")
                 ok = False
                 continue
+            self.set_reads = set()
             values[kw.name] = ev.eval(kw.value)
+            origins[kw.name] = frozenset(self.set_reads)
         for p in block.params:
             if p.name in values:
                 continue

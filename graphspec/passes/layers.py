@@ -8,11 +8,13 @@ from typing import Dict, List, Optional, Tuple
 from graphspec import custom
 from graphspec.catalog import registry, signatures
 from graphspec.catalog.base import ArgError, CallValue, LayerEntry
-from graphspec.catalog.params import call_kind, call_problems, callee_signature, check_config
+from graphspec.catalog.params import call_kind, call_problems, callee_signature, check_config, check_value
 from graphspec.diagnostics.diagnostic import Diagnostics
-from graphspec.passes.values import contains_invalid
+from graphspec.passes.values import Evaluator, contains_invalid
 from graphspec.source import Span
+from graphspec.suggest import closest
 from graphspec.syntax import ast
+from graphspec.text import spec_value
 
 
 @dataclass
@@ -102,6 +104,15 @@ def make_layer(call: ast.Call, value: CallValue, diags: Diagnostics) -> Optional
     span_of = lambda p: _arg_span(call, sig, p)  # noqa: E731
     full, problems = signatures.bind(sig, list(value.args), list(value.kwargs), kind="layer", callee=call.name)
     if problems:
+        # Every problem of the call in one run: the values that did bind are checked too, and a
+        # required argument whose name was misspelt is reported once, as the misspelling.
+        problems = _without_misspelt_missing(problems)
+        for err in problems:
+            if err.code == "E301" and err.param in _KERAS_SHAPE_ARGS:
+                err.help = _shape_arg_help(err.param, dict(value.kwargs).get(err.param))
+        if c is None and not contains_invalid(full):
+            problems += [err for pname in _given(sig, value) if pname in full
+                         for err in check_value(type_name, pname, full[pname])]
         _report(diags, problems, call, span_of)
         return None
     if contains_invalid(full):
@@ -144,6 +155,60 @@ def make_layer(call: ast.Call, value: CallValue, diags: Diagnostics) -> Optional
         if pname in explicit:
             explicit[pname] = full[pname]
     return LayerSpec(type_name, kind, explicit, full, entry, c)
+
+
+# Keras's ways to give a layer its input shape (the Sequential API); a spec declares shapes on its inputs.
+_KERAS_SHAPE_ARGS = frozenset({"input_shape", "batch_input_shape", "input_dim"})
+
+
+def _shape_arg_help(param: str, value) -> str:
+    """The spec spelling of `input_shape=(4,)`: an `input` line."""
+    if param == "input_shape" and isinstance(value, tuple):
+        shape = spec_value(value)
+    elif param == "batch_input_shape" and isinstance(value, tuple) and len(value) > 1:
+        shape = spec_value(tuple(value[1:]))
+    elif param == "input_dim" and isinstance(value, int):
+        shape = spec_value((value,))
+    else:
+        shape = "(28, 28, 1)"
+    return (f"a spec gives shapes on its inputs, not on layers: declare `input x: {shape}` (without the batch "
+            f"axis), chain the layer from it, and remove `{param}=`")
+
+
+def keras_model_help(call: ast.Call) -> Optional[str]:
+    """The spec spelling of a Keras model class used as a layer (`Sequential([...])`), or None."""
+    if call.name == "Sequential":
+        items = call.args[0].items if call.args and isinstance(call.args[0], ast.ListExpr) else []
+        steps = [_call_text(c) for c in items if isinstance(c, ast.Call)] or ["Dense(...)", "Dense(...)"]
+        return (f"a chain is the sequence: in place of `Sequential([...])`, write `{' -> '.join(steps)}` (to reuse "
+                f"the stack, make it a `block`; to share its weights, a `model`)")
+    if call.name in ("Model", "Functional"):
+        return "a spec's `model NAME { ... }` is the Keras Model; use another model by its name as a step: `x -> NAME`"
+    return None
+
+
+def _call_text(call: ast.Call) -> str:
+    """A call as a spec writes it (`Dense(16, activation="relu")`); `Dense(...)` when its arguments name
+    consts or parameters (read without a scope, reporting nothing)."""
+    value = Evaluator(_no_name, list, Diagnostics()).eval(call)
+    return spec_value(value) if isinstance(value, CallValue) and not contains_invalid(value) else f"{call.name}(...)"
+
+
+def _no_name(name: str):
+    raise KeyError(name)
+
+
+def _without_misspelt_missing(problems: List[ArgError]) -> List[ArgError]:
+    """Drop the E303 "missing `kernel_size`" that an E301 `kernal_size=` already explains."""
+    missing = [e.param for e in problems if e.code == "E303"]
+    typos = {closest(e.param, missing) for e in problems if e.code == "E301" and missing}
+    return [e for e in problems if not (e.code == "E303" and e.param in typos)]
+
+
+def _given(sig: signatures.Signature, value: CallValue) -> List[str]:
+    """The parameters a call gives values to, positionally or by keyword (in source order)."""
+    positional = [p.name for p in sig.params if p.kind == "positional_or_keyword"]
+    return positional[:len(value.args)] + [name for name, _ in value.kwargs]
 
 
 def _inner_layer(value, outer: str, pname: str, span: Span, diags: Diagnostics) -> Optional[CallValue]:

@@ -11,6 +11,30 @@ from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
 
 
+# Python's constants as other languages spell them (JSON, YAML, JavaScript, C).
+_CONSTANTS = {"true": "True", "false": "False", "none": "None", "null": "None", "nil": "None"}
+# Keras's string arguments that are not in a catalogue kind (padding, data formats, merge and interpolation modes).
+_MODES = frozenset({"same", "valid", "causal", "channels_last", "channels_first", "concat", "sum", "mul", "ave",
+                    "nearest", "bilinear", "bicubic", "int", "multi_hot", "one_hot", "count", "tf_idf"})
+
+
+def unknown_name_help(name: str, names) -> str:
+    """The `help:` for an unknown name in a value: Python's `False` for `false`, the quoted string for a
+    Keras name written bare (`activation=softmax`), else the closest name in scope."""
+    if name.lower() in _CONSTANTS:
+        return f"did you mean `{_CONSTANTS[name.lower()]}`? (capitalised, as in Python)"
+    if name in _MODES or _keras_string_name(name):
+        return f"Keras names are strings: quote it, `\"{name}\"`"
+    return did_you_mean(name, names) or "values may use numbers, strings, consts and block parameters"
+
+
+def _keras_string_name(name: str) -> bool:
+    from graphspec.catalog import signatures
+
+    kinds = ("activations", "initializers", "regularizers", "constraints", "losses", "metrics", "optimizers")
+    return any(name in signatures.string_names(kind) for kind in kinds)
+
+
 class Invalid:
     """The value of an expression that already produced a diagnostic (no cascades)."""
 
@@ -131,8 +155,7 @@ class Evaluator:
         except KeyError:
             self.diags.error(
                 "E201", f"unknown name `{e.name}`", e.span, label="not defined",
-                help=did_you_mean(e.name, self.names())
-                or "values may use numbers, strings, consts and block parameters",
+                help=unknown_name_help(e.name, self.names()),
             )
             return INVALID
 

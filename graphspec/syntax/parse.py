@@ -42,8 +42,8 @@ def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
     unclosed = _check_brackets(source, diags)
     if unclosed is None:  # nesting too deep: the parser is not even started
         return None
-    text = source.text
-    errors = 0
+    text = _c_comments(source, diags)
+    errors = 1 if text is not source.text else 0
     while True:
         try:
             module, height = _parse_text(text, source)
@@ -63,6 +63,44 @@ def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
             return None
         _bidi_warnings(source, diags)
         return module
+
+
+# `//` outside strings and comments (the same string patterns as _SCAN).
+_SLASHES = re.compile(r"""#[^\r\n]*|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"|'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'|//""")
+
+
+def _c_comments(source: Source, diags: Diagnostics) -> str:
+    """Report each `//` written as a C or JavaScript comment, and return the text with those comments blanked
+    (so the rest of the file is still parsed and every other syntax error found); `//` is floor division.
+    A `//` is a comment when it starts its line, ends it, is followed by prose (two words, not `n // k as i {`),
+    or follows a closed bracket with one word after it that no const of the file names."""
+    text = source.text
+    if "//" not in text:
+        return text
+    consts = set(re.findall(r"\bconst\s+([A-Za-z_]\w*)", text))
+    cuts = []
+    for m in _SLASHES.finditer(text):
+        if m.group() != "//":
+            continue
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        before, after = text[start:m.start()].rstrip(), text[m.end():end].strip()
+        lone = re.fullmatch(r"[A-Za-z_]\w*", after)
+        prose = re.match(r"[A-Za-z_]\w*\s+(?!as\b)[A-Za-z_]", after) and not after.endswith(("{", ",", "(", "->"))
+        if (not before or not after or prose
+                or (before[-1] in ")]}" and lone and after not in consts)):
+            cuts.append((m.start(), end))
+    for at, end in cuts:
+        diags.error("E100", "`//` does not start a comment in a spec (it is floor division)",
+                    source.span(at, at + 2), label="not a comment", help="comments start with `#`: replace `//` with `#`")
+    if not cuts:
+        return text
+    out, last = [], 0
+    for at, end in cuts:  # blank the comment, keeping every offset (positions stay exact)
+        out += [text[last:at], " " * (end - at)]
+        last = end
+    return "".join(out) + text[last:]
 
 
 def _parse_text(text: str, source: Source):
@@ -238,6 +276,11 @@ def _report(exc, source: Source, diags: Diagnostics, unclosed) -> None:
             span, message, help_ = typo
             diags.error("E100", message, span, label="not a dtype", help=help_)
             return
+        habit = _keras_habit(token, expected, source)
+        if habit is not None:
+            span, message, label, help_ = habit
+            diags.error("E100", message, span, label=label, help=help_)
+            return
         span = source.span(token.start_pos, token.end_pos)
         help_, notes = _hint(token, expected, source)
         diags.error("E100", f"unexpected {_token_text(token)}; expected {expected_phrase(expected, terminals)}",
@@ -322,9 +365,132 @@ def _dtype_typo(token, expected: set, source: Source):
         return None
     from graphspec.suggest import closest
 
-    best = closest(prev, _DTYPES)
-    return (source.span(offset, offset + len(prev)), f"unknown dtype `{prev}`",
-            f"did you mean `{best}`?" if best else f"the dtypes are: {', '.join(_DTYPES)}")
+    meant = _PYTHON_DTYPES.get(prev)
+    if meant is not None:
+        help_ = meant
+    else:
+        best = closest(prev, _DTYPES)
+        help_ = f"did you mean `{best}`?" if best else f"the dtypes are: {', '.join(_DTYPES)}"
+    return source.span(offset, offset + len(prev)), f"unknown dtype `{prev}`", help_
+
+
+# Python and C spellings a Keras user writes for a dtype -> the fix. Keras reads Python's `float` as
+# float32 (its default float type, not NumPy's float64) and `str` as string; `int` depends on the backend.
+_PYTHON_DTYPES = {
+    "float": "write `float32`: Keras takes `float` as float32, its default float type (write `float64` for "
+             "double precision)",
+    "str": "write `string`: Keras takes `str` as string",
+    "double": "write `float64`",
+    "half": "write `float16`",
+    "boolean": "write `bool`",
+    "int": "write the width: `int32` or `int64` (Keras takes a bare `int` as int64 on the TensorFlow backend)",
+}
+
+
+def _matching(text: str, open_pos: int) -> Optional[int]:
+    """The offset of the bracket closing the one at `open_pos` (strings and comments skipped), if any."""
+    depth = 0
+    for m in _SCAN.finditer(text, open_pos):
+        ch = m.group()
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return m.start()
+    return None
+
+
+def _opening(text: str, close_pos: int) -> Optional[int]:
+    """The offset of the bracket that the one at `close_pos` closes, on the same line."""
+    start = text.rfind("\n", 0, close_pos) + 1
+    opened = [(b, i) for b, i in _open_brackets(text[start:close_pos + 1], close_pos - start)]
+    return start + opened[-1][1] if opened else None
+
+
+def _call_before(text: str, close_pos: int) -> Optional[Tuple[int, str]]:
+    """`Dense(1)` ending at the `)` at `close_pos`: (its start, its text), if a name precedes the `(`."""
+    open_pos = _opening(text, close_pos)
+    if open_pos is None:
+        return None
+    m = re.search(r"[A-Za-z_][A-Za-z0-9_]*\s*$", text[max(0, open_pos - 200):open_pos])
+    if m is None:
+        return None
+    start = open_pos - (len(text[max(0, open_pos - 200):open_pos]) - m.start())
+    return start, text[start:close_pos + 1]
+
+
+_TOP_WORDS = ("model", "block", "const", "import")
+_STATEMENT_WORDS = ("input", "output", "layer", "repeat", "compile", "fit")
+_INPUT_CALL = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(?:keras\.)?Input\s*\(")
+
+
+def _keras_habit(token, expected: set, source: Source):
+    """Keras Python written in a spec, recognised at the token the parser stops at and the tokens around
+    it: (span, message, label, help) saying the spec spelling of what the user meant, or None."""
+    from graphspec.suggest import closest
+
+    text = source.text
+    at = token.start_pos
+    word = str(token)
+    line = source.line_text(token.line) if token.line else ""
+    prev, prev_line, prev_at = _previous(source, at)
+    here = source.span(at, token.end_pos)
+    if token.type == "NAME" and _TOP_START <= expected:  # `modle m {`
+        best = closest(word, _TOP_WORDS)
+        if best:
+            return here, f"unexpected `{word}`; expected `model`, `block`, `const` or `import`", "unknown keyword", \
+                f"did you mean `{best}`?"
+    if token.type == "LPAR" and prev == "Input":  # `x = Input(shape=(4,))`
+        m = _INPUT_CALL.match(line)
+        close = _matching(text, at)
+        inner = text[at + 1:close] if close is not None else ""
+        shape = re.search(r"(?:^|,|shape\s*=)\s*(\([^()]*\))", inner)
+        dtype = re.search(r"dtype\s*=\s*[\"']?(\w+)", inner)
+        name = m.group(1) if m else "x"
+        spelt = f"input {name}: {shape.group(1) if shape else '(28, 28, 1)'}" + (f" {dtype.group(1)}" if dtype else "")
+        return (source.span(prev_at, token.end_pos), "`Input(...)` is Keras Python: a spec declares each model input "
+                "with an `input` line", "Keras's `Input`", f"write `{spelt}` (the shape without the batch axis)")
+    close = _matching(text, at) if token.type == "LPAR" else None
+    if close is not None and prev and prev[0].isalpha() and prev_line == token.line \
+            and text.startswith("(", close + 1):  # `output y = Dense(1)(x)`: a layer called on a tensor
+        second = _matching(text, close + 1)
+        if second is not None:
+            call = prev + text[at:close + 1]
+            tensors = text[close + 2:second].strip()
+            if tensors.startswith("[") and tensors.endswith("]"):
+                tensors = f"({tensors[1:-1]})"
+            return (source.span(prev_at, second + 1), f"`{call}` is called on tensors as in Keras Python",
+                    "a Keras call", f"tensors come in through `->`: write `{tensors} -> {call}`")
+    if token.type == "LSQB" and "LPAR" in expected and "LSQB" not in expected:  # `[a, b] -> Concatenate()`
+        close = _matching(text, at)
+        if close is not None:
+            return (source.span(at, close + 1), "several tensors are written as a tuple, in parentheses",
+                    "a list", f"write `({text[at + 1:close]})`")
+    if token.type == "COMMA" and prev == ")" and line.lstrip().startswith("input"):  # `input x: (10,), dtype="int32"`
+        dtype = re.search(r"dtype\s*=\s*[\"']?(\w+)", line)
+        head = text[text.rfind("\n", 0, prev_at) + 1:prev_at + 1].strip()
+        return (here, "an input's dtype follows its shape, after a space", "not here",
+                f"write `{head} {dtype.group(1) if dtype else 'int32'}`, without the comma or `dtype=`")
+    if token.type == "LPAR" and expected and expected <= {"COMMA", "EQUAL"} and prev_line == token.line:
+        # `x -> Dense(4) Dense(1)`: the second step reads as the start of a new binding
+        before, _, before_at = _previous(source, prev_at)
+        words = line.split()
+        declared = len(words) > 1 and words[0] in _STATEMENT_WORDS and words[1] == before  # `layer enc LSTM(4)`
+        if not declared and (before in (")", "]") or (before and before[-1] in _WORD
+                                                         and before not in _STATEMENT_WORDS)):
+            left = _call_before(text, before_at) if before == ")" else None
+            step = prev + text[at:close + 1] if close is not None and close - at < 80 else f"{prev}(...)"
+            shown = left[1] if left is not None and len(left[1]) < 80 else before
+            return (source.span(prev_at, prev_at + len(prev)), f"missing `->` before `{prev}`",
+                    "no `->` before this step", f"steps of a chain are joined by `->`: write `{shown} -> {step}`")
+    if token.type == "NAME" and expected and expected <= {"COMMA", "EQUAL"} and prev_line == token.line \
+            and prev == line.split()[0] and prev not in _STATEMENT_WORDS:  # `inptu x: (4,)`
+        best = closest(prev, _STATEMENT_WORDS)
+        if best:
+            return (source.span(prev_at, prev_at + len(prev)), f"unknown statement `{prev}`", "unknown keyword",
+                    f"did you mean `{best}`?")
+    return None
 
 
 def _hint(token, expected: set, source: Source) -> Tuple[Optional[str], List[str]]:
