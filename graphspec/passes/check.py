@@ -129,13 +129,22 @@ def used_models(modules: List[ast.Module]) -> Set[str]:
     """Names of models that other models use as a layer or extend."""
     used: Set[str] = set()
 
-    def chain(c):
-        src = c.source
+    def source(src):
         if isinstance(src, ast.Chain):
             chain(src)
         elif isinstance(src, ast.TupleSource):
             for item in src.items:
                 chain(item)
+        elif isinstance(src, ast.TensorOp):  # `(left -> tower) - (right -> tower)` uses `tower`
+            source(src.left)
+            source(src.right)
+        elif isinstance(src, ast.TensorNeg):
+            source(src.operand)
+        elif isinstance(src, ast.Subscript):
+            source(src.target)
+
+    def chain(c):
+        source(c.source)
         for step in c.steps:
             if isinstance(step, (ast.StepName, ast.Call)):  # a call: `backbone(trainable=False)`
                 used.add(step.name)
