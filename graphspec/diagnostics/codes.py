@@ -346,6 +346,19 @@ model m {
 Convert the tensor first, as the `help:` line says: map strings to integer ids with
 `StringLookup(vocabulary=[...])` (or `TextVectorization`) before `Embedding`, give a
 numeric input a float dtype, or declare the input with the dtype the layer takes."""),
+    "E404": _c("layer applied to constants", """
+A layer (or nested model) receives only tensors that depend on no model input, such
+as `ops.arange(12)`. Keras would run it once while building the model and keep its
+output as a constant: its weights would not be part of the model, not trained and not
+saved, although the spec counts them.""", """
+model m {
+    input tokens: (12,) int32
+    positions = ops.arange(12) -> Embedding(12, 16)
+    output y = (tokens -> Embedding(100, 16)) + positions
+}""", """
+Derive the tensor from an input first, so that it has the batch axis:
+`positions = (tokens -> ops.zeros_like()) + ops.arange(12)`, then
+`positions -> Embedding(12, 16)`."""),
     "E499": _c("shape rule failed", """
 A shape rule raised an unexpected exception. For a custom layer registered with a
 `shape=` function, the function is at fault: the message shows its exception. For

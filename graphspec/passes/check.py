@@ -66,6 +66,7 @@ class Checker:
             graph.compile, graph.fit = checker.run(expander.settings)
             if self.diags.error_count == before:  # a failed step leaves inputs unreached
                 unused_inputs(graph, self.diags)
+                constant_layers(graph, self.diags)
                 param_limit(graph, self.max_params, self.diags)
         finally:
             self.building.pop()
@@ -116,6 +117,29 @@ def param_limit(graph: g.Graph, limit: int, diags: Diagnostics) -> None:
         return
 
 
+def constant_layers(graph: g.Graph, diags: Diagnostics) -> None:
+    """Refuse a layer whose tensors depend on no model input (`ops.arange(8) -> Embedding(8, 4)`): Keras
+    runs it once while the model is built and keeps its result as a constant, dropping its weights."""
+    live = {inp.tensor for inp in graph.inputs}
+    for node in graph.nodes:  # in topological order
+        tensors = node.dependencies()
+        layer = graph.layers[node.layer]
+        if any(t in live for t in tensors):
+            live.update(node.outputs)
+            continue
+        if layer.kind == "op":  # an op of constants is a constant, as in Keras
+            continue
+        live.update(node.outputs)  # reported once: the layers after it are not reported again
+        shapes = " and ".join(str(tuple(graph.tensors[t].shape)) for t in tensors)
+        what = f"model `{layer.model}`" if layer.kind == "model" else f"`{layer.type}`"
+        diags.error("E404", f"{what} is applied to a tensor that depends on no model input; received shape "
+                            f"{shapes}, made from constants alone", node.span or layer.span,
+                    label="depends on no input",
+                    help="Keras would run the layer once while building the model and keep its output as a "
+                         "constant, without its weights; derive the tensor from an input, e.g. "
+                         "`positions = (tokens -> ops.zeros_like()) + ops.arange(12)`")
+
+
 def unused_inputs(graph: g.Graph, diags: Diagnostics) -> None:
     """Warn about inputs that no output depends on."""
     reached, _ = g.upstream(graph)
@@ -153,8 +177,8 @@ def used_models(modules: List[ast.Module]) -> Set[str]:
         for s in stmts:
             if isinstance(s, (ast.BindStmt, ast.OutputStmt)) and s.chain is not None:
                 chain(s.chain)
-            elif isinstance(s, ast.RepeatStmt):
-                body(s.body)
+            for inner in ast.child_bodies(s):  # `repeat` and `if` bodies
+                body(inner)
 
     for m in modules:
         for mdef in m.models:
