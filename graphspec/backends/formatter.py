@@ -468,11 +468,15 @@ class _Formatter:
             return lines + f + [Ln(indent, ")", end, end, lead=inner)]
         lines = [Ln(indent, "(", _start(src), _start(src))]
         lines[0].opener = True
+        previous = src.span.line  # where the last element (or the opening parenthesis) started
         for item in src.items:
             f = _cat(self.chain(item, inner, inner, 1), _one(","))
             f[0].indent = f[0].lead = inner
             f[0].kind = "elem"  # the source's blank lines between elements are kept
-            f[0].src_line = item.span.line
+            # only a blank line between this element and the one before: one sharing its source line
+            # has none of its own (the line above them is the statement's)
+            f[0].src_line = item.span.line if item.span.line != previous else None
+            previous = item.span.line
             lines += f
         end = _end(src)
         lines.append(Ln(indent, ")", _before(end), end, kind="close", lead=inner))
