@@ -16,10 +16,8 @@ no memory addresses), so a stale file shows up as a plain diff.
 from __future__ import annotations
 
 import argparse
-import ast
 import inspect
 import json
-import math
 import os
 import re
 import sys
@@ -36,9 +34,11 @@ DEFAULT_OUTPUT = ROOT / "graphspec" / "catalog" / "keras_signatures.json"
 
 FORMAT_VERSION = 1
 
-# Keyword arguments of keras.layers.Layer.__init__ that a spec may pass to any
-# layer whose constructor forwards **kwargs to the base class.
-BASE_LAYER_KWARGS = ("name", "dtype", "trainable", "activity_regularizer")
+# The layer-signature reading is graphspec's own (layers --coverage compares with it too).
+sys.path.insert(0, str(ROOT))
+from graphspec.backends.keras_capture import (  # noqa: E402
+    BASE_LAYER_KWARGS, capture_layers, classes_by_identity, describe_params, public_names,
+)
 
 # Callbacks that cannot be written in a spec, with the reason.
 EXCLUDED_CALLBACKS = {
@@ -77,133 +77,6 @@ BASES = {
 COMPILE_SPECIAL_METRICS = ("accuracy", "acc", "crossentropy", "ce")
 NOT_IDENTIFIERS = {"get", "serialize", "deserialize"}
 
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-
-
-def _public_names(module) -> list[str]:
-    return sorted(n for n in dir(module) if not n.startswith("_"))
-
-
-def encode_default(value):
-    """A JSON encoding of a default value (see graphspec/catalog/signatures.py)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return {"repr": repr(value)}
-    if isinstance(value, tuple):
-        return {"tuple": [encode_default(v) for v in value]}
-    return {"repr": _ADDRESS.sub("", repr(value))}
-
-
-def describe_params(func, skip_first: bool = True) -> dict:
-    """The parameter list of `func` (an __init__), without self, *args and **kwargs."""
-    if func is object.__init__:
-        return {"params": [], "var_kwargs": False}
-    sig = inspect.signature(func)
-    params = []
-    var_kwargs = False
-    items = list(sig.parameters.values())
-    if skip_first and items:
-        items = items[1:]
-    for p in items:
-        if p.kind is p.VAR_KEYWORD:
-            var_kwargs = True
-            continue
-        if p.kind is p.VAR_POSITIONAL:
-            continue
-        kind = {
-            p.POSITIONAL_ONLY: "positional_only",
-            p.POSITIONAL_OR_KEYWORD: "positional_or_keyword",
-            p.KEYWORD_ONLY: "keyword_only",
-        }[p.kind]
-        required = p.default is p.empty
-        params.append(
-            {
-                "name": p.name,
-                "kind": kind,
-                "required": required,
-                "default": None if required else encode_default(p.default),
-            }
-        )
-    return {"params": params, "var_kwargs": var_kwargs}
-
-
-def _classes_by_identity(module, predicate) -> dict:
-    """canonical name -> (class, sorted aliases) for public classes passing `predicate`."""
-    groups: dict[int, tuple[type, list[str]]] = {}
-    for name in _public_names(module):
-        obj = getattr(module, name)
-        if not inspect.isclass(obj) or not predicate(obj):
-            continue
-        groups.setdefault(id(obj), (obj, []))[1].append(name)
-    result = {}
-    for cls, public in groups.values():
-        canonical = cls.__name__ if cls.__name__ in public else sorted(public)[0]
-        aliases = sorted(n for n in public if n != canonical)
-        result[canonical] = (cls, aliases)
-    return dict(sorted(result.items()))
-
-
-_POPPED = re.compile(r"""kwargs\.pop\(\s*["'](\w+)["']\s*(?:,\s*([^)]*))?\)""")
-
-
-def _popped(func) -> list:
-    """`kwargs.pop("rms_scaling", False)` in an __init__: a keyword Keras takes out of **kwargs."""
-    try:
-        source = inspect.getsource(func)
-    except (OSError, TypeError):
-        return []
-    out = []
-    for name, default in _POPPED.findall(source):
-        try:
-            value = ast.literal_eval(default.strip()) if default.strip() else None
-        except (ValueError, SyntaxError):
-            continue
-        out.append({"name": name, "kind": "keyword_only", "required": False, "default": encode_default(value)})
-    return out
-
-
-def forwarded_params(cls, base, own: set) -> list:
-    """Keyword arguments a layer accepts through **kwargs: the parameters of the base classes its
-    __init__ forwards them to (`lora_rank` of BaseConv, `data_format` of the image preprocessing
-    base), and the keywords an __init__ pops from **kwargs (LayerNormalization's deprecated
-    `rms_scaling`). Base `Layer` keywords are recorded once, in base_layer_kwargs."""
-    out, seen = [], set(own)
-    for klass in cls.__mro__:
-        if klass is base or not issubclass(klass, base):
-            break
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        described = describe_params(init)
-        extra = ([] if klass is cls else described["params"]) + _popped(init)
-        for p in extra:
-            if p["name"] not in seen and not p["required"]:
-                seen.add(p["name"])
-                out.append({**p, "kind": "keyword_only"})
-        if not described["var_kwargs"]:
-            break  # nothing more reaches the classes above
-    return out
-
-
-def capture_layers(keras) -> dict:
-    base = keras.layers.Layer
-    layers = {}
-    for name, (cls, aliases) in _classes_by_identity(
-        keras.layers, lambda c: issubclass(c, base)
-    ).items():
-        entry = describe_params(cls.__init__)
-        entry["aliases"] = aliases
-        if entry["var_kwargs"]:
-            forwarded = forwarded_params(cls, base, {p["name"] for p in entry["params"]} | set(BASE_LAYER_KWARGS))
-            if forwarded:
-                entry["forwarded"] = forwarded
-        layers[name] = entry
-    return layers
-
-
 def capture_base_layer_kwargs(keras) -> list:
     described = describe_params(keras.layers.Layer.__init__)
     by_name = {p["name"]: p for p in described["params"]}
@@ -227,7 +100,7 @@ def capture_objects(keras, kind: str, excluded: dict) -> dict:
     base = getattr(module, BASES[kind])
     skip = dict(EXCLUDED_CALLBACKS if kind == "callbacks" else EXCLUDED_OTHER.get(kind, {}))
     out = {}
-    for name, (cls, aliases) in _classes_by_identity(module, lambda c: True).items():
+    for name, (cls, aliases) in classes_by_identity(module, lambda c: True).items():
         if name in skip:
             excluded[name] = skip[name]
             continue
@@ -273,7 +146,7 @@ def _snake(name: str) -> str:
 def _candidates(keras, kind: str, excluded_names: set) -> set:
     module = _kind_module(keras, kind)
     names = set()
-    for n in _public_names(module):
+    for n in public_names(module):
         obj = getattr(module, n)
         if inspect.ismodule(obj) or n in NOT_IDENTIFIERS:
             continue
@@ -379,7 +252,6 @@ def main(argv=None) -> int:
         help="print what differs between --output and the installed Keras (layer classes and arguments)")
     args = parser.parse_args(argv)
     if args.diff:
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
         from graphspec.catalog.listing import signature_differences
 
         captured = json.loads(args.output.read_text(encoding="utf-8"))

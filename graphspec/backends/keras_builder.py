@@ -73,11 +73,24 @@ def resolve_class(name: str, kind: str) -> type:
         # catalogue, imported from its fixed module, never looked up by a path the spec chose
         candidate = getattr(importlib.import_module(APPLICATION_MODULES[name]), name, None)
     if not (inspect.isclass(candidate) and issubclass(candidate, _BASES[kind])):
-        raise BuildError(f"unknown {kind} class `{name}`: no public Keras {kind} class has that name")
+        raise BuildError(f"unknown {kind} class `{name}`: no public Keras {kind} class has that name"
+                         + _other_keras_note())
     if candidate.__name__ in UNSAFE_CLASSES:  # an alias of a refused class
         raise BuildError(f"`{name}` is refused: it {UNSAFE_CLASSES[candidate.__name__]}; a spec never runs code")
     _class_cache[key] = candidate
     return candidate
+
+
+def _other_keras_note() -> str:
+    """Why a class a checked spec names can be missing: the installed Keras is older than the catalogue's
+    (the [keras] extra accepts a range of versions)."""
+    from graphspec.catalog.signatures import keras_version
+
+    captured = keras_version()
+    if keras.__version__ == captured:
+        return ""
+    return (f" in the installed Keras {keras.__version__} (graphspec's catalogue comes from Keras {captured}: "
+            f"pip install 'keras>={captured}', or see `graphspec layers --coverage` for what differs)")
 
 
 def _refuse_serialized(value: dict, where: str) -> None:

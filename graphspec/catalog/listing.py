@@ -92,9 +92,11 @@ def signature_differences(captured: dict, live: dict) -> List[str]:
     return out
 
 
-def coverage(installed: Optional[str] = None, live: Optional[dict] = None) -> dict:
+def coverage(installed: Optional[str] = None, live: Optional[dict] = None,
+             missing_ops: Optional[List[str]] = None) -> dict:
     """How many Keras layer classes exist, how many are supported, which are excluded and why; the installed
-    Keras version (looked up when not given) and, with `live` (a capture of the installed Keras), what differs."""
+    Keras version (looked up when not given) and, with `live` (a capture of the installed Keras) and
+    `missing_ops` (the catalogue's ops it lacks), what differs."""
     keras_layers = sorted(signatures.layer_signature(n).name for n in signatures.layer_names()
                           if signatures.canonical_layer_name(n) == n)
     supported = [n for n in keras_layers if registry.get(n)]
@@ -105,6 +107,8 @@ def coverage(installed: Optional[str] = None, live: Optional[dict] = None) -> di
     differences = None
     if live is not None:
         differences = signature_differences(signatures._catalogue().data, live)
+        differences += [f"op {name}: only in Keras {captured} (keras.ops has no such function in "
+                        f"{live.get('keras_version', installed)})" for name in missing_ops or ()]
     return {
         "keras_version": captured,
         "installed_keras_version": installed,

@@ -21,7 +21,6 @@ def cmd_check(args) -> int:
     """Check every file (a folder: every spec below it); 0 clean, 1 problems, 2 a file could not be read."""
     from graphspec.cli.batch import check_files
     from graphspec.cli.walk import spec_files
-    from graphspec.diagnostics.render import render_github, render_json, render_text
 
     plugins = _plugins(args)
     files = spec_files(args.files)
@@ -38,13 +37,19 @@ def cmd_check(args) -> int:
         elif any(d.is_error for d in items) and status != EXIT_USAGE:
             status = EXIT_PROBLEMS
     if args.format == "json":
+        from graphspec.diagnostics.render import render_json
+
         print(render_json(all_diags))
     elif args.format == "github":
+        from graphspec.diagnostics.render import render_github
+
         text = render_github(all_diags)
         if text:
             print(text)
     else:
-        if all_diags:
+        if all_diags:  # a clean run imports no renderer
+            from graphspec.diagnostics.render import render_text
+
             print(render_text(all_diags, sources, color=use_color(sys.stdout)))
             print()
         errors = sum(d.is_error for d in all_diags)
@@ -106,13 +111,40 @@ def cmd_explain(args) -> int:
     return EXIT_OK
 
 
+_NOT_KERAS_OPS = frozenset({"getitem"})
+
+
+def _installed_keras_differences(listing) -> dict:
+    """When the installed Keras is not the catalogue's version: its layer signatures and the catalogue's
+    ops it lacks (Keras is imported, quietly, only then); {} when they agree or Keras cannot start."""
+    from graphspec.catalog.signatures import keras_version
+
+    installed = listing.installed_keras_version()
+    if installed is None or installed == keras_version():
+        return {}
+    from graphspec.cli.runtime import Runtime
+
+    try:
+        Runtime().import_keras()
+    except Usage:  # no usable backend: the report says how to list the differences instead
+        return {}
+    from graphspec.backends import keras_capture
+    from graphspec.catalog import ops
+
+    # getitem is a subscript the builder applies itself, never a keras.ops call
+    by_function = {ops.get(name).keras: name for name in ops.names() if name not in _NOT_KERAS_OPS}
+    lacking = keras_capture.missing_ops(by_function)
+    return {"installed": installed, "live": keras_capture.live_catalogue(),
+            "missing_ops": sorted(by_function[f] for f in lacking)}
+
+
 def cmd_layers(args) -> int:
     """The layer catalogue (or how much of keras.layers it covers)."""
     from graphspec.catalog import listing
     from graphspec.catalog.signatures import canonical_layer_name
 
     if args.coverage:
-        cov = listing.coverage()
+        cov = listing.coverage(**_installed_keras_differences(listing))
         print(json.dumps(cov, indent=2) if args.format == "json" else listing.render_coverage(cov))
         return EXIT_OK
     layers = listing.catalogue()
