@@ -241,7 +241,7 @@ class Index:
             for j, item in enumerate(src.items):
                 self._chain(item, scope, c if c.steps else None, j)
         else:
-            self._occur(src.name, src.span, scope.tensors.get(src.name), TENSOR, src, first, slot)
+            self._source(src, scope, first, slot)
         for step in c.steps:
             if isinstance(step, ast.StepName):
                 d = scope.layers.get(step.name) or self.globals.get(step.name)
@@ -252,6 +252,33 @@ class Index:
                                 step)
             else:
                 self._call(step, scope)
+
+    def _source(self, src, scope: _Scope, first: Optional[ast.Chain], slot: int) -> None:
+        """A chain's start: a tensor name, or an expression over tensors (`x + 3.0`, `x[:, 0]`, `ops.arange(8)`)."""
+        if isinstance(src, ast.NameSource):
+            self._occur(src.name, src.span, scope.tensors.get(src.name), TENSOR, src, first, slot)
+        elif isinstance(src, ast.Chain):  # a parenthesised chain as an operand: `(x -> Dense(4)) + x`
+            self._chain(src, scope)
+        elif isinstance(src, ast.TupleSource):
+            for item in src.items:
+                self._chain(item, scope)
+        elif isinstance(src, ast.TensorOp):
+            self._source(src.left, scope, None, 0)
+            self._source(src.right, scope, None, 0)
+        elif isinstance(src, ast.TensorNeg):
+            self._source(src.operand, scope, None, 0)
+        elif isinstance(src, ast.Subscript):
+            self._source(src.target, scope, None, 0)
+            for item in src.items:
+                parts = (item.start, item.stop, item.step) if isinstance(item, ast.SliceItem) else (item,)
+                for part in parts:
+                    if part is not None and not isinstance(part, ast.EllipsisItem):
+                        self._expr(part, scope)
+        elif isinstance(src, ast.OpCall):
+            for e in [*src.args, *(kw.value for kw in src.kwargs)]:
+                self._expr(e, scope)
+        else:  # a number operand
+            self._expr(src, scope)
 
     def _call(self, call: ast.Call, scope: Optional[_Scope]) -> None:
         d = self.globals.get(call.name)
