@@ -20,6 +20,7 @@ MAX_VALUE_DEPTH = 200  # operators nested while computing one value, counting th
 MAX_CONST_DEPTH = 64  # a const defined through a chain of more than this many other consts (E208)
 MAX_SYNTAX_ERRORS = 20  # syntax errors reported per file before giving up
 MAX_INT = 2**53  # arithmetic results beyond this are refused (E250)
+MAX_STRING = 65_536  # characters of a string built with `+` (E250): doubling consts would otherwise grow 2**64
 MAX_PARAMS = 1_000_000_000  # parameters of one model: a billion float32 weights is 4 GB (issue 14 findings 12, 18)
 # `graphspec import` reads a .keras archive's config.json alone, within these (issue 14 finding 18):
 MAX_KERAS_MEMBERS = 1_000  # members of the zip archive (counted from its end record before it is read)

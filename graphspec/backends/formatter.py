@@ -49,7 +49,7 @@ Pos = Tuple[int, int]  # (line, col), 1-based like spans
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Words that are never printed as a bare dict key (the parser would read some as keywords).
 _KEYWORDS = frozenset("model block input layer output compile fit const import repeat as extends "
-                      "True False None".split())
+                      "if else and or not True False None".split())
 
 _PREC_ATOM, _PREC_UNARY = 4, 3
 
@@ -60,7 +60,10 @@ class FormatError(Exception):
     def __init__(self, message: str, node=None):
         span = getattr(node, "span", None)
         super().__init__(f"{span}: {message}" if span is not None else message)
-_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2}
+_PREC = {"or": -2, "and": -1, "==": 0, "!=": 0, "<": 0, "<=": 0, ">": 0, ">=": 0,
+         "+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2}
+_PREC_NOT = -0.5  # `not` binds looser than a comparison, tighter than `and`
+_NONASSOC = frozenset({"==", "!=", "<", "<=", ">", ">="})  # `a == b == c` is not in the language
 
 
 def _start(node) -> Pos:
@@ -145,7 +148,7 @@ def _prec(e) -> int:
     if isinstance(e, ast.BinOp):
         return _PREC[e.op]
     if isinstance(e, ast.Neg):
-        return _PREC_UNARY
+        return _PREC_NOT if e.op == "not" else _PREC_UNARY
     return _PREC_ATOM
 
 
@@ -158,16 +161,16 @@ def flat_expr(e) -> str:
     if isinstance(e, ast.BinOp):
         p = _PREC[e.op]
         left, right = flat_expr(e.left), flat_expr(e.right)
-        if _prec(e.left) < p:
+        if _prec(e.left) < p or (e.op in _NONASSOC and _prec(e.left) == p):
             left = f"({left})"
         if _prec(e.right) <= p:
             right = f"({right})"
         return f"{left} {e.op} {right}"
     if isinstance(e, ast.Neg):
         inner = flat_expr(e.operand)
-        if _prec(e.operand) < _PREC_UNARY:
+        if _prec(e.operand) < _prec(e):
             inner = f"({inner})"
-        return e.op + inner
+        return "not " + inner if e.op == "not" else e.op + inner
     if isinstance(e, ast.TupleExpr):
         items = [flat_expr(i) for i in e.items]
         return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
@@ -546,7 +549,22 @@ class _Formatter:
                 text += f" as {s.index[0]}"
                 hi = (s.index[1].end_line, s.index[1].end_col)
             return self.braced(_one(text, lo, hi), self.body(s.body, indent + INDENT), s, indent)
+        if isinstance(s, ast.IfStmt):
+            return self.if_stmt(s, indent)
         raise FormatError(f"`graphspec fmt` cannot print a {type(s).__name__} statement yet", s)
+
+    def if_stmt(self, s: ast.IfStmt, indent: int) -> Frag:
+        """`if COND { ... } else if COND { ... } else { ... }`, each `}` sharing its line with the `else`."""
+        head = _one(f"if {flat_expr(s.cond)}", _start(s), _end(s.cond))
+        inner = indent + INDENT
+        if s.else_span is None:
+            return self.braced(head, self.body(s.body, inner), s, indent)
+        els = s.else_span
+        lines = self.braced(head, self.body(s.body, inner), _Until((els.line, els.col)), indent)
+        if len(s.orelse) == 1 and isinstance(s.orelse[0], ast.IfStmt):
+            return _cat(lines, _cat(_one(" else "), self.if_stmt(s.orelse[0], indent)))
+        word = _one(" else", (els.line, els.col), (els.line, els.col + 4))
+        return _cat(lines, self.braced(word, self.body(s.orelse, inner), s, indent))
 
     # top level ------------------------------------------------------------------
     def item(self, it) -> Frag:
@@ -700,6 +718,18 @@ class _Formatter:
                 blanks.append(self._blank_above(line))
         blanks.append(False if (moved or ln.kind == "close") else self._blank_above(ln.src_line))
         return blanks
+
+
+class _Until:
+    """A node's stand-in that ends at `pos`: the `then` body of an `if`, closed by the `}` before `else`."""
+
+    class _Span:
+        def __init__(self, pos: Pos):
+            self.line = self.end_line = pos[0]
+            self.col = self.end_col = pos[1]
+
+    def __init__(self, pos: Pos):
+        self.span = self._Span(pos)
 
 
 def _neg(pos: Pos) -> Tuple[int, int]:

@@ -271,6 +271,19 @@ model m {
     input x: 784
     output y = x -> Dense(10)
 }""", "Write the shape as a tuple: `input x: (784,)`."),
+    "E252": _c("condition not known when checking", """
+The condition of an `if` decides which layers the model has, so it must be a value
+known when the spec is checked: consts (and their `--set` overrides), block
+parameters, `repeat` indices and `shape(x)`. A tensor's contents are known only when
+data flows through the model.""", """
+model m {
+    input x: (3,)
+    if x {
+        output y = x -> Dense(1)
+    }
+}""", """
+Test a const instead (`const use_head = True` ... `if use_head { ... }`), set from
+outside with `--set use_head=False`; a choice that depends on the data is a layer's job."""),
     # ------------------------------------------------------------ layer arguments
     "E301": _c("unknown argument", """
 A layer (or optimizer, loss, metric, callback, initializer, regularizer) does not

@@ -231,6 +231,12 @@ class Index:
         self._body(s.body, scope)
         scope.values = saved
 
+    def _stmt_IfStmt(self, s: ast.IfStmt, scope: _Scope) -> None:
+        # Both branches are indexed: an editor shows every definition, whichever branch a build takes.
+        self._expr(s.cond, scope)
+        self._body(s.body, scope)
+        self._body(s.orelse, scope)
+
     def _chain(self, c: ast.Chain, scope: _Scope, outer: Optional[ast.Chain] = None, slot: int = 0) -> None:
         """Walk a chain; `outer`/`slot`: the chain whose first step takes this one's tensor, and as which input."""
         src = c.source

@@ -87,6 +87,8 @@ class Budget:
                 count = s.count.value if isinstance(s.count, ast.Literal) else 0
                 if isinstance(count, int) and not isinstance(count, bool) and count > 0:
                     total += min(_CAP, count) * (1 + self._sum(s.body))
+            elif isinstance(s, ast.IfStmt):  # at most one branch runs: the dearer one bounds it
+                total += max(self._sum(s.body), self._sum(s.orelse))
             elif isinstance(s, (ast.BindStmt, ast.OutputStmt)) and s.chain is not None:
                 for name in _chain_block_names(s.chain):
                     total += self._block_cost.get(name, 0)
@@ -116,8 +118,8 @@ def _block_refs(body: List[ast.Stmt]) -> set:
     todo = [body]
     while todo:
         for s in todo.pop():
-            if isinstance(s, ast.RepeatStmt):
-                todo.append(s.body)
+            if isinstance(s, (ast.RepeatStmt, ast.IfStmt)):
+                todo.extend(ast.child_bodies(s))
             elif isinstance(s, (ast.BindStmt, ast.OutputStmt)) and s.chain is not None:
                 out.update(_chain_block_names(s.chain))
     return out

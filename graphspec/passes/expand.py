@@ -23,7 +23,7 @@ from graphspec.passes import layers as L
 from graphspec.passes.call_args import CallArguments
 from graphspec.passes.scope import Globals
 from graphspec.passes.tensor_ops import EXPRESSIONS, TensorExpressions
-from graphspec.passes.values import INVALID, Evaluator, code_help, contains_invalid, describe, runs_code
+from graphspec.passes.values import INVALID, Evaluator, bool_help, code_help, contains_invalid, describe, runs_code
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
@@ -145,7 +145,7 @@ class ModelExpander:
         self.mdef = mdef
         self.body = body
         self.graph = g.Graph(mdef.name, mdef.name_span)
-        reserved = [s.name for s in body if isinstance(s, ast.OutputStmt)]
+        reserved = [s.name for s in ast.walk_stmts(body) if isinstance(s, ast.OutputStmt)]
         self.names = Names(reserved)
         self.block_counts: Dict[tuple, int] = {}
         self.scope: tuple = ()  # the block expansions being expanded: ((instance, block), ...)
@@ -170,7 +170,7 @@ class ModelExpander:
             self.statements(frame, self.body)
         except Abort:
             return self.graph
-        if any(isinstance(st, ast.OutputStmt) for st in self.body):  # else E505 says it all
+        if any(isinstance(st, ast.OutputStmt) for st in ast.walk_stmts(self.body)):  # else E505 says it all
             self.finish_bindings(frame)
         for name, layer_id in frame.layers.items():
             if layer_id >= 0 and name not in frame.used_layers:
@@ -454,6 +454,24 @@ class ModelExpander:
                 frame.values.pop(index, None)
             else:
                 frame.values[index] = saved
+
+    def stmt_IfStmt(self, frame: Frame, s: ast.IfStmt) -> None:
+        """Expand the branch the condition picks; it is a value known when the spec is checked."""
+        tensor = next((r for r in _value_refs(s.cond) if r.name in frame.tensors), None)
+        if tensor is not None:
+            self.diags.error("E252", f"the condition of `if` must be known when the spec is checked; `{tensor.name}` "
+                                     "is a tensor", tensor.span, label="a tensor, not a value",
+                             help="test consts, `--set` values, block parameters or `shape(x)`: the structure of "
+                                  "the model is fixed before it sees data")
+            return
+        value = self.evaluator(frame).eval(s.cond)
+        if value is INVALID:
+            return
+        if not isinstance(value, bool):
+            self.diags.error("E250", f"`if` needs True or False; received {describe(value)}", s.cond.span,
+                             label="not a bool", help=bool_help(value))
+            return
+        self.statements(frame, s.body if value else s.orelse)
 
     # ------------------------------------------------------------ chains
     def chain(self, frame: Frame, chain: ast.Chain, target: str, output: bool = False) -> Optional[List[int]]:
@@ -945,7 +963,7 @@ class ModelExpander:
                 self.diags.error("E209", f"block input `{stmt.name}` takes its shape from the tensor it receives",
                                  stmt.shape.span, label="no shape here", help=f"write `input {stmt.name}`")
         self.statements(inner, [s for s in block.body if not isinstance(s, ast.InputStmt)])
-        has_outputs = any(isinstance(s, ast.OutputStmt) for s in block.body)
+        has_outputs = any(isinstance(s, ast.OutputStmt) for s in ast.walk_stmts(block.body))
         if has_outputs:  # else every binding is unused, and E505 says why
             self.finish_bindings(inner)
         if not inner.outputs:
@@ -1015,3 +1033,23 @@ _MISSING = object()
 def _count(n: int, word: str) -> str:
     """`1 tensor`, `2 tensors`."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _value_refs(e):
+    """The names an expression reads, except the tensor that `shape(x)` takes."""
+    if isinstance(e, ast.Ref):
+        yield e
+    elif isinstance(e, ast.BinOp):
+        yield from _value_refs(e.left)
+        yield from _value_refs(e.right)
+    elif isinstance(e, ast.Neg):
+        yield from _value_refs(e.operand)
+    elif isinstance(e, (ast.TupleExpr, ast.ListExpr)):
+        for item in e.items:
+            yield from _value_refs(item)
+    elif isinstance(e, ast.Index):
+        yield from _value_refs(e.target)
+        yield from _value_refs(e.index)
+    elif isinstance(e, ast.Call) and e.name != "shape":
+        for a in list(e.args) + [kw.value for kw in e.kwargs]:
+            yield from _value_refs(a)

@@ -6,7 +6,7 @@ from typing import Callable, Dict, Optional
 
 from graphspec.catalog.base import UNSAFE_CLASSES, CallValue
 from graphspec.diagnostics.diagnostic import Diagnostics
-from graphspec.limits import MAX_INT, MAX_VALUE_DEPTH
+from graphspec.limits import MAX_INT, MAX_STRING, MAX_VALUE_DEPTH
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
 
@@ -59,6 +59,7 @@ _FUNCTIONS: Dict[str, Callable] = {
     "min": min,
     "max": max,
     "shape": None,  # handled by the evaluator: needs the tensors in scope
+    "str": str,  # of an int, for names built from a `repeat` index: "conv" + str(i + 1)
 }
 
 _OPS: Dict[str, Callable] = {
@@ -69,6 +70,19 @@ _OPS: Dict[str, Callable] = {
     "//": lambda a, b: a // b,
     "%": lambda a, b: a % b,
 }
+
+
+# Comparisons and logic (conditions of `if`): `==`/`!=` on any values, order on numbers or on strings,
+# `and`/`or`/`not` on bools (a spec's conditions are True or False, never Python's truthiness).
+_COMPARE: Dict[str, Callable] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+_LOGIC = ("and", "or")
 
 
 def _is_number(v) -> bool:
@@ -163,9 +177,18 @@ class Evaluator:
         a, b = self.eval(e.left), self.eval(e.right)
         if a is INVALID or b is INVALID:
             return INVALID
+        if e.op in _COMPARE or e.op in _LOGIC:
+            return self._condition(e, a, b)
+        if e.op == "+" and isinstance(a, str) and isinstance(b, str):
+            if len(a) + len(b) > MAX_STRING:
+                self.diags.error("E250", f"the result of `+` is too long (the limit is {MAX_STRING:,} characters)",
+                                 e.span, label="too long")
+                return INVALID
+            return a + b
         if not (_is_number(a) and _is_number(b)):
+            needs = "joins two strings or adds two numbers" if e.op == "+" else "needs two numbers"
             self.diags.error(
-                "E250", f"`{e.op}` needs two numbers; received {describe(a)} and {describe(b)}", e.span,
+                "E250", f"`{e.op}` {needs}; received {describe(a)} and {describe(b)}", e.span,
                 label="not arithmetic", help=_arith_help(e, a, b),
             )
             return INVALID
@@ -181,10 +204,34 @@ class Evaluator:
             return INVALID
         return result
 
+    def _condition(self, e: ast.BinOp, a, b):
+        """`==` `!=` `<` `<=` `>` `>=` `and` `or`, typed: no ordering across kinds, no truthiness."""
+        if e.op in _LOGIC:
+            for value, operand in ((a, e.left), (b, e.right)):
+                if not isinstance(value, bool):
+                    self.diags.error("E250", f"`{e.op}` needs True or False on both sides; received {describe(a)} "
+                                             f"and {describe(b)}", operand.span, label="not a bool",
+                                     help=bool_help(value))
+                    return INVALID
+            return (a and b) if e.op == "and" else (a or b)
+        if e.op not in ("==", "!=") and not ((_is_number(a) and _is_number(b))
+                                            or (isinstance(a, str) and isinstance(b, str))):
+            self.diags.error("E250", f"`{e.op}` orders two numbers or two strings; received {describe(a)} and "
+                                     f"{describe(b)}", e.span, label="not comparable",
+                             help="compare values of one kind, or test equality with `==`")
+            return INVALID
+        return _COMPARE[e.op](a, b)
+
     def _Neg(self, e: ast.Neg):
         v = self.eval(e.operand)
         if v is INVALID:
             return INVALID
+        if e.op == "not":
+            if not isinstance(v, bool):
+                self.diags.error("E250", f"`not` needs True or False; received {describe(v)}", e.operand.span,
+                                 label="not a bool", help=bool_help(v))
+                return INVALID
+            return not v
         if not _is_number(v):
             self.diags.error("E250", f"unary `{e.op}` works on numbers; received {_kind(v)}", e.span)
             return INVALID
@@ -251,6 +298,8 @@ class Evaluator:
             return INVALID
         if e.name in ("min", "max") and len(args) == 1 and isinstance(args[0], (tuple, list)):
             args = list(args[0])
+        if e.name == "str":
+            return self._str(e, args)
         arity = {"int": 1, "round": 1, "abs": 1}.get(e.name)
         if (arity and len(args) != arity) or (not arity and not args):
             self.diags.error("E250", f"`{e.name}` takes {'one number' if arity else 'one or more numbers'}; "
@@ -267,6 +316,15 @@ class Evaluator:
                 return INVALID
         return _FUNCTIONS[e.name](*args)
 
+    def _str(self, e: ast.Call, args):
+        """`str(n)`: the decimal text of an integer (names are built from indices, not from floats)."""
+        if len(args) != 1 or not isinstance(args[0], int) or isinstance(args[0], bool):
+            got = describe(args[0]) if len(args) == 1 else f"{len(args)} arguments"
+            self.diags.error("E250", f"`str` takes one integer; received {got}", e.span, label="not an integer",
+                             help="write `str(int(x))` for a whole float; a string needs no `str`")
+            return INVALID
+        return str(args[0])
+
     def _Call(self, e: ast.Call):
         if e.name in _FUNCTIONS:
             return self._function(e)
@@ -281,8 +339,24 @@ class Evaluator:
         return CallValue(e.name, args, tuple(kwargs))
 
 
+def bool_help(value) -> str:
+    """The fix for a non-bool where a condition is needed: compare it."""
+    if value is None:
+        return "compare it: `x == None` or `x != None`"
+    return f"compare it, e.g. `x == {describe(value) if _is_number(value) else repr(value)}`" if not isinstance(
+        value, (tuple, list, dict)) else "compare it with `==` or `!=`"
+
+
 def _arith_help(e: ast.BinOp, a, b) -> str:
     """The fix for arithmetic on a non-number: a quoted number names its const."""
+    if e.op == "+" and (isinstance(a, str) or isinstance(b, str)):
+        number = b if isinstance(a, str) else a
+        if isinstance(number, int) and not isinstance(number, bool):
+            side = e.right if isinstance(a, str) else e.left
+            from graphspec.passes.call_args import _flat  # the passes' short spelling of an expression
+
+            return f"`+` joins two strings: write `str({_flat(side)})` to join the number {number!r}"
+        return "`+` joins two strings or adds two numbers"
     for operand, value in ((e.left, a), (e.right, b)):
         if isinstance(value, str) and isinstance(operand, ast.Ref):
             try:

@@ -26,7 +26,7 @@ class Ref(Record):
 
 class BinOp(Record):
     __slots__ = _fields = ("op", "left", "right", "span")
-    op: str  # + - * / // %
+    op: str  # + - * / // % == != and or
     left: "Expr"
     right: "Expr"
     span: Span
@@ -34,7 +34,7 @@ class BinOp(Record):
 
 class Neg(Record):
     __slots__ = _fields = ("op", "operand", "span")
-    op: str  # - or +
+    op: str  # - or + or not
     operand: "Expr"
     span: Span
 
@@ -236,7 +236,34 @@ class RepeatStmt(Record):
     span: Span
 
 
-Stmt = Union[InputStmt, LayerStmt, OutputStmt, BindStmt, SettingsStmt, RepeatStmt]
+class IfStmt(Record):
+    __slots__ = _fields = ("cond", "body", "orelse", "span", "else_span")
+    _defaults = {"else_span": None}
+    cond: Expr
+    body: List["Stmt"]
+    orelse: List["Stmt"]  # the `else` body; `else if` is a one-statement body holding the next IfStmt
+    span: Span
+    else_span: Optional[Span]  # from `else` to the end (for the formatter), None without `else`
+
+
+Stmt = Union[InputStmt, LayerStmt, OutputStmt, BindStmt, SettingsStmt, RepeatStmt, IfStmt]
+
+
+def child_bodies(stmt) -> List[List["Stmt"]]:
+    """The statement lists nested in a statement: a `repeat` body, an `if`'s two branches."""
+    if isinstance(stmt, RepeatStmt):
+        return [stmt.body]
+    if isinstance(stmt, IfStmt):
+        return [stmt.body, stmt.orelse]
+    return []
+
+
+def walk_stmts(body: List["Stmt"]):
+    """Every statement of a body, those nested in `repeat` and `if` included, in source order."""
+    for stmt in body:
+        yield stmt
+        for inner in child_bodies(stmt):
+            yield from walk_stmts(inner)
 
 # ---------------------------------------------------------------- top level
 

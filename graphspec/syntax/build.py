@@ -207,6 +207,17 @@ def builders(src) -> dict:
         idx = (index_[0], span(index_[1], index_[2])) if index_ is not None else None
         return ast.RepeatStmt(count, idx, body, span(s, e))
 
+    def if_stmt(c, s, e):
+        cond, then, rest = c
+        orelse, else_span = rest if rest is not None else ([], None)
+        return ast.IfStmt(cond, then, orelse, span(s, e), else_span)
+
+    def else_clause(c, s, e):  # (the `else` body, its span from `else` on); `else if` is a body of one `if`
+        return ([c[0]] if isinstance(c[0], ast.IfStmt) else c[0]), span(s, e)
+
+    def not_(c, s, e):
+        return Neg("not", c[0], span(s, e))
+
     def body(c, s, e):
         return list(c)
 
@@ -243,6 +254,9 @@ def builders(src) -> dict:
         "step_name": step_name, "chain": chain, "input_stmt": input_stmt, "layer_stmt": layer_stmt,
         "output_stmt": output_stmt, "bind_stmt": bind_stmt, "setting": setting,
         "compile_stmt": compile_stmt, "fit_stmt": fit_stmt, "repeat_stmt": repeat_stmt, "body": body,
+        "if_stmt": if_stmt, "else_clause": else_clause, "not_": not_, "and_": binop("and"), "or_": binop("or"),
+        "eq": binop("=="), "ne": binop("!="), "lt": binop("<"), "le": binop("<="), "gt": binop(">"),
+        "ge": binop(">="),
         "import_stmt": import_stmt, "const_def": const_def, "param": param, "block_def": block_def,
         "model_def": model_def, "start": start,
         "t_add": tensor_op("+"), "t_sub": tensor_op("-"), "t_mul": tensor_op("*"), "t_div": tensor_op("/"),
