@@ -145,13 +145,14 @@ class _Scene:
                 drawn.shapes = [shapes]
             else:
                 nid = f"{prefix}l{layer.id}"
+                frozen = " frozen" if layer.config.get("trainable", True) is False else ""  # `trainable=False`
                 if layer.kind == "model":
-                    kind, head = "model", (layer.name, f"model {layer.model}")
+                    kind, head = "model", (layer.name, f"model {layer.model}{frozen}")
                 elif layer.kind == "op":  # a small operator node: `+`, `ops.mean(axis=1)`
                     kind, head = "op", (_op_label(layer),)
                 else:
                     kind = "shared" if layer.shared else "layer"
-                    head = (layer.name, f"{layer.type}({_args(layer.config)})")
+                    head = (layer.name, f"{layer.type}({_args(layer.config)}){frozen}")
                 cluster = path
                 for inst, block in layer.scope:
                     cluster = self._cluster(cluster, f"block:{prefix}{inst}", f"{inst} ({block})")

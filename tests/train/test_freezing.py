@@ -320,3 +320,11 @@ def test_the_doc_example_counts():
     spec = graphspec.loads(example)
     assert _static_counts(spec) == _keras_counts(spec.to_keras()) == (1162, 21496)
     assert "1,162 weights are trainable" in section and "21,496" in section
+
+
+def test_the_picture_marks_what_is_frozen():
+    spec = graphspec.loads(CASES["nested model"], model="m")
+    assert "model backbone frozen" in spec.to_mermaid()
+    picture = graphspec.loads(CASES["block use"], model="m").to_mermaid(expand=True)
+    frozen = [line for line in picture.splitlines() if " frozen" in line]
+    assert len(frozen) == 3 and all("conv_bn_y_" in line for line in frozen)  # the first use's three layers
