@@ -389,7 +389,9 @@ class ModelExpander:
         t = self.graph.tensors[tensor]
         if t.producer is None and t.name == name and frame.is_model:
             return tensor  # `output x` of input `x`: Keras names it so already
-        taken = next((lay for lay in self.graph.layers if lay.name == frame.prefix + name), None)
+        taken = None  # the layer already named so: rare (a `name=`), so found by a scan only when the name is taken
+        if frame.prefix + name in self.names.taken:
+            taken = next((lay for lay in self.graph.layers if lay.name == frame.prefix + name), None)
         if (taken is not None and t.producer is not None and self.graph.nodes[t.producer].layer == taken.id
                 and not any(o[1] == tensor for o in frame.outputs)):
             self._output_named.add(taken.name)  # `output y = x -> Dense(1, name="y")`: named so already
