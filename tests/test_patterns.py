@@ -242,9 +242,22 @@ def test_pattern_codegen_builds_the_same_model(name, tmp_path):
     _assert_equal_outputs(_outputs(generated, inputs), _outputs(reference, inputs))
 
 
-def test_mc_dropout_samples_at_prediction_time():
-    """`Dropout(...)(training=True)` stays on in predict: two calls on the same input differ."""
+def test_mc_dropout_samples_when_called(tmp_path):
+    """`Dropout(...)(training=True)` stays on when the model is called: two calls differ, the first
+    equals the Keras model's first call (same seeds), and so does a reloaded model's. `predict` passes
+    training=False, which overrides the layer's own argument in Keras 3, as the page says."""
+    keras.utils.set_random_seed(0)
     model = graphspec.loads(SPECS["mc_dropout"]).to_keras()
+    path = tmp_path / "mc.keras"
+    model.save(path)  # before any call: the seed generators' state is the initial one
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    reference = mc_dropout()
+    reference.set_weights(model.get_weights())
     x = _floats(8)
-    first, second = model.predict(x, verbose=0), model.predict(x, verbose=0)
-    assert not np.allclose(first, second)
+    first = model(x).numpy()
+    np.testing.assert_allclose(first, reference(x).numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(first, loaded(x).numpy(), rtol=1e-6, atol=1e-6)
+    assert not np.allclose(first, model(x).numpy())  # a new sample each call
+    off = graphspec.loads(SPECS["mc_dropout"].replace("(training=True)", "")).to_keras()
+    off.set_weights(model.get_weights())
+    np.testing.assert_allclose(model.predict(x, verbose=0), off.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
