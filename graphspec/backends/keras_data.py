@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from graphspec.backends.kinds import targets_needed
 from graphspec.text import safe_text, shape_text
 
 __all__ = ["DataError", "Data", "load_npz", "check_data", "read_data"]
@@ -25,7 +26,8 @@ class DataError(ValueError):
 
 @dataclass(frozen=True)
 class Data:
-    """Checked arrays in the spec's order: `x` by input, `y` by output (None when not given)."""
+    """Checked arrays in the spec's order: `x` by input, `y` by output (None when not given; an item
+    is None for an output trained without a target, which Keras takes in a list)."""
 
     x: List[np.ndarray]
     y: Optional[List[np.ndarray]]
@@ -63,7 +65,14 @@ def _output_losses(graph) -> Dict[str, object]:
     loss = (graph.compile or {}).get("loss")
     if isinstance(loss, dict):
         return {o.name: loss.get(o.name) for o in graph.outputs}
+    if isinstance(loss, (list, tuple)) and len(loss) == len(graph.outputs):  # a compiled model's (kinds.py)
+        return {o.name: v for o, v in zip(graph.outputs, loss)}
     return {o.name: loss for o in graph.outputs}
+
+
+def _targets(graph) -> set:
+    """The outputs that need a target array (graphspec.backends.kinds.targets_needed)."""
+    return set(targets_needed(graph.compile, [o.name for o in graph.outputs]))
 
 
 def _kind(dtype: np.dtype) -> str:
@@ -107,7 +116,10 @@ def _expectations(graph, need_outputs: bool) -> List[_Expect]:
     if not need_outputs:
         return out
     losses = _output_losses(graph)
+    needed = _targets(graph)
     for o in graph.outputs:
+        if o.name not in needed:  # no loss and no metric reads it: trained without a target
+            continue
         tensor = graph.tensors[o.tensor]
         shape = tuple(tensor.shape[1:])
         if _sparse(losses.get(o.name)):
@@ -161,7 +173,7 @@ def check_data(arrays: Dict[str, np.ndarray], graph, where: str, need_outputs: b
     if not counts or next(iter(counts.values())) == 0:
         raise DataError(f"{where}: the arrays hold no samples")
     x = [arrays[i.name] for i in graph.inputs]
-    y = [arrays[o.name] for o in graph.outputs] if need_outputs else None
+    y = [arrays[o.name] if o.name in wanted else None for o in graph.outputs] if need_outputs else None
     return Data(x, y, next(iter(counts.values())))
 
 

@@ -447,13 +447,65 @@ model m {
     "W104": _c("output without a loss", """
 `loss` is a dict keyed by output name and leaves an output out. Keras trains that
 output with no loss at all (graphspec passes `None` for it), which is rarely
-intended.""", """
+intended. An output meant to go untrained (a feature extractor's stage) says so with
+`name: None`, which is not reported; `fit` then needs no targets for it.""", """
 model m {
     input x: (3,)
     output a = x -> Dense(1)
     output b = x -> Dense(1)
     compile { optimizer = "adam"  loss = {a: "mse"} }
-}""", "Add the missing outputs to the `loss` dict (or give one loss for all outputs)."),
+}""", """
+Add the missing outputs to the `loss` dict (or give one loss for all outputs); write
+`b: None` for an output that is not to be trained."""),
+    "W301": _c("loss does not fit its output", """
+A crossentropy loss is given an output it cannot score, which Keras compiles and
+trains without a word: categorical crossentropy (or its sparse form) over a single
+unit (the loss is always 0), or on an output that is not a softmax while the loss
+expects probabilities (or with `from_logits=True` on an output that is already a
+softmax); binary crossentropy on a softmax over several units (the units compete,
+while binary crossentropy scores each on its own); sparse categorical crossentropy on
+a Dense applied to a feature map, which scores one class per position (the Flatten
+or pooling before the classifier was forgotten). The loss is the output's own in a
+per-output `loss` dict.""", """
+model m {
+    input x: (16,)
+    output y = x -> Dense(1, activation="softmax")
+    compile { optimizer = "adam"  loss = "categorical_crossentropy" }
+}""", """
+Make the last layer and the loss agree: `Dense(N, activation="softmax")` with
+`categorical_crossentropy` (one-hot targets) or `sparse_categorical_crossentropy`
+(class ids); `Dense(1, activation="sigmoid")` or several sigmoid units with
+`binary_crossentropy`; a linear last layer with `CategoricalCrossentropy(from_logits=True)`."""),
+    "W302": _c("mask destroyed", """
+A mask made by `Embedding(..., mask_zero=True)` or `Masking()` reaches a layer that
+does not support masking (Flatten, Conv1D, GlobalMaxPooling1D, ...). Keras drops the
+mask there with a warning when the model is built, and the layers after it treat the
+padded positions as data. Which layers support masking is captured from Keras
+(graphspec/catalog/keras_masking.json); the mask is followed through layers that pass
+it on unchanged (Dense, Dropout, ...) and no further than layers that transform it
+(RNNs, pooling and merge layers).""", """
+model m {
+    input tokens: (20,) int32
+    output y = tokens -> Embedding(1000, 16, mask_zero=True) -> Flatten() -> Dense(1)
+}""", """
+Reduce or transform the sequence with a layer that supports masking before the one
+that does not (`GlobalAveragePooling1D()`, `LSTM(...)`), or remove `mask_zero=True`
+if the padding need not be ignored."""),
+    "W303": _c("monitored quantity never logged", """
+A callback's `monitor=` (EarlyStopping, ModelCheckpoint, ReduceLROnPlateau) names a
+quantity that training never logs: not `loss`, not a per-output loss, not a metric of
+the compile block (nor its `val_` form). Keras only warns at the end of each epoch,
+and the callback never acts: early stopping never stops, the best model is never
+saved. With several outputs Keras prefixes each metric with its output's name
+(`department_accuracy`); a metric class logs under its `name=`.""", """
+model m {
+    input x: (16,)
+    output y = x -> Dense(3, activation="softmax")
+    compile { optimizer = "adam"  loss = "categorical_crossentropy"  metrics = ["accuracy"] }
+    fit { callbacks = [EarlyStopping(monitor="val_acuracy", patience=2)] }
+}""", """
+Monitor a logged quantity (the warning lists them), or add the metric to `compile {
+metrics = [...] }`."""),
     "W201": _c("bidirectional control character", """
 A comment or a string holds a Unicode bidirectional control character (U+202A to
 U+202E, U+2066 to U+2069: embeddings, overrides and isolates). An editor or a code

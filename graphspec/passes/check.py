@@ -11,6 +11,7 @@ from graphspec import graph as g
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_PARAMS
 from graphspec.passes.expand import ModelExpander
+from graphspec.passes.lints import lint
 from graphspec.passes.modules import Loader, display_name
 from graphspec.passes.scope import Globals
 from graphspec.passes.settings import SettingsChecker
@@ -68,6 +69,7 @@ class Checker:
                 unused_inputs(graph, self.diags)
                 constant_layers(graph, self.diags)
                 param_limit(graph, self.max_params, self.diags)
+                lint(graph, expander.settings, self.diags)
         finally:
             self.building.pop()
         ok = self.diags.error_count == before

@@ -11,6 +11,7 @@ from graphspec.passes.values import INVALID, Evaluator, contains_invalid, descri
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
+from graphspec.text import spec_value
 
 # key -> (what the value holds, whether it may be a dict keyed by output name)
 COMPILE_KEYS: Dict[str, Tuple[str, bool]] = {
@@ -85,7 +86,8 @@ class SettingsChecker:
             self.diags.warning("W104", f"output{'s' if len(missing) > 1 else ''} "
                                        f"{', '.join('`%s`' % m for m in missing)} ha{'ve' if len(missing) > 1 else 's'}"
                                        f" no loss and will not be trained", span, label="per-output losses",
-                               help=f"add {', '.join('`%s: ...`' % m for m in missing)} to the `loss` dict")
+                               help=f"add {', '.join('`%s: ...`' % m for m in missing)} to the `loss` dict "
+                                    f"(`{missing[0]}: None` if it is meant to go untrained)")
 
     def check(self, kind: str, s: ast.Setting):
         keys = COMPILE_KEYS if kind == "compile" else FIT_KEYS
@@ -110,9 +112,16 @@ class SettingsChecker:
                                      help=did_you_mean(out_name, self.outputs)
                                      or f"the outputs are: {', '.join(self.outputs) or 'none'}")
                     ok = False
+                elif item is None and what == "losses":
+                    continue  # an output trained without a loss (a feature extractor's stage)
                 elif not self.value_ok(what, item, s.key, self.item_span(s.value, out_name) or span,
                                        self.item_expr(s.value, out_name)):
                     ok = False
+            if ok and what == "losses" and value and all(v is None for v in value.values()):
+                self.diags.error("E504", "every loss in `loss` is None: the model has nothing to train", span,
+                                 label="no loss", help=f"give at least one output a loss, e.g. "
+                                                       f"`{next(iter(value))}: \"mse\"`")
+                ok = False
             return value if ok else INVALID
         if what == "weight" and isinstance(value, list):
             if len(value) != len(self.outputs):
@@ -181,8 +190,40 @@ class SettingsChecker:
             return value in ("auto", 0, 1, 2) and not isinstance(value, bool) or self.bad(
                 key, '0, 1, 2 or "auto"', value, span)
         if what == "class_weight":
-            return isinstance(value, dict) or self.bad(key, "a dict of class index to weight", value, span)
+            return self.class_weight(value, span, expr)
         return True
+
+    def class_weight(self, value, span: Span, expr) -> bool:
+        """`class_weight` as Keras uses it: int class indices to weights, for a single output. Keras
+        silently ignores a key that is not an int class index (`{"0": 1.0}` trains as if unweighted)."""
+        if not isinstance(value, dict):
+            return self.bad("class_weight", "a dict of class index to weight", value, span)
+        if len(self.outputs) > 1:
+            self.diags.error("E504", f"`class_weight` is only supported by Keras for a model with a single output; "
+                                     f"this model has {len(self.outputs)} outputs "
+                                     f"({', '.join(self.outputs)})", span, label="several outputs",
+                             help="remove it: weight the classes of one output with a weighted loss, or train a "
+                                  "single-output model")
+            return False
+        bad_keys = [k for k in value if not (_int(k) and k >= 0)]
+        if bad_keys:  # one error for the dict: the keys are usually all written the same way
+            digits = all(isinstance(k, str) and k.isdigit() for k in bad_keys)
+            received = spec_value(tuple(bad_keys))
+            fixed = spec_value({int(c) if isinstance(c, str) and c.isdigit() else c: w for c, w in value.items()})
+            self.diags.error("E504", f"`class_weight` keys must be class indices (ints >= 0); received the keys "
+                                     f"{received}" + (": Keras silently ignores string keys" if digits else ""),
+                             self.key_span(expr, bad_keys[0]) or span, label="not a class index",
+                             help=f"write the keys as ints: `class_weight = {fixed}`" if digits
+                             else "key each weight by its class index: `class_weight = {0: 1.0, 1: 5.0}`")
+            return False
+        ok = True
+        for k, v in value.items():
+            if not (_number(v) and v >= 0):
+                self.diags.error("E504", f"the weight of class {k} in `class_weight` must be a number >= 0; "
+                                         f"received {describe(v)}", self.item_span(expr, k) or span,
+                                 label="not a weight", help=f"e.g. `{k}: 1.0`")
+                ok = False
+        return ok
 
     def bad(self, key: str, expected: str, value, span: Span) -> bool:
         example = _EXAMPLES.get(key)
