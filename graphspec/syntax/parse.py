@@ -246,6 +246,10 @@ def _report(exc, source: Source, diags: Diagnostics, unclosed) -> None:
                                                                     if "\n" in source.text[pos:] else len(source.text)),
                         label="this string is never closed",
                         help=f"close the string with `{ch}` on the same line")
+        elif ch == "." and re.match(r"\s*Input\s*\(", source.text[pos + 1:pos + 40]):  # `x = keras.Input(...)`
+            diags.error("E101", "unexpected character `.`", span, label="not part of the language",
+                        help="a spec declares each model input with an `input` line, not `keras.Input(...)`: "
+                             + _input_help(source, source.text.index("(", pos)))
         elif ch == ".":
             diags.error("E101", "unexpected character `.`", span, label="not part of the language",
                         help="a spec has no attribute access: write a layer by its name alone, "
@@ -425,6 +429,19 @@ _STATEMENT_WORDS = ("input", "output", "layer", "repeat", "compile", "fit")
 _INPUT_CALL = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(?:keras\.)?Input\s*\(")
 
 
+def _input_help(source: Source, open_pos: int) -> str:
+    """The `input` line for `x = Input(shape=(4,), dtype="int32")` whose `(` is at `open_pos`."""
+    text = source.text
+    m = _INPUT_CALL.match(source.line_text(source.position(open_pos)[0]))
+    close = _matching(text, open_pos)
+    inner = text[open_pos + 1:close] if close is not None else ""
+    shape = re.search(r"(?:^|,|shape\s*=)\s*(\([^()]*\))", inner)
+    dtype = re.search(r"dtype\s*=\s*[\"']?(\w+)", inner)
+    name = m.group(1) if m else "x"
+    spelt = f"input {name}: {shape.group(1) if shape else '(28, 28, 1)'}" + (f" {dtype.group(1)}" if dtype else "")
+    return f"write `{spelt}` (the shape without the batch axis)"
+
+
 def _keras_habit(token, expected: set, source: Source):
     """Keras Python written in a spec, recognised at the token the parser stops at and the tokens around
     it: (span, message, label, help) saying the spec spelling of what the user meant, or None."""
@@ -442,15 +459,8 @@ def _keras_habit(token, expected: set, source: Source):
             return here, f"unexpected `{word}`; expected `model`, `block`, `const` or `import`", "unknown keyword", \
                 f"did you mean `{best}`?"
     if token.type == "LPAR" and prev == "Input":  # `x = Input(shape=(4,))`
-        m = _INPUT_CALL.match(line)
-        close = _matching(text, at)
-        inner = text[at + 1:close] if close is not None else ""
-        shape = re.search(r"(?:^|,|shape\s*=)\s*(\([^()]*\))", inner)
-        dtype = re.search(r"dtype\s*=\s*[\"']?(\w+)", inner)
-        name = m.group(1) if m else "x"
-        spelt = f"input {name}: {shape.group(1) if shape else '(28, 28, 1)'}" + (f" {dtype.group(1)}" if dtype else "")
         return (source.span(prev_at, token.end_pos), "`Input(...)` is Keras Python: a spec declares each model input "
-                "with an `input` line", "Keras's `Input`", f"write `{spelt}` (the shape without the batch axis)")
+                "with an `input` line", "Keras's `Input`", _input_help(source, at))
     close = _matching(text, at) if token.type == "LPAR" else None
     if close is not None and prev and prev[0].isalpha() and prev_line == token.line \
             and text.startswith("(", close + 1):  # `output y = Dense(1)(x)`: a layer called on a tensor
