@@ -133,13 +133,19 @@ def constant_layers(graph: g.Graph, diags: Diagnostics) -> None:
             continue
         live.update(node.outputs)  # reported once: the layers after it are not reported again
         shapes = " and ".join(str(tuple(graph.tensors[t].shape)) for t in tensors)
+        fix = "derive the tensor from an input, e.g. `positions = (tokens -> ops.zeros_like()) + ops.arange(12)`"
+        named = [o.name for o in graph.outputs if o.tensor in node.outputs]
+        if named and layer.type == "Identity":  # the Identity graphspec adds to name an output
+            diags.error("E404", f"output `{named[0]}` depends on no model input; received shape {shapes}, made "
+                                "from constants alone", node.span or layer.span, label="depends on no input",
+                        help=f"a Keras model computes its outputs from its inputs; {fix}")
+            continue
         what = f"model `{layer.model}`" if layer.kind == "model" else f"`{layer.type}`"
         diags.error("E404", f"{what} is applied to a tensor that depends on no model input; received shape "
                             f"{shapes}, made from constants alone", node.span or layer.span,
                     label="depends on no input",
-                    help="Keras would run the layer once while building the model and keep its output as a "
-                         "constant, without its weights; derive the tensor from an input, e.g. "
-                         "`positions = (tokens -> ops.zeros_like()) + ops.arange(12)`")
+                    help=f"Keras would run the layer once while building the model and keep its output as a "
+                         f"constant, without its weights; {fix}")
 
 
 def unused_inputs(graph: g.Graph, diags: Diagnostics) -> None:
