@@ -278,8 +278,10 @@ class ModelExpander:
                              label="no shape", help=f"write `input {s.name}: (28, 28, 1)` (the shape without the batch axis)")
             self.bind(frame, s.name, self.poisoned(), s.name_span)
             return
+        before, self.set_reads = len(self.diags.items), set()
         value = self.evaluator(frame).eval(s.shape)
         shape = self.check_shape(value, s)
+        self.set_origins(before)
         dtype = s.dtype or "float32"
         if shape is None:
             self.bind(frame, s.name, self.poisoned(), s.name_span)

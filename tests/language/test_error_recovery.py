@@ -82,3 +82,10 @@ def test_c_comment_does_not_hide_later_syntax_errors():
     diags = Diagnostics()
     assert parse(Source("f.gspec", text), diags) is None
     assert [(d.code, d.span.line) for d in diags.items] == [("E100", 2), ("E100", 5)]
+
+
+def test_set_value_in_an_input_shape_points_at_the_const():
+    text = "const width = 8\nmodel m {\n    input x: (width,)\n    output y = x -> Dense(1)\n}\n"
+    (diag,) = _errors(text, set={"width": 0})
+    assert diag.code == "E251"
+    assert [(r.span.line, r.text) for r in diag.related] == [(1, "replaced by `--set width=0`")]
