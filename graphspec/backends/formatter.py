@@ -576,7 +576,8 @@ class _Formatter:
             return _cat(head, self.expr(it.value, len(head[0].text), 0, 0))
         if isinstance(it, ast.ModelDef):
             n = it.name_span
-            head = _one(f"model {it.name}", lo, (n.end_line, n.end_col))
+            # bare when it is a name, else quoted (`model "mobilenetv2_0.35_96"`): as a dict key is
+            head = _one(f"model {dict_key(it.name)}", lo, (n.end_line, n.end_col))
             if it.extends is not None:
                 e = it.extends[1]
                 head = _cat(head, _one(f" extends {it.extends[0]}", (e.line, e.col), (e.end_line, e.end_col)))

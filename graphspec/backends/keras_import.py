@@ -75,7 +75,8 @@ from graphspec.catalog import ops as op_catalog
 from graphspec.catalog import registry, signatures
 from graphspec.catalog.ops import keras_classes
 from graphspec.catalog.base import ATTENTION, LIST
-from graphspec.text import quote, safe_text
+from graphspec.passes.scope import model_name_problem
+from graphspec.text import dict_key, quote, safe_text
 
 __all__ = ["from_keras", "load_keras_file", "KerasImportError", "KerasFileError", "ImportProblem"]
 
@@ -1099,14 +1100,14 @@ class _Importer:
             self._layer_texts(plan)
         if root_plan is None or self.problems:
             raise KerasImportError(self.problems)
-        self._name_models()
+        self._name_models(root_plan)
         self.block_names.taken |= self.model_names
         self._make_consts()
         texts = [self._model_text(plan, compiled=plan is root_plan) for plan in self.order]
         if self.problems:
             raise KerasImportError(self.problems)
         total = root.count_params()
-        header = (f"# Imported from Keras {keras.__version__} by graphspec: the model `{root.name}`, "
+        header = (f"# Imported from Keras {keras.__version__} by graphspec: the model `{safe_text(root.name)}`, "
                   f"{total:,} parameters.\n")
         consts = "".join(f"const {name} = {text}\n" for name, text in self.consts.items())
         return header + "\n" + (consts + "\n" if consts else "") + "\n".join(self.block_texts + texts)
@@ -1142,13 +1143,20 @@ class _Importer:
                     text, keep = plan.layer_texts[lid]
                     plan.layer_texts[lid] = (f.render(), keep)
 
-    def _name_models(self) -> None:
-        """Model names avoid every output name: a model used as the last step of an output would
-        otherwise share its Keras layer name with the output."""
+    def _name_models(self, root_plan: _Plan) -> None:
+        """The root model keeps its Keras name exactly (quoted when it is not an identifier:
+        `model "mobilenetv2_0.35_96"`). A nested model is used by name, so its name is an identifier
+        and avoids every output name: used as the last step of an output it would otherwise share
+        its Keras layer name with the output."""
         outputs = {_ident(n, "output") for plan in self.order for n in plan.raw_output_names}
         models = _Names(outputs)
+        exact = root_plan.keras_model.name
+        keep = model_name_problem(exact) is None and exact not in outputs
+        if keep:
+            root_plan.name = models.allocate(exact)
         for plan in self.order:
-            plan.name = models.allocate(_ident(plan.keras_model.name, "model"))
+            if plan is not root_plan or not keep:
+                plan.name = models.allocate(_ident(plan.keras_model.name, "model"))
         self.model_names = {plan.name for plan in self.order}
 
     def _model_text(self, plan: _Plan, compiled: bool) -> str:
@@ -1227,7 +1235,7 @@ class _Importer:
         while body and not body[-1]:
             body.pop()
         lines = [INDENT + line if line else "" for line in body]
-        return f"model {plan.name} {{\n" + "\n".join(lines) + "\n}\n"
+        return f"model {dict_key(plan.name)} {{\n" + "\n".join(lines) + "\n}\n"  # bare or quoted
 
     # ------------------------------------------------------------------ blocks
     def _find_blocks(self, plan: _Plan, order: list, calls: Dict[int, int], inputs: List[int],

@@ -23,6 +23,7 @@ from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_INT, MAX_NODES
 from graphspec.passes import layers as L
 from graphspec.passes.expand import ModelExpander, fmt_shape
+from graphspec.passes.scope import model_name_problem
 from graphspec.passes.settings import SettingsChecker
 from graphspec.passes.tensor_ops import op_config, tensor_inputs
 from graphspec.passes.values import INVALID, Evaluator, runs_code
@@ -234,6 +235,9 @@ class Verifier:
 
     def check_graph(self, name: str, graph: g.Graph) -> None:
         base = key("models", name)
+        refused = model_name_problem(name)  # the rule a spec's `model "..."` follows
+        if refused:
+            self.problem(f"{base}.name", f"cannot name a model: {refused}")
         if not self.check_ids(base, graph):
             return
         tensors = graph.tensors

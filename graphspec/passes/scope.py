@@ -9,6 +9,18 @@ from graphspec.limits import MAX_CONST_DEPTH
 from graphspec.passes.budget import Budget
 from graphspec.passes.values import INVALID, Evaluator
 from graphspec.syntax import ast
+from graphspec.text import quote
+
+
+def model_name_problem(name: str) -> Optional[str]:
+    """Why `name` cannot name a model (a quoted name is any text Keras takes and a terminal can show), or None."""
+    if not name:
+        return "it is empty"
+    if "/" in name:
+        return "Keras refuses a `/` in a name"
+    if not name.isprintable():  # controls, line breaks, bidi controls: a name is printed as it is
+        return "it holds a character that is not printable"
+    return None
 
 
 class Globals:
@@ -40,6 +52,12 @@ class Globals:
                         continue
                     first[item.name] = item
                     table[item.name] = item
+                    problem = model_name_problem(item.name) if kind == "model" else None
+                    if problem:
+                        diags.error("E250", f"the model name {quote(item.name)} cannot be used: {problem}",
+                                    item.name_span, label="not a model name",
+                                    help='name the model with letters, digits, `_`, `.` or `-` '
+                                         '(`model "mobilenetv2_0.35_96"`)')
         self.evaluator = Evaluator(self.const, self.const_names, diags)
         self.budget = Budget(self.blocks)  # the expansion steps of this check, shared by every model
 

@@ -240,7 +240,8 @@ def builders(src) -> dict:
     def model_def(c, s, e):
         name, parent, body_ = c
         ext = (parent[0], span(parent[1], parent[2])) if parent is not None else None
-        return ast.ModelDef(name[0], span(name[1], name[2]), ext, body_, span(s, e))
+        text = unquote(name[0]) if name[4] == "STRING" else name[0]  # `model "mobilenetv2_0.35_96"`
+        return ast.ModelDef(text, span(name[1], name[2]), ext, body_, span(s, e))
 
     def start(c, s, e):
         return ast.Module.of(src, c)

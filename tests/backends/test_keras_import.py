@@ -371,6 +371,41 @@ def test_nested_models():
     assert len([layer for layer in new.layers if isinstance(layer, keras.Model)]) == 2  # one layer each
 
 
+def test_model_names_are_kept_exactly():
+    inner = keras.Sequential([keras.Input((5,)), layers.Dense(3)], name="inner.v2")
+    x = keras.Input((5,), name="x")
+    old = keras.Model(x, layers.Dense(2, name="out")(inner(x)), name="net-1.0 (b0)")
+    text, spec, new = _round_trip(old)
+    assert 'model "net-1.0 (b0)" {' in text and new.name == "net-1.0 (b0)"
+    # A nested model is used by name in a chain, which takes an identifier.
+    assert "model inner_v2 {" in text and "x -> inner_v2 -> Dense(2)" in text
+    keyword = keras.Model(x, layers.Dense(2, name="out")(x), name="input")
+    text, _, new = _round_trip(keyword)
+    assert 'model "input" {' in text and new.name == "input"
+
+
+def test_a_model_name_the_language_refuses_becomes_an_identifier():
+    x = keras.Input((5,), name="x")
+    old = keras.Model(x, layers.Dense(2, name="out")(x), name='bad\nname"; import os')
+    text, spec, new = _round_trip(old)
+    assert "model bad_name_import_os {" in text
+    assert all(line.isprintable() for line in text.splitlines())  # the header comment too
+    assert "`bad\\nname\"; import os`" in text.splitlines()[0]
+
+
+@pytest.mark.slow
+def test_mobilenet_v2_keeps_its_exact_name():
+    old = keras.applications.MobileNetV2(alpha=0.35, input_shape=(96, 96, 3), weights=None)
+    try:
+        text, spec, new = _round_trip(old)
+        assert old.name == new.name == "mobilenetv2_0.35_96"
+        assert 'model "mobilenetv2_0.35_96" {' in text and graphspec.format(text) == text
+    finally:
+        del old
+        keras.backend.clear_session()
+        gc.collect()
+
+
 def test_compiled_model():
     x = keras.Input((4,), name="x")
     h = layers.Dense(8, activation="relu")(x)
