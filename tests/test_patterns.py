@@ -195,6 +195,11 @@ def test_pattern_checks_clean(name):
 
 
 @pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_pattern_is_formatted(name):
+    assert graphspec.format(SPECS[name]) == SPECS[name], "the page shows `graphspec fmt`'s layout"
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
 def test_pattern_is_the_keras_model(name, tmp_path):
     make_reference, make_inputs, make_targets = PATTERNS[name]
     spec = graphspec.loads(SPECS[name])
