@@ -106,7 +106,8 @@ def render_github(diags: Iterable[Diagnostic]) -> str:
     lines = []
     for d in diags:
         kind = "error" if d.is_error else "warning"
-        msg = d.message + "".join(f" ({r.text}: {r.span})" for r in d.related) + (f" (help: {d.help})" if d.help else "")
+        msg = (d.message + "".join(f" ({r.text}: {r.span})" for r in d.related)
+               + (f" (help: {d.help})" if d.help else ""))
         if d.span is not None:
             s = d.span
             props = (f"file={_gh_escape(s.file, True)},line={s.line},col={s.col},"

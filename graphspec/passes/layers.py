@@ -157,34 +157,41 @@ def make_layer(call: ast.Call, value: CallValue, diags: Diagnostics) -> Optional
     return LayerSpec(type_name, kind, explicit, full, entry, c)
 
 
-# Keras's ways to give a layer its input shape (the Sequential API); a spec declares shapes on its inputs.
-_KERAS_SHAPE_ARGS = frozenset({"input_shape", "batch_input_shape", "input_dim"})
-
-
 def _shape_arg_help(param: str, value) -> str:
     """The spec spelling of `input_shape=(4,)`: an `input` line."""
-    if param == "input_shape" and isinstance(value, tuple):
-        shape = spec_value(value)
-    elif param == "batch_input_shape" and isinstance(value, tuple) and len(value) > 1:
-        shape = spec_value(tuple(value[1:]))
-    elif param == "input_dim" and isinstance(value, int):
-        shape = spec_value((value,))
-    else:
-        shape = "(28, 28, 1)"
-    return (f"a spec gives shapes on its inputs, not on layers: declare `input x: {shape}` (without the batch "
+    shape = _KERAS_SHAPE_ARGS[param](value)
+    shown = spec_value(shape) if shape else "(28, 28, 1)"
+    return (f"a spec gives shapes on its inputs, not on layers: declare `input x: {shown}` (without the batch "
             f"axis), chain the layer from it, and remove `{param}=`")
+
+
+# Keras's ways to give a layer its input shape (the Sequential API) -> the shape without the batch axis, or None;
+# a spec declares shapes on its inputs.
+_KERAS_SHAPE_ARGS = {
+    "input_shape": lambda v: v if isinstance(v, tuple) else None,
+    "batch_input_shape": lambda v: tuple(v[1:]) if isinstance(v, tuple) and len(v) > 1 else None,
+    "input_dim": lambda v: (v,) if isinstance(v, int) and not isinstance(v, bool) else None,
+}
 
 
 def keras_model_help(call: ast.Call) -> Optional[str]:
     """The spec spelling of a Keras model class used as a layer (`Sequential([...])`), or None."""
-    if call.name == "Sequential":
-        items = call.args[0].items if call.args and isinstance(call.args[0], ast.ListExpr) else []
-        steps = [_call_text(c) for c in items if isinstance(c, ast.Call)] or ["Dense(...)", "Dense(...)"]
-        return (f"a chain is the sequence: in place of `Sequential([...])`, write `{' -> '.join(steps)}` (to reuse "
-                f"the stack, make it a `block`; to share its weights, a `model`)")
-    if call.name in ("Model", "Functional"):
-        return "a spec's `model NAME { ... }` is the Keras Model; use another model by its name as a step: `x -> NAME`"
-    return None
+    helper = _KERAS_MODEL_CLASSES.get(call.name)
+    return helper(call) if helper is not None else None
+
+
+def _sequential_help(call: ast.Call) -> str:
+    items = call.args[0].items if call.args and isinstance(call.args[0], ast.ListExpr) else []
+    steps = [_call_text(c) for c in items if isinstance(c, ast.Call)] or ["Dense(...)", "Dense(...)"]
+    return (f"a chain is the sequence: in place of `Sequential([...])`, write `{' -> '.join(steps)}` (to reuse "
+            f"the stack, make it a `block`; to share its weights, a `model`)")
+
+
+def _model_help(call: ast.Call) -> str:
+    return "a spec's `model NAME { ... }` is the Keras Model; use another model by its name as a step: `x -> NAME`"
+
+
+_KERAS_MODEL_CLASSES = {"Sequential": _sequential_help, "Model": _model_help, "Functional": _model_help}
 
 
 def _call_text(call: ast.Call) -> str:

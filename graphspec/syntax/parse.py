@@ -93,7 +93,8 @@ def _c_comments(source: Source, diags: Diagnostics) -> str:
             cuts.append((m.start(), end))
     for at, end in cuts:
         diags.error("E100", "`//` does not start a comment in a spec (it is floor division)",
-                    source.span(at, at + 2), label="not a comment", help="comments start with `#`: replace `//` with `#`")
+                    source.span(at, at + 2), label="not a comment",
+                    help="comments start with `#`: replace `//` with `#`")
     if not cuts:
         return text
     out, last = [], 0
