@@ -8,11 +8,17 @@
     g6  to_keras() vs the same model hand-written in Keras (run.py part c)               <= 1.0x
 
 Everything runs against whichever graphspec the interpreter imports (PYTHONPATH decides),
-so `run.py --baseline REV` measures an older commit with the same code.
+so `run.py --baseline REV` measures an older commit with the same code. The processes run the
+`graphspec` console script (as a user or a pre-commit hook does; `python -m` would put the working
+directory first on sys.path, ahead of a baseline's PYTHONPATH) with .pyc files written.
+
+    python benchmarks/goals.py --runs 21 --baseline REV   # g1 alone: this tree and REV, interleaved
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -28,15 +34,51 @@ SEED = ROOT / "specs" / "seeds" / "fashion_cnn.gspec"
 
 
 def _graphspec() -> List[str]:
-    return [sys.executable, "-m", "graphspec"]
+    """How a user (or a pre-commit hook) runs graphspec: its console script, else `python -m graphspec`.
+    The script does not put the working directory first on sys.path as `-m` does, so a baseline's
+    PYTHONPATH decides which graphspec runs."""
+    script = Path(sys.executable).parent / ("graphspec.exe" if os.name == "nt" else "graphspec")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "graphspec"]
+
+
+def _env(pythonpath: Optional[Path] = None) -> Dict[str, str]:
+    """A child's environment as a user's: .pyc files written and read (PYTHONDONTWRITEBYTECODE, set in
+    some shells and CI, would make every run compile every module again); `pythonpath` first."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return env
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the finished children so far; 0 where no `resource` module."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _time_process(cmd: List[str], env: Dict[str, str], ok=(0,)) -> tuple:
+    """(wall seconds, CPU seconds) of one process: on a shared machine the CPU time varies far less."""
+    cpu = _children_cpu()
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    if proc.returncode not in ok:
+        raise RuntimeError(f"{' '.join(cmd)} exited with status {proc.returncode}")
+    return seconds, _children_cpu() - cpu
 
 
 def _median_process(cmd: List[str], runs: int, ok=(0,)) -> float:
-    subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm-up (.pyc)
+    env = _env()
+    subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm-up (.pyc)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - start)
         if proc.returncode not in ok:
             raise RuntimeError(f"{' '.join(cmd)} exited with status {proc.returncode}")
@@ -48,6 +90,31 @@ def g1_check_vs_python(runs: int) -> dict:
     check = _median_process(_graphspec() + ["check", str(SEED)], runs)
     bare = _median_process([sys.executable, "-c", "pass"], runs)
     return {"check_s": check, "python_s": bare, "ratio": check / bare}
+
+
+def g1_side_by_side(runs: int, trees: Dict[str, Optional[Path]], spec: Path = SEED) -> Dict[str, dict]:
+    """g1 for several graphspecs in one run (label -> source tree first on PYTHONPATH, None: the one this
+    interpreter imports), the processes interleaved so that a busy machine slows each alike."""
+    bare_cmd = [sys.executable, "-c", "pass"]
+    check_cmd = _graphspec() + ["check", str(spec)]
+    envs = {label: _env(tree) for label, tree in trees.items()}
+    for env in envs.values():  # warm-up: .pyc files written
+        subprocess.run(check_cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times: Dict[str, List[tuple]] = {label: [] for label in envs}
+    bare: List[tuple] = []
+    for _ in range(runs):
+        for label, env in envs.items():
+            times[label].append(_time_process(check_cmd, env))
+            bare.append(_time_process(bare_cmd, envs[label]))
+    python_s = statistics.median(w for w, _ in bare)
+    python_cpu = statistics.median(c for _, c in bare)
+    out = {}
+    for label, t in times.items():
+        wall, cpu = statistics.median(w for w, _ in t), statistics.median(c for _, c in t)
+        out[label] = {"check_s": wall, "python_s": python_s, "ratio": wall / python_s,
+                      "check_cpu_s": cpu, "python_cpu_s": python_cpu,
+                      "cpu_ratio": cpu / python_cpu if python_cpu else float("nan")}
+    return out
 
 
 def g2_inprocess(generate, check_time, runs: int) -> dict:
@@ -120,3 +187,42 @@ def rows(results: dict) -> List[List[str]]:
         out.append([f"g5 {name} vs check, seed spec (processes)",
                     f"{r['s'] * 1e3:.0f} vs {r['check_s'] * 1e3:.0f} ms", f"{r['ratio']:.2f}x", "<= 1.5x"])
     return out
+
+
+def _worktree(rev: str) -> Path:
+    """A git worktree of `rev` under the temp folder (created once), for a baseline."""
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    path = Path(tempfile.gettempdir()) / f"gs-base-{sha}"
+    if not (path / "graphspec").is_dir():
+        subprocess.run(["git", "worktree", "add", "--detach", "-f", str(path), sha], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+    return path
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """g1 alone, quickly: `python benchmarks/goals.py --baseline REV` measures this working tree and REV side
+    by side (wall and CPU time; on a shared machine the CPU ratio is the steadier)."""
+    p = argparse.ArgumentParser(description="Issue 9's goal g1: `graphspec check` vs `python -c pass`.")
+    p.add_argument("--runs", type=int, default=15, help="processes of each kind (default 15)")
+    p.add_argument("--baseline", metavar="REV", action="append", default=[],
+                   help="also measure commit REV (a git worktree), interleaved; repeatable")
+    p.add_argument("--spec", type=Path, default=SEED, help=f"the spec to check (default {SEED.relative_to(ROOT)})")
+    args = p.parse_args(argv)
+    trees: Dict[str, Optional[Path]] = {"now": None}
+    for rev in args.baseline:
+        trees[rev] = _worktree(rev)
+    results = g1_side_by_side(args.runs, trees, args.spec.resolve())
+    print(f"medians of {args.runs} interleaved processes each; goal: check <= 4x python -c pass")
+    for label, r in results.items():
+        print(f"g1 {label:>10}: wall {r['check_s'] * 1e3:.0f} vs {r['python_s'] * 1e3:.0f} ms = {r['ratio']:.1f}x; "
+              f"CPU {r['check_cpu_s'] * 1e3:.0f} vs {r['python_cpu_s'] * 1e3:.0f} ms = {r['cpu_ratio']:.1f}x")
+    for rev in args.baseline:
+        now, base = results["now"], results[rev]
+        print(f"now / {rev}: wall {now['check_s'] / base['check_s']:.2f}, "
+              f"CPU {now['check_cpu_s'] / base['check_cpu_s']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

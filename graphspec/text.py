@@ -25,7 +25,7 @@ __all__ = ["spec_value", "python_value", "label_value", "shape_text", "safe_text
 # Words the spec parser reads as keywords (graphspec/syntax/tables.py STRINGS; tests/test_text.py
 # keeps the two equal): never printed as a bare dict key.
 KEYWORDS = frozenset("model block input layer output compile fit const import repeat as extends "
-                     "True False None".split())
+                     "if else and or not True False None".split())
 
 # Bidi embeddings, overrides, isolates and marks: text that reorders what a reader sees.
 BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")

@@ -37,6 +37,7 @@ import re
 from typing import List, Optional, Sequence, Tuple
 
 from graphspec.source import Source
+from graphspec.text import KEYWORDS
 from graphspec.syntax import ast
 
 __all__ = ["format_module", "format_source", "FormatError", "WIDTH", "INDENT"]
@@ -47,9 +48,6 @@ INDENT = 4
 Pos = Tuple[int, int]  # (line, col), 1-based like spans
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# Words that are never printed as a bare dict key (the parser would read some as keywords).
-_KEYWORDS = frozenset("model block input layer output compile fit const import repeat as extends "
-                      "if else and or not True False None".split())
 
 _PREC_ATOM, _PREC_UNARY = 4, 3
 
@@ -141,7 +139,7 @@ def literal(lit: ast.Literal) -> str:
 def dict_key(key) -> str:
     if isinstance(key, int):
         return str(key)
-    return key if _NAME.match(key) and key not in _KEYWORDS else quote(key)
+    return key if _NAME.match(key) and key not in KEYWORDS else quote(key)
 
 
 def _prec(e) -> int:

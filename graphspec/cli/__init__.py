@@ -13,12 +13,9 @@ import importlib
 import os
 import signal
 import sys
-import textwrap
-from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional
 
 from graphspec.cli.common import EXIT_OK, EXIT_USAGE, Usage
-from graphspec.cli.runtime import add_options as add_runtime_options
 from graphspec.cli.settings import positive_int
 from graphspec.limits import MAX_PARAMS
 
@@ -28,14 +25,14 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
-@dataclass(frozen=True)
 class Command:
-    """One subcommand: `handler` is "module:function" under graphspec.cli, imported when it runs."""
+    """One subcommand: `handler` is "module:function" under graphspec.cli, imported when it runs.
+    (A plain class: a dataclass costs every `graphspec check` most of a millisecond to make.)"""
 
-    handler: str
-    help: str
-    description: str
-    example: str
+    __slots__ = ("handler", "help", "description", "example")
+
+    def __init__(self, handler: str, help: str, description: str, example: str):
+        self.handler, self.help, self.description, self.example = handler, help, description, example
 
     def run(self, args) -> int:
         """Import the handler's module and call it."""
@@ -179,12 +176,18 @@ def _plot_args(p) -> None:
     _checked_spec_options(p)
 
 
+def _runtime_options(p) -> None:
+    from graphspec.cli.runtime import add_options  # lazy: its tempfile/threading cost every `check`
+
+    add_options(p)
+
+
 def _compile_args(p) -> None:
     p.add_argument("file", metavar="FILE", help="the spec (.gspec or .ir.json) to build")
     _output(p, "OUT.keras|OUT.py", "a saved Keras model (.keras) or Python source that builds it (.py)")
     p.add_argument("--weights", metavar="FILE.weights.h5|FILE.keras",
                    help="load these weights into the .keras model (by layer name, else by structure)")
-    add_runtime_options(p)
+    _runtime_options(p)
     _checked_spec_options(p)
 
 
@@ -212,7 +215,7 @@ def _import_args(p) -> None:
                             "as in graphspec.from_keras); layers inside blocks are named by the spec's rules")
     names.add_argument("--rename", dest="keep_names", action="store_false",
                        help="name every layer by the spec's naming rules instead")
-    add_runtime_options(p)
+    _runtime_options(p)
 
 
 def _lsp_args(p) -> None:
@@ -236,21 +239,62 @@ _ARGUMENTS: Dict[str, Callable] = {
 }
 
 
+def _columns() -> int:
+    """shutil.get_terminal_size().columns, without importing shutil: argparse makes a formatter for
+    every option it adds, and shutil's own imports (bz2, lzma) would cost every `graphspec check`."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Width:
+    """An argparse formatter as wide as the terminal, measured by _columns()."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
+
+class _TopFormatter(_Width, argparse.HelpFormatter):
+    """The top-level parser's formatter: argparse's own."""
+
+
+class _Description(str):
+    """A command's description: filled to 79 columns when help is shown (the example epilog is not)."""
+
+
+class _HelpFormatter(_Width, argparse.RawDescriptionHelpFormatter):
+    """Text as written, except a _Description, filled; textwrap is imported only when help is printed."""
+
+    def _fill_text(self, text, width, indent):
+        if isinstance(text, _Description):
+            import textwrap
+
+            text = textwrap.fill(text, 79)
+        return super()._fill_text(text, width, indent)
+
+
 def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     """The command line's parser. With `only` (the first argument) naming a command, only that
     command's parser is built: argparse consults no other once the command is named, and building
     them all costs every `graphspec check` (a pre-commit hook) milliseconds."""
     from graphspec import __version__
 
-    p = argparse.ArgumentParser(prog="graphspec", description="Check and compile .gspec graph specs for Keras.")
+    p = argparse.ArgumentParser(prog="graphspec", description="Check and compile .gspec graph specs for Keras.",
+                                formatter_class=_TopFormatter)
     p.add_argument("--version", action="version", version=f"graphspec {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     names = [only] if only in COMMANDS else list(COMMANDS)
     for name in names:
         command = COMMANDS[name]
-        sp = sub.add_parser(name, help=command.help, description=textwrap.fill(command.description, 79),
-                            epilog=f"example:\n  {command.example}",
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp = sub.add_parser(name, help=command.help, description=_Description(command.description),
+                            epilog=f"example:\n  {command.example}", formatter_class=_HelpFormatter)
         _ARGUMENTS[name](sp)
         sp.set_defaults(command_name=name)
     return p

@@ -46,8 +46,9 @@ def check_files(paths: Sequence[str], plugins: Plugins, *, model: Optional[str],
     """Every spec's (diagnostics, sources), in the order of `paths`."""
     options = dict(model=model, overrides=overrides, require_root=require_root, settings=settings)
     jobs = default_jobs() if jobs is None else jobs
-    context = _fork_context()
-    if jobs < 2 or len(paths) < PARALLEL_FROM or context is None:
+    # multiprocessing is imported only for a run that may use it (it costs a small check milliseconds)
+    context = None if jobs < 2 or len(paths) < PARALLEL_FROM else _fork_context()
+    if context is None:
         return [_one(p, plugins, options) for p in paths]
     from concurrent.futures import ProcessPoolExecutor
 

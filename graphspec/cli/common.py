@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from typing import List
 
@@ -28,6 +27,8 @@ def use_color(stream, under_git: bool = False) -> bool:
 
 def unified_diff(before: str, after: str, fromfile: str, tofile: str) -> str:
     """A unified diff of two texts, as `diff -u` writes it (a last line without a newline marked)."""
+    import difflib  # lazy: only fmt --check and diff print one
+
     out: List[str] = []
     for line in difflib.unified_diff(before.splitlines(True), after.splitlines(True),
                                      fromfile=fromfile, tofile=tofile):

@@ -17,7 +17,6 @@ for it in this invocation or for the project they are working in:
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -51,8 +50,11 @@ def _import(name: str, base: Path) -> bool:
                 raise Usage(f"plugin file not found: {name}")
             module_name = path.stem
             if module_name not in sys.modules:
-                spec = importlib.util.spec_from_file_location(module_name, path)
-                module = importlib.util.module_from_spec(spec)
+                # lazy: a check that imports no plugin does not pay for importlib.util
+                from importlib.util import module_from_spec, spec_from_file_location
+
+                spec = spec_from_file_location(module_name, path)
+                module = module_from_spec(spec)
                 sys.modules[module_name] = module
                 try:
                     spec.loader.exec_module(module)

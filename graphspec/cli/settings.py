@@ -3,18 +3,29 @@ silenced in every spec (`ignore`) and the parameter limit (`max-params`, `--max-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from graphspec.cli.common import Usage
 
 
-@dataclass(frozen=True)
 class Settings:
-    """What every spec of one run is checked and built with."""
+    """What every spec of one run is checked and built with (a plain class: a dataclass costs every
+    `graphspec check` most of a millisecond to make)."""
 
-    ignore: Tuple[str, ...] = ()
-    max_params: Optional[int] = None  # None: graphspec.limits.MAX_PARAMS
+    __slots__ = ("ignore", "max_params")
+
+    def __init__(self, ignore: Tuple[str, ...] = (), max_params: Optional[int] = None):
+        self.ignore = ignore
+        self.max_params = max_params  # None: graphspec.limits.MAX_PARAMS
+
+    def __eq__(self, other) -> bool:
+        return type(other) is Settings and (self.ignore, self.max_params) == (other.ignore, other.max_params)
+
+    def __hash__(self) -> int:
+        return hash((self.ignore, self.max_params))
+
+    def __repr__(self) -> str:
+        return f"Settings(ignore={self.ignore!r}, max_params={self.max_params!r})"
 
 
 def settings(args, *, under_git: bool = False) -> Settings:

@@ -305,6 +305,8 @@ def perturb(text: str, edits) -> str:
         sep = sep.replace("noise", f"noise{k}")
         if i > 0 and toks[i - 1].startswith("#") and not sep.startswith("\n"):
             sep = "\n" + sep  # the comment before must keep its end of line
+        if "//" in toks[max(i - 1, 0):i + 1] and "\n" in sep:
+            sep = " "  # `//` first or last on its line is diagnosed as a C-style comment (E100), by design
         gaps[i] = sep
     return join(toks, gaps)
 
