@@ -26,6 +26,7 @@ COMMANDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("diff", ("diff", "{a}", "{b}")),
     ("plot -o .mmd", ("plot", "{a}", "-o", "{mmd}")),
     ("fmt --check", ("fmt", "--check", "{a}")),
+    ("compile -o .py", ("compile", "{a}", "-o", "{py}")),  # Python codegen: no Keras is imported
 )
 OK_STATUS = {"diff": (0, 1)}  # diff exits 1 when the graphs differ (they do: one rate changed)
 
@@ -74,7 +75,8 @@ def bench_scale(repeats: int, graphspec: Optional[List[str]] = None, env: Option
     """Per command: {"s", "mib", "status", "time_ratio", "memory_ratio"} (ratios to `check`, same run)."""
     graphspec = graphspec or [sys.executable, "-m", "graphspec"]
     with tempfile.TemporaryDirectory(prefix="gs-scale-") as tmp:
-        paths = {"a": Path(tmp) / "a.gspec", "b": Path(tmp) / "b.gspec", "mmd": Path(tmp) / "a.mmd"}
+        paths = {"a": Path(tmp) / "a.gspec", "b": Path(tmp) / "b.gspec", "mmd": Path(tmp) / "a.mmd",
+                 "py": Path(tmp) / "a.py"}
         paths["a"].write_text(repeat_spec(repeats, 0.1))
         paths["b"].write_text(repeat_spec(repeats, 0.2))
         rows: Dict[str, dict] = {}

@@ -148,24 +148,36 @@ class _Graph:
                 producer[t] = ("layer", layer.name, call, i)
         self.layers: Dict[str, _Layer] = {}
         typecount: Dict[str, int] = {}
+        # Layers written alike (a `repeat` body) share one pair of argument dicts and one tuple per
+        # output shape: both are read only, and one copy per layer made diff several times check's memory.
+        arguments: Dict[tuple, Tuple[dict, dict]] = {}
+        shapes: Dict[tuple, tuple] = {}
+        label = self.label  # one bound method, not one per layer
         for n in nodes:
             layer = ir.layers[n.layer]
             if layer.name in self.layers:
                 continue
             type_name = "Model" if layer.kind == "model" else layer.type
-            written = {k: norm(v) for k, v in layer.config.items() if k != "name"}
-            config = written if layer.kind == "model" else {
-                k: v for k, v in written.items() if not drop_layer_arg(layer.type, k, v)}
-            if config == written:
-                config = written  # one dict when no argument is dropped (never mutated)
+            args = {k: v for k, v in layer.config.items() if k != "name"}
+            # repr, not the values: 1, 1.0 and True are equal and hash alike but normalise apart.
+            shared = arguments.get((layer.kind, layer.type, repr(args)))
+            if shared is None:
+                written = {k: norm(v) for k, v in args.items()}
+                config = written if layer.kind == "model" else {
+                    k: v for k, v in written.items() if not drop_layer_arg(layer.type, k, v)}
+                if config == written:
+                    config = written  # one dict when no argument is dropped (never mutated)
+                shared = arguments.setdefault((layer.kind, layer.type, repr(args)), (written, config))
+            written, config = shared
             calls = []
             for use in calls_of[n.layer]:
                 keys = tuple(producer.get(t) or ("tensor", t) for t in use.inputs)
-                calls.append((keys, tuple(ir.tensors[t].shape for t in use.outputs)))
+                out_shapes = tuple(ir.tensors[t].shape for t in use.outputs)
+                calls.append((keys, shapes.setdefault(out_shapes, out_shapes)))
             pos = typecount.get(type_name, 0)
             typecount[type_name] = pos + 1
             self.layers[layer.name] = _Layer(layer.name, type_name, layer.kind, layer.model, written, config, calls,
-                                             len(self.layers), pos, _params(layer), self.label)
+                                             len(self.layers), pos, _params(layer), label)
         self.by_typepos = {(l.type, l.typepos): l for l in self.layers.values()}
         # The live calls in topological order, for the structural keys: (layer name, sources, output tensors),
         # a source being ("input", name) or ("node", index in this list, output index).
