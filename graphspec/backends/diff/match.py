@@ -57,7 +57,10 @@ def _structure(graph: "_Graph", input_names: Dict[str, str], intern: Dict[Any, i
     def key(k):
         return intern.setdefault(k, len(intern))
 
-    base = {name: key(("layer", l.type, l.model, vkey(l.config))) for name, l in graph.layers.items()}
+    vkeys: Dict[int, Any] = {}  # id of a config dict -> its vkey: layers written alike share one dict (compare.py)
+    base = {name: key(("layer", l.type, l.model, vkeys[id(l.config)] if id(l.config) in vkeys
+                       else vkeys.setdefault(id(l.config), vkey(l.config))))
+            for name, l in graph.layers.items()}
     fwd_node = []
     for name, sources, _ in graph.calls:
         src = tuple(("input", input_names.get(s[1], s[1])) if s[0] == "input"
