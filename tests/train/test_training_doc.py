@@ -56,9 +56,11 @@ def test_walk_loads_the_backbone_weights(tmp_path):
     blocks = dict((k, b) for k, b in _walk())
     (tmp_path / "flowers.gspec").write_text(blocks["gspec"], encoding="utf-8")
     keras.utils.set_random_seed(1)
-    reference = keras.applications.MobileNetV2(weights=None)
+    reference = keras.applications.MobileNetV2(weights=None, include_top=False, pooling="avg")
     reference.save_weights(tmp_path / "m.weights.h5")
-    model = graphspec.load(tmp_path / "flowers.gspec").to_keras(weights=tmp_path / "m.weights.h5")
+    spec = graphspec.load(tmp_path / "flowers.gspec", set={"include_top": False, "pooling": '"avg"'})
+    model = spec.to_keras(weights=tmp_path / "m.weights.h5")
+    assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == 6405
     backbone = model.get_layer("mobilenet_v2")
     for a, b in zip(reference.weights, backbone.weights):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
