@@ -39,7 +39,8 @@ class GspecLexer(RegexLexer):
              bygroups(Keyword.Declaration, Whitespace, Name.Variable)),
             (r"(extends|as)(\s+)(" + _NAME + ")", bygroups(Keyword, Whitespace, Name.Class)),
             (words(("model", "block", "const", "layer", "input", "output"), suffix=r"\b"), Keyword.Declaration),
-            (words(("import", "compile", "fit", "repeat", "as", "extends"), suffix=r"\b"), Keyword),
+            (words(("import", "compile", "fit", "repeat", "as", "extends", "if", "else"), suffix=r"\b"), Keyword),
+            (words(("and", "or", "not"), suffix=r"\b"), Operator.Word),
             (words(("True", "False", "None"), suffix=r"\b"), Keyword.Constant),
             (words(_DTYPES, suffix=r"\b"), Keyword.Type),
             (r"[0-9]+\.[0-9]*([eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+", Number.Float),
@@ -47,7 +48,8 @@ class GspecLexer(RegexLexer):
             (r"(" + _NAME + r")(\s*)(\()", bygroups(Name.Function, Whitespace, Punctuation)),  # a layer call
             (_NAME, Name),
             (r"->", Operator),
-            (r"//|[-+*/%=:]", Operator),
+            (r"\*\*|//|==|!=|<=|>=|[-+*/%=:<>@]", Operator),
+            (r"\.\.\.|\.", Punctuation),
             (r"[()\[\]{},]", Punctuation),
         ],
         "dqs": [

@@ -24,7 +24,7 @@ os.environ["KERAS_BACKEND"] = "tensorflow"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from capture_keras_signatures import _classes_by_identity, describe_params, dumps  # noqa: E402  (one encoding of defaults)
+from capture_keras_signatures import classes_by_identity, describe_params, dumps  # noqa: E402  (one encoding of defaults)
 
 ROOT = Path(__file__).resolve().parent.parent
 OPS_OUTPUT = ROOT / "graphspec" / "catalog" / "keras_op_signatures.json"
@@ -84,7 +84,7 @@ def _call_entry(cls) -> dict:
 def capture_calls(keras) -> dict:
     layers = {}
     # The same canonical names as keras_signatures.json's layers (GroupQueryAttention).
-    for name, (cls, _aliases) in _classes_by_identity(
+    for name, (cls, _aliases) in classes_by_identity(
             keras.layers, lambda c: issubclass(c, keras.layers.Layer)).items():
         layers[name] = _call_entry(cls)
     applications = {}

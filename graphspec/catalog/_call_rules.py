@@ -77,7 +77,7 @@ _DEFAULT_UNITS_NAME = {"LSTM": "units", "GRU": "units", "SimpleRNN": "units"}
 def _state_shape(layer: str, config: dict, inputs: List[Shape], output: Shape) -> Shape:
     """One state's shape: (batch, units), or a ConvLSTM's last-step output (the time axis dropped)."""
     if layer in _DEFAULT_UNITS_NAME:
-        return (inputs[0][0] if inputs else None, config.get("units"))
+        return (inputs[0][0] if inputs and inputs[0] else None, config.get("units"))
     if config.get("return_sequences"):
         return (output[0],) + tuple(output[2:])
     return tuple(output)

@@ -33,7 +33,7 @@ _WORDS = {
 }
 _VALUE_START = {"INT", "FLOAT", "STRING", "NAME", "LPAR", "LSQB", "LBRACE", "MINUS", "PLUS",
                 "TRUE", "FALSE", "NONE"}
-_STATEMENT_START = {"INPUT", "LAYER", "OUTPUT", "COMPILE", "FIT", "REPEAT", "NAME"}
+_STATEMENT_START = {"INPUT", "LAYER", "OUTPUT", "COMPILE", "FIT", "REPEAT", "IF", "NAME"}
 _TOP_START = {"MODEL", "BLOCK", "CONST", "IMPORT"}
 
 
@@ -207,7 +207,7 @@ def expected_phrase(expected: set, terminals: dict) -> str:
         parts.append("`model`, `block`, `const` or `import`")
         expected -= _TOP_START
     if _STATEMENT_START <= expected:
-        parts.append("a statement (`input`, `layer`, `output`, `NAME = ...`, `compile`, `fit`, `repeat`)")
+        parts.append("a statement (`input`, `layer`, `output`, `NAME = ...`, `compile`, `fit`, `repeat`, `if`)")
         expected -= _STATEMENT_START
     if len(expected & _VALUE_START) >= 6:
         parts.append("a value")
