@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
+from graphspec.diagnostics import codes
+from graphspec.diagnostics.codes import Code, code_id
+
 # A static shape includes the batch axis: (None, 28, 28, 1). Unknown dims are None.
 Shape = Tuple[Optional[int], ...]
 # A rule returns one shape, or a list of shapes for a layer with several outputs.
@@ -14,22 +17,22 @@ ShapeResult = Union[Shape, list]
 class ShapeError(Exception):
     """A layer cannot be applied to the shapes it receives (Keras would raise)."""
 
-    def __init__(self, message: str, help: str | None = None, code: str = "E401"):
+    def __init__(self, message: str, help: str | None = None, code: Code | str = codes.E401):
         super().__init__(message)
         self.message = message
         self.help = help
-        self.code = code
+        self.code = code_id(code)  # the id, as a Diagnostic holds it
 
 
 class ArgError(Exception):
     """A layer argument has a wrong type or an out-of-range value."""
 
-    def __init__(self, param: str, message: str, help: str | None = None, code: str = "E302"):
+    def __init__(self, param: str, message: str, help: str | None = None, code: Code | str = codes.E302):
         super().__init__(message)
         self.param = param
         self.message = message
         self.help = help
-        self.code = code
+        self.code = code_id(code)  # the id, as a Diagnostic holds it
 
 
 @dataclass(frozen=True)

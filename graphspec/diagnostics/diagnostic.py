@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List, Optional, Union
 
+from graphspec.diagnostics.codes import ERROR, WARNING, Code, code_id, severity
 from graphspec.source import Span
 from graphspec.text import safe_text
 
-ERROR = "error"
-WARNING = "warning"
+__all__ = ["ERROR", "WARNING", "Diagnostic", "Diagnostics", "Label", "SpecError"]
 
 
 @dataclass(frozen=True)
@@ -25,16 +25,26 @@ class Label:
 
 @dataclass
 class Diagnostic:
-    """One problem in a spec: code, message, where, and how to fix it."""
+    """One problem in a spec: code, message, where, and how to fix it.
 
-    code: str
+    Made with a Code (`codes.E302`); `code` then holds its id, the form that is printed and
+    serialised. The severity is the code's: passing another one is a bug and raises."""
+
+    code: str  # given as a Code (or, while call sites move over, its id)
     message: str
     span: Optional[Span]
-    severity: str = ERROR
+    severity: Optional[str] = None  # None: the code's
     label: str = ""  # a few words printed under the caret
     help: Optional[str] = None
     notes: List[str] = field(default_factory=list)
     related: List[Label] = field(default_factory=list)  # secondary locations, each with its label
+
+    def __post_init__(self) -> None:
+        self.code = code_id(self.code)
+        decided = severity(self.code)
+        if self.severity not in (None, decided):
+            raise ValueError(f"{self.code} is reported as a {self.severity}, but its severity is {decided}")
+        self.severity = decided
 
     @property
     def is_error(self) -> bool:
@@ -82,15 +92,17 @@ class Diagnostics:
             self.items.append(diag)
         return diag
 
-    def error(self, code: str, message: str, span: Optional[Span], *, label: str = "",
-              help: Optional[str] = None, notes: Optional[List[str]] = None) -> Diagnostic:
-        """Report an error."""
-        return self.add(Diagnostic(code, message, span, ERROR, label, help, list(notes or [])))
+    def error(self, code: Union[Code, str], message: str, span: Optional[Span], *, label: str = "",
+              help: Optional[str] = None, notes: Optional[List[str]] = None,
+              related: Optional[List[Label]] = None) -> Diagnostic:
+        """Report an error (`code` must be an error code)."""
+        return self.add(Diagnostic(code, message, span, ERROR, label, help, list(notes or []), list(related or [])))
 
-    def warning(self, code: str, message: str, span: Optional[Span], *, label: str = "",
-                help: Optional[str] = None, notes: Optional[List[str]] = None) -> Diagnostic:
-        """Report a warning."""
-        return self.add(Diagnostic(code, message, span, WARNING, label, help, list(notes or [])))
+    def warning(self, code: Union[Code, str], message: str, span: Optional[Span], *, label: str = "",
+                help: Optional[str] = None, notes: Optional[List[str]] = None,
+                related: Optional[List[Label]] = None) -> Diagnostic:
+        """Report a warning (`code` must be a warning code)."""
+        return self.add(Diagnostic(code, message, span, WARNING, label, help, list(notes or []), list(related or [])))
 
     @property
     def has_errors(self) -> bool:
