@@ -188,13 +188,19 @@ class _Writer:
         names: Dict[int, str] = {}
         forbidden = _RESERVED | self.module_names
         used = set(forbidden)
+        # The last suffix tried per base: `used` only grows, so the search resumes there instead of
+        # counting up from 2 again (a repeat body's `dense`, `dense_2`, ... made this quadratic).
+        last_suffix: Dict[str, int] = {}
 
         def var(tensor_id: int, hint: Optional[str]) -> str:
             base = _identifier(hint or f"t{tensor_id}", forbidden)
-            candidate, n = base, 1
+            candidate, n = base, last_suffix.get(base, 1)
+            if n > 1:
+                candidate = f"{base}_{n}"
             while candidate in used:
                 n += 1
                 candidate = f"{base}_{n}"
+            last_suffix[base] = n
             used.add(candidate)
             names[tensor_id] = candidate
             return candidate

@@ -58,3 +58,17 @@ def test_the_spec_has_the_size_it_says():
     from graphspec import loads
 
     assert sum(len(m.nodes) for m in loads(scale.repeat_spec(10)).models.values()) == scale.nodes(10)
+
+
+def test_codegen_names_resume_past_taken_suffixes():
+    # Python codegen remembers the last suffix per name (linear, not a count from 2 per variable):
+    # the names must still be the first free ones, skipping a suffix a spec name already holds.
+    import re
+
+    from graphspec import loads
+    from graphspec.backends.python_codegen import generate
+
+    spec = loads("model m {\n    input x: (4,)\n    h_3 = x -> Dense(4)\n    repeat 4 {\n"
+                 "        h = h_3 -> Dense(4)\n        h_3 = h -> Dense(4)\n    }\n    output y = h_3 -> Dense(2)\n}\n")
+    assigned = re.findall(r"^    (\w+) = ", generate(spec), re.M)
+    assert assigned[:-1] == ["x", "h_3", "h", "h_3_2", "h_2", "h_3_3", "h_4", "h_3_4", "h_5", "h_3_5", "y"]
