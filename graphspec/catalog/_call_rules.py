@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from graphspec.catalog.base import ArgError, CallValue, ShapeError
 from graphspec.catalog.ops._broadcast import broadcast_shapes
+from graphspec.diagnostics import codes
 from graphspec.suggest import did_you_mean
 from graphspec.text import shape_text, spec_value
 
@@ -19,7 +20,7 @@ Shape = Tuple[Optional[int], ...]
 
 
 def _err(message: str, help_: str) -> ShapeError:
-    return ShapeError(message, help=help_, code="E401")
+    return ShapeError(message, help=help_, code=codes.E401)
 
 
 def unknown(layer: str, name: str, known: dict) -> ArgError:
@@ -29,13 +30,13 @@ def unknown(layer: str, name: str, known: dict) -> ArgError:
     sig = signatures.layer_signature(layer) if isinstance(layer, str) else None
     if sig is not None and sig.param(name) is not None:
         return ArgError(name, f"`{name}` is a constructor argument of `{layer}`, not a call argument",
-                        help=f"write it inside the call: `{layer}(..., {name}=...)`", code="E301")
+                        help=f"write it inside the call: `{layer}(..., {name}=...)`", code=codes.E301)
     if not known:
         return ArgError(name, f"`{layer}` takes no call-time arguments; received `{name}`",
-                        help="remove the call argument", code="E301")
+                        help="remove the call argument", code=codes.E301)
     return ArgError(name, f"`{layer}` has no call-time argument `{name}`",
                     help=did_you_mean(str(name), known) or f"its call arguments are: {', '.join(known)}",
-                    code="E301")
+                    code=codes.E301)
 
 
 def _is_shape(v) -> bool:
@@ -55,7 +56,7 @@ def check_kind(layer: str, param, value) -> None:
                     "flag": "True or False"}[kind]
         shown = spec_value(value) if kind == "flag" else "a value that is not a tensor"
         raise ArgError(param.name, f"call argument `{param.name}` of `{layer}` must be {expected}; received {shown}",
-                       help=f"pass {expected}: `{layer}(...)(x, {param.name}=...)`", code="E302")
+                       help=f"pass {expected}: `{layer}(...)(x, {param.name}=...)`", code=codes.E302)
 
 
 def _list(value) -> List[Shape]:

@@ -31,10 +31,11 @@ from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 from graphspec.catalog import registry as _registry
 from graphspec.catalog import signatures as _sigs
 from graphspec.catalog.base import UNSAFE_CLASSES, ArgError, CallValue
+from graphspec.diagnostics import codes
 from graphspec.suggest import closest, did_you_mean
 
-WRONG_TYPE = "E302"
-OUT_OF_RANGE = "E305"
+WRONG_TYPE = codes.E302
+OUT_OF_RANGE = codes.E305
 
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 DATA_FORMATS = ("channels_last", "channels_first")
@@ -1024,7 +1025,7 @@ def _call_problems(owner: str, param: str, call: CallValue, shown: str) -> list:
     where = _where(owner, param, shown)
     if call.callee in UNSAFE_CLASSES:
         return [ArgError(param, f"{where} may not be `{call.callee}`: a spec never runs code",
-                         help=f"`{call.callee}` {UNSAFE_CLASSES[call.callee]}", code="E210")]
+                         help=f"`{call.callee}` {UNSAFE_CLASSES[call.callee]}", code=codes.E210)]
     kind_name = call_kind(owner, param)
     if kind_name is None:
         what = _what_it_is(call.callee)

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Tuple
 from graphspec.catalog import signatures
 from graphspec.catalog.base import ArgError, LayerEntry, ShapeError
 from graphspec.catalog.layers import MODULES
+from graphspec.diagnostics import codes
 from graphspec.text import spec_value
 
 
@@ -87,8 +88,8 @@ def _guarded(name: str, rule, validate: bool = False):
                 raise  # no argument explains it: a bug in the rule (E499)
             message, help_ = _blame(name, culprit)
             if validate:
-                raise ArgError(culprit[0], message, help=help_, code="E302") from None
-            raise ShapeError(message, help_, code="E302") from None
+                raise ArgError(culprit[0], message, help=help_, code=codes.E302) from None
+            raise ShapeError(message, help_, code=codes.E302) from None
 
     return run
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from graphspec.catalog.base import ArgError
+from graphspec.diagnostics import codes
 from graphspec.suggest import did_you_mean
 
 DATA_FILE = "keras_signatures.json"
@@ -425,7 +426,7 @@ def bind(
                     if keywords
                     else f"write `{shown}()`"
                 )
-            problems.append(_error("E304", f"#{i}", message, help_, ("positional", i)))
+            problems.append(_error(codes.E304, f"#{i}", message, help_, ("positional", i)))
             break
         p = positional[i]
         given[p.name] = value
@@ -447,7 +448,7 @@ def bind(
         if p is not None and not p.keyword:
             problems.append(
                 _error(
-                    "E301",
+                    codes.E301,
                     name,
                     f"`{shown}` takes `{name}` only as a positional argument",
                     f"pass it as the {_ordinal(positional.index(p) + 1)} positional argument",
@@ -465,7 +466,7 @@ def bind(
                     help_ = f"`{shown}` takes no keyword arguments"
             problems.append(
                 _error(
-                    "E301",
+                    codes.E301,
                     name,
                     f"`{shown}` got an unexpected keyword argument `{name}`",
                     help_,
@@ -484,7 +485,7 @@ def bind(
                 help_ = f"remove one of the two `{name}=` arguments"
             problems.append(
                 _error(
-                    "E304",
+                    codes.E304,
                     name,
                     f"`{shown}` got multiple values for argument `{name}`",
                     help_,
@@ -509,7 +510,7 @@ def bind(
                 help_ = f"pass it as `{p.name}=...`"
             problems.append(
                 _error(
-                    "E303",
+                    codes.E303,
                     p.name,
                     f"`{shown}` is missing the required argument `{p.name}`",
                     help_,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence, TypeVar
 
 from graphspec.cli.common import Usage
+from graphspec.diagnostics import codes
 
 __all__ = ["Plugins", "plugins_disabled", "NO_PLUGINS_ENV"]
 
@@ -135,7 +136,7 @@ class Plugins:
         """`run()`, and once more if a spec named an unknown layer (E220) and the project's plugins
         made new layers known."""
         result = run()
-        if any(d.code == "E220" for d in diagnostics_of(result)) and self.load_configured():
+        if any(d.code == codes.E220 for d in diagnostics_of(result)) and self.load_configured():
             result = run()
         return result
 

@@ -9,6 +9,7 @@ from typing import Optional
 from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, use_color
 from graphspec.cli.plugins import Plugins
 from graphspec.cli.settings import Settings
+from graphspec.diagnostics import codes
 
 
 def check_spec(path: str, plugins: Plugins, *, model: Optional[str] = None, overrides: Optional[dict] = None,
@@ -37,7 +38,7 @@ def check_spec(path: str, plugins: Plugins, *, model: Optional[str] = None, over
         try:
             data = read_spec_bytes(path)
         except OSError as exc:
-            diags.error("E001", f"cannot read `{path}`: {reason(exc)}", None)
+            diags.error(codes.E001, f"cannot read `{path}`: {reason(exc)}", None)
             return None, diags, Loader(diags)
         text = data.decode("utf-8", errors="surrogateescape")
         program, loader = check_text(text, diags, name=text_as, base=Path.cwd(), **options)
@@ -49,7 +50,7 @@ def check_spec(path: str, plugins: Plugins, *, model: Optional[str] = None, over
 
 def is_io_error(diags) -> bool:
     """A file named on the command line could not be read at all (exit 2, not 1)."""
-    return any(d.code == "E001" for d in diags)
+    return any(d.code == codes.E001 for d in diags)
 
 
 def load_ir(args, plugins: Plugins, settings: Optional[Settings] = None):

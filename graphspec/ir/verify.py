@@ -19,6 +19,7 @@ from graphspec import custom
 from graphspec import graph as g
 from graphspec.catalog import calls, ops, registry, signatures
 from graphspec.catalog.base import LIST, SINGLE, ArgError, CallValue, ShapeError
+from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_INT, MAX_NODES
 from graphspec.passes import layers as L
@@ -500,7 +501,7 @@ class Verifier:
             self.problem(path, f"{err.code} {message}")
             return None
         except Exception as exc:  # a rule's own failure must not become a traceback
-            self.problem(path, f"E499 {layer.type}: the shape rule failed ({type(exc).__name__}: {exc})")
+            self.problem(path, f"{codes.E499.id} {layer.type}: the shape rule failed ({type(exc).__name__}: {exc})")
             return None
         outs = result if isinstance(result, list) else [result]
         if node.arguments:

@@ -12,6 +12,7 @@ from typing import List, Optional
 
 from graphspec import graph as g
 from graphspec.catalog import calls, signatures
+from graphspec.diagnostics import codes
 from graphspec.passes import layers as L
 from graphspec.passes.values import INVALID, contains_invalid, describe
 from graphspec.suggest import did_you_mean
@@ -64,7 +65,7 @@ class CallArguments:
             if kw.name in params and kw.name not in constructor:
                 ctor = _flat(ast.Call(call.name, call.name_span, call.args,
                                       [k for k in call.kwargs if k.name not in params], call.span))
-                self.ex.diags.error("E301", f"`{kw.name}` is an argument of calling {call.name}, not of making it",
+                self.ex.diags.error(codes.E301, f"`{kw.name}` is an argument of calling {call.name}, not of making it",
                                     kw.name_span, label="a call-time argument",
                                     help=f"write it in a second parenthesis: `{ctor}({kw.name}={_flat(kw.value)})`")
                 ok = False
@@ -78,7 +79,7 @@ class CallArguments:
             first = positional[0]
             name = step.name if isinstance(step, ast.Call) and step.call_args is None else _flat(
                 ast.Call(step.name, step.name_span, step.args, step.kwargs, step.span))
-            ex.diags.error("E402", f"{layer.type} receives its tensors through `->`, not in parentheses",
+            ex.diags.error(codes.E402, f"{layer.type} receives its tensors through `->`, not in parentheses",
                            first.span, label="a positional argument",
                            help=f"tensors come in through `->`: write `{_flat(first)} -> {name}`; the second "
                                 "parenthesis takes call-time keywords only, e.g. `(training=True)`")
@@ -92,11 +93,11 @@ class CallArguments:
                 if kw.name in _constructor_params(layer.type):
                     ctor = (_flat(ast.Call(step.name, step.name_span, step.args, step.kwargs + [kw], step.span))
                             if step.call_args is not None else f"{layer.type}(..., {kw.name}={_flat(kw.value)})")
-                    ex.diags.error("E301", f"`{kw.name}` is an argument of making {layer.type}, not of calling it",
+                    ex.diags.error(codes.E301, f"`{kw.name}` is an argument of making {layer.type}, not of calling it",
                                    kw.name_span, label="a constructor argument",
                                    help=f"write it in the first parenthesis: `{ctor}`")
                 else:
-                    ex.diags.error("E301", f"{layer.type} takes no call-time argument `{kw.name}`", kw.name_span,
+                    ex.diags.error(codes.E301, f"{layer.type} takes no call-time argument `{kw.name}`", kw.name_span,
                                    label="unknown call argument",
                                    help=did_you_mean(kw.name, list(params))
                                    or (f"its call-time arguments: {', '.join(params)}" if params
@@ -104,7 +105,7 @@ class CallArguments:
                 ok = False
                 continue
             if kw.name in out:
-                ex.diags.error("E304", f"call-time argument `{kw.name}` is given twice", kw.name_span,
+                ex.diags.error(codes.E304, f"call-time argument `{kw.name}` is given twice", kw.name_span,
                                label="given again")
                 ok = False
                 continue
@@ -122,14 +123,14 @@ class CallArguments:
         if param.kind in _TENSOR_KINDS:
             items = expr.items if isinstance(expr, (ast.TupleExpr, ast.ListExpr)) else [expr]
             if param.kind == calls.TENSOR and len(items) != 1:
-                ex.diags.error("E302", f"`{kw.name}` takes one tensor; received {len(items)}", expr.span,
+                ex.diags.error(codes.E302, f"`{kw.name}` takes one tensor; received {len(items)}", expr.span,
                                label="not one tensor", help=f"write `{kw.name}=t` with a tensor bound earlier")
                 return INVALID
             refs = []
             for item in items:
                 binding = frame.tensors.get(item.name) if isinstance(item, ast.Ref) else None
                 if binding is None:
-                    ex.diags.error("E201" if isinstance(item, ast.Ref) else "E302",
+                    ex.diags.error(codes.E201 if isinstance(item, ast.Ref) else codes.E302,
                                    f"unknown tensor `{item.name}`" if isinstance(item, ast.Ref)
                                    else f"`{kw.name}` takes tensors by name; received `{_flat(item)}`",
                                    item.span, label="not a tensor",
@@ -148,7 +149,7 @@ class CallArguments:
         if value is INVALID or contains_invalid(value):
             return INVALID
         if param.kind == calls.FLAG and not isinstance(value, bool) and value is not None:
-            ex.diags.error("E302", f"`{kw.name}` takes True or False; received {describe(value)}", expr.span,
+            ex.diags.error(codes.E302, f"`{kw.name}` takes True or False; received {describe(value)}", expr.span,
                            label="not a flag")
             return INVALID
         return value

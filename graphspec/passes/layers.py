@@ -9,6 +9,7 @@ from graphspec import custom
 from graphspec.catalog import registry, signatures
 from graphspec.catalog.base import ArgError, CallValue, LayerEntry
 from graphspec.catalog.params import call_kind, call_problems, callee_signature, check_config, check_value
+from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.passes.values import Evaluator, contains_invalid
 from graphspec.source import Span
@@ -80,17 +81,17 @@ def _report(diags: Diagnostics, errors: List[ArgError], call: ast.Call, span_of)
             span = call.args[source[1]].span
         elif source and source[0] == "keyword" and source[1] < len(call.kwargs):
             kw = call.kwargs[source[1]]
-            span = kw.name_span if err.code in ("E301", "E304") else kw.value.span
+            span = kw.name_span if err.code in (codes.E301, codes.E304) else kw.value.span
         else:
             span = span_of(err.param)
         label = _LABELS.get(err.code, "")
-        if err.code == "E304" and "multiple values" in err.message:
+        if err.code == codes.E304 and "multiple values" in err.message:
             label = "given again"
         diags.error(err.code, err.message, span, help=err.help, label=label)
 
 
-_LABELS = {"E301": "unknown argument", "E302": "wrong type", "E303": "missing argument",
-           "E304": "too many", "E305": "invalid value"}
+_LABELS = {codes.E301: "unknown argument", codes.E302: "wrong type", codes.E303: "missing argument",
+           codes.E304: "too many", codes.E305: "invalid value"}
 
 
 def make_layer(call: ast.Call, value: CallValue, diags: Diagnostics) -> Optional[LayerSpec]:
@@ -108,7 +109,7 @@ def make_layer(call: ast.Call, value: CallValue, diags: Diagnostics) -> Optional
         # required argument whose name was misspelt is reported once, as the misspelling.
         problems = _without_misspelt_missing(problems)
         for err in problems:
-            if err.code == "E301" and err.param in _KERAS_SHAPE_ARGS:
+            if err.code == codes.E301 and err.param in _KERAS_SHAPE_ARGS:
                 err.help = _shape_arg_help(err.param, dict(value.kwargs).get(err.param))
         if c is None and not contains_invalid(full):
             problems += [err for pname in _given(sig, value) if pname in full
@@ -207,9 +208,9 @@ def _no_name(name: str):
 
 def _without_misspelt_missing(problems: List[ArgError]) -> List[ArgError]:
     """Drop the E303 "missing `kernel_size`" that an E301 `kernal_size=` already explains."""
-    missing = [e.param for e in problems if e.code == "E303"]
-    typos = {closest(e.param, missing) for e in problems if e.code == "E301" and missing}
-    return [e for e in problems if not (e.code == "E303" and e.param in typos)]
+    missing = [e.param for e in problems if e.code == codes.E303]
+    typos = {closest(e.param, missing) for e in problems if e.code == codes.E301 and missing}
+    return [e for e in problems if not (e.code == codes.E303 and e.param in typos)]
 
 
 def _given(sig: signatures.Signature, value: CallValue) -> List[str]:
@@ -220,7 +221,7 @@ def _given(sig: signatures.Signature, value: CallValue) -> List[str]:
 
 def _inner_layer(value, outer: str, pname: str, span: Span, diags: Diagnostics) -> Optional[CallValue]:
     if not isinstance(value, CallValue):
-        diags.error("E302", f"{outer}: `{pname}` must be a layer such as `LSTM(16)`; received {value!r}", span,
+        diags.error(codes.E302, f"{outer}: `{pname}` must be a layer such as `LSTM(16)`; received {value!r}", span,
                     label="not a layer")
         return None
     kind = call_kind(outer, pname)

@@ -18,6 +18,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 from graphspec import graph as g
 from graphspec.catalog import masking, params
 from graphspec.catalog.base import CallValue
+from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
@@ -140,7 +141,7 @@ def losses(graph: g.Graph, settings: List[ast.SettingsStmt], diags: Diagnostics)
                                 _producer_type(graph, out.tensor), out.name)
         if problem:
             message, help_ = problem
-            diags.warning("W301", message, _loss_span(settings, out.name) or out.span, label="loss does not fit",
+            diags.warning(codes.W301, message, _loss_span(settings, out.name) or out.span, label="loss does not fit",
                           help=help_)
 
 
@@ -210,7 +211,7 @@ def masks(graph: g.Graph, diags: Diagnostics) -> None:
             support = _flag(layer, support)
         if support is False:
             source = graph.layers[graph.nodes[sources[0]].layer]
-            diags.warning("W302", f"`{layer.type}` does not support masking: the mask made by "
+            diags.warning(codes.W302, f"`{layer.type}` does not support masking: the mask made by "
                                   f"`{source.name}` ({source.type}) is destroyed here, and the layers after it "
                                   "treat the padded positions as data", node.span, label="mask destroyed",
                           help="reduce or transform the sequence with a layer that supports masking (e.g. "
@@ -303,7 +304,7 @@ def monitors(graph: g.Graph, settings: List[ast.SettingsStmt], diags: Diagnostic
             continue
         ordered = sorted(known, key=lambda n: (n.startswith("val_"), n))
         plain = [n for n in ordered if not n.startswith("val_")]
-        diags.warning("W303", f"`{call.callee}` monitors \"{monitor}\", which training never logs; it logs "
+        diags.warning(codes.W303, f"`{call.callee}` monitors \"{monitor}\", which training never logs; it logs "
                               f"({', '.join(f'{chr(34)}{n}{chr(34)}' for n in plain)}), each also as "
                               "\"val_NAME\" with validation data", expr.span, label="never logged",
                       help=did_you_mean(monitor, ordered) or "monitor one of the logged quantities, or add "

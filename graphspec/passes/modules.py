@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_FILE_BYTES, MAX_IMPORT_DEPTH
 from graphspec.source import Source, Span
@@ -58,7 +59,7 @@ def decode(name: str, data: bytes, diags: Diagnostics, at: Optional[Span] = None
     """Decode a file's bytes as UTF-8: (source, ok). A bad byte is reported at its position;
     the source is still returned, decoded leniently, so the diagnostic can show the line."""
     if len(data) > MAX_FILE_BYTES:
-        diags.error("E003", f"the file is larger than the limit for a spec, 5 MiB ({MAX_FILE_BYTES:,} bytes)",
+        diags.error(codes.E003, f"the file is larger than the limit for a spec, 5 MiB ({MAX_FILE_BYTES:,} bytes)",
                     at or Span(name, 1, 1, 1, 1), label="too large",
                     help="split it into several files joined with `import`")
         return None, False
@@ -71,7 +72,7 @@ def decode(name: str, data: bytes, diags: Diagnostics, at: Optional[Span] = None
         byte = data[exc.start]
         notes = [f"in Latin-1 (ISO-8859-1), byte 0x{byte:02x} is `{bytes([byte]).decode('latin-1')}`: the file "
                  "was probably saved in that encoding"] if byte >= 0xa0 else []
-        diags.error("E002", f"the file is not valid UTF-8: byte 0x{byte:02x} cannot be decoded",
+        diags.error(codes.E002, f"the file is not valid UTF-8: byte 0x{byte:02x} cannot be decoded",
                     Span(name, line, col, line, col + 1), label="invalid byte", notes=notes,
                     help="save the file as UTF-8 (most editors offer the encoding in their Save As dialog)")
         return Source(name, line_breaks(data.decode("utf-8", errors="replace"))), False
@@ -89,14 +90,14 @@ def not_spec_text(data: bytes) -> Optional[Tuple[str, str]]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data:
-        return "E203", "it holds NUL bytes (a binary file)"
+        return codes.E203, "it holds NUL bytes (a binary file)"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _byte_position(data, exc.start)
-        return "E002", f"it is not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {col})"
+        return codes.E002, f"it is not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {col})"
     if _SPEC_START.match(text) is None:
-        return "E203", ("it does not start like a spec (blank lines and comments, then `model`, `block`, "
+        return codes.E203, ("it does not start like a spec (blank lines and comments, then `model`, `block`, "
                         "`const` or `import`)")
     return None
 
@@ -137,11 +138,11 @@ class Loader:
         name = display_name(path)
         try:
             if path.is_dir():
-                self.diags.error("E001", f"`{name}` is a directory, not a spec file", at or Span(name, 1, 1, 1, 1),
+                self.diags.error(codes.E001, f"`{name}` is a directory, not a spec file", at or Span(name, 1, 1, 1, 1),
                                  label="a directory", help="name a .gspec file")
                 return None
             if path.exists() and not path.is_file():  # a FIFO or a device: reading it could block forever
-                self.diags.error("E001", f"`{name}` is not a regular file", at or Span(name, 1, 1, 1, 1),
+                self.diags.error(codes.E001, f"`{name}` is not a regular file", at or Span(name, 1, 1, 1, 1),
                                  label="not a file", help="name a .gspec file")
                 return None
             with open(path, "rb") as fh:
@@ -151,17 +152,17 @@ class Loader:
                 if refused is not None:  # reported at the import; the file is never shown
                     code, why = refused
                     self.diags.error(code, f"cannot import `{name}`: {why}", at, label="not a spec",
-                                     help="save it as UTF-8" if code == "E002"
+                                     help="save it as UTF-8" if code == codes.E002
                                      else "import a .gspec file written in the spec language")
                     return None
         except FileNotFoundError:
-            self.diags.error("E001", f"file not found: `{name}`", at or Span(name, 1, 1, 1, 1),
+            self.diags.error(codes.E001, f"file not found: `{name}`", at or Span(name, 1, 1, 1, 1),
                              label="no such file",
                              help="import paths are relative to the importing file" if at
                              else "check the path; a relative path starts from the current directory")
             return None
         except (OSError, ValueError) as exc:  # ValueError: a NUL character in the path
-            self.diags.error("E001", f"cannot read `{name}`: {_reason(exc)}", at or Span(name, 1, 1, 1, 1))
+            self.diags.error(codes.E001, f"cannot read `{name}`: {_reason(exc)}", at or Span(name, 1, 1, 1, 1))
             return None
         src, ok = decode(name, data, self.diags, at)
         if src is not None:
@@ -185,7 +186,7 @@ class Loader:
             path = path.resolve()
         except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
             name = display_name(path)
-            self.diags.error("E001", f"cannot read `{name}`: {_reason(exc)}", at or Span(name, 1, 1, 1, 1))
+            self.diags.error(codes.E001, f"cannot read `{name}`: {_reason(exc)}", at or Span(name, 1, 1, 1, 1))
             return None
         if path in self.modules:
             return self.modules[path]
@@ -212,7 +213,7 @@ class Loader:
             if imp.path.startswith(STDLIB_PREFIX):
                 target = stdlib_path(imp.path)
                 if target is None:
-                    self.diags.error("E203", f"`{imp.path}` is outside graphspec's standard library", imp.span,
+                    self.diags.error(codes.E203, f"`{imp.path}` is outside graphspec's standard library", imp.span,
                                      label="outside the standard library",
                                      help=f'`{STDLIB_PREFIX}` names a spec shipped with graphspec, e.g. '
                                           f'`import "{STDLIB_PREFIX}zoo/resnet50.gspec"`; import your own files '
@@ -222,49 +223,50 @@ class Loader:
                 target = (importer.parent / imp.path).resolve()
             kind = _file_kind(target)
         except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a name too long, a NUL character
-            self.diags.error("E203", f"cannot import `{imp.path}`: {_reason(exc)}", imp.span, label="cannot be read",
+            self.diags.error(codes.E203, f"cannot import `{imp.path}`: {_reason(exc)}", imp.span,
+                             label="cannot be read",
                              help="import a .gspec file by a path relative to the importing file")
             return
         if target in self._stack:
             cycle = self._stack[self._stack.index(target):] + [target]
             chain = " -> ".join(display_name(p) for p in cycle)
-            self.diags.error("E204", f"import cycle: {chain}", imp.span,
+            self.diags.error(codes.E204, f"import cycle: {chain}", imp.span,
                              label="imports itself" if target == importer.resolve() else "closes the cycle",
                              help="remove this import: a file's own definitions are always in scope"
                              if target == importer.resolve()
                              else "move what both files need into a third file that both import")
             return
         if len(self._stack) >= MAX_IMPORT_DEPTH:
-            self.diags.error("E204", f"imports nested more than {MAX_IMPORT_DEPTH} files deep", imp.span)
+            self.diags.error(codes.E204, f"imports nested more than {MAX_IMPORT_DEPTH} files deep", imp.span)
             return
         if target in self.modules:
             return
         if not imp.path:
-            self.diags.error("E203", "empty import path", imp.span, help='write `import "other.gspec"`')
+            self.diags.error(codes.E203, "empty import path", imp.span, help='write `import "other.gspec"`')
             self.modules[target] = None
             return
         if not imp.path.endswith(SUFFIX):
-            self.diags.error("E203", f"an import names a {SUFFIX} file; received `{imp.path}`", imp.span,
+            self.diags.error(codes.E203, f"an import names a {SUFFIX} file; received `{imp.path}`", imp.span,
                              label=f"not a {SUFFIX} file", help='import another spec: `import "common.gspec"`')
             self.modules[target] = None
             return
         if target.suffix != SUFFIX and kind != "missing":  # a .gspec name that links to another file
-            self.diags.error("E203", f"`{imp.path}` is a link to a file that is not a {SUFFIX} file", imp.span,
+            self.diags.error(codes.E203, f"`{imp.path}` is a link to a file that is not a {SUFFIX} file", imp.span,
                              label="links elsewhere", help=f"import the {SUFFIX} file itself, not a link to another file")
             self.modules[target] = None
             return
         if kind == "missing":
-            self.diags.error("E203", f"imported file not found: `{imp.path}`", imp.span, label="no such file",
+            self.diags.error(codes.E203, f"imported file not found: `{imp.path}`", imp.span, label="no such file",
                              help=f"import paths are relative to the importing file; looked for {display_name(target)}")
             self.modules[target] = None
             return
         if kind == "dir":
-            self.diags.error("E203", f"`{imp.path}` is a directory, not a spec file", imp.span,
+            self.diags.error(codes.E203, f"`{imp.path}` is a directory, not a spec file", imp.span,
                              label="a directory", help="import a .gspec file")
             self.modules[target] = None
             return
         if kind != "file":  # a FIFO or a device (/dev/tty): reading it could block forever
-            self.diags.error("E203", f"`{imp.path}` is not a regular file", imp.span, label="not a file",
+            self.diags.error(codes.E203, f"`{imp.path}` is not a regular file", imp.span, label="not a file",
                              help="import a .gspec file")
             self.modules[target] = None
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
+from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_CONST_DEPTH
 from graphspec.passes.budget import Budget
@@ -45,7 +46,7 @@ class Globals:
                         if prior is item:
                             continue
                         where = prior.name_span
-                        diags.error("E202", f"`{item.name}` is defined twice", item.name_span,
+                        diags.error(codes.E202, f"`{item.name}` is defined twice", item.name_span,
                                     label=f"second definition (as a {kind})",
                                     notes=[f"first defined at {where}"],
                                     help="rename one of the definitions")
@@ -54,7 +55,7 @@ class Globals:
                     table[item.name] = item
                     problem = model_name_problem(item.name) if kind == "model" else None
                     if problem:
-                        diags.error("E250", f"the model name {quote(item.name)} cannot be used: {problem}",
+                        diags.error(codes.E250, f"the model name {quote(item.name)} cannot be used: {problem}",
                                     item.name_span, label="not a model name",
                                     help='name the model with letters, digits, `_`, `.` or `-` '
                                          '(`model "mobilenetv2_0.35_96"`)')
@@ -75,11 +76,11 @@ class Globals:
             return self._values[name]
         if name in self._evaluating:
             chain = " -> ".join(self._evaluating[self._evaluating.index(name):] + [name])
-            self.diags.error("E208", f"const `{name}` depends on itself: {chain}", self.consts[name].name_span,
+            self.diags.error(codes.E208, f"const `{name}` depends on itself: {chain}", self.consts[name].name_span,
                              label="defined in terms of itself", help="give one of these consts a literal value")
             return INVALID
         if len(self._evaluating) >= MAX_CONST_DEPTH:
-            self.diags.error("E208", f"const `{name}` is defined through a chain of more than {MAX_CONST_DEPTH} "
+            self.diags.error(codes.E208, f"const `{name}` is defined through a chain of more than {MAX_CONST_DEPTH} "
                              f"consts: {' -> '.join(self._evaluating[:3])} -> ... -> {name}",
                              self.consts[name].name_span, label="too deep",
                              help="give one of these consts a literal value")

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Tuple
 
 from graphspec.catalog import params, signatures
 from graphspec.catalog.base import CallValue
+from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.passes.values import INVALID, Evaluator, contains_invalid, describe
 from graphspec.source import Span
@@ -59,7 +60,7 @@ class SettingsChecker:
             for s in stmt.settings:
                 key = (id(stmt), s.key)
                 if key in seen_here:
-                    self.diags.error("E202", f"`{s.key}` is set twice in this `{stmt.kind}` block", s.key_span,
+                    self.diags.error(codes.E202, f"`{s.key}` is set twice in this `{stmt.kind}` block", s.key_span,
                                      label="set again", notes=[f"first set at {seen_here[key]}"])
                     continue
                 seen_here[key] = s.key_span
@@ -83,7 +84,7 @@ class SettingsChecker:
         if missing:
             span = next(s.key_span for st in reversed(stmts) if st.kind == "compile"
                         for s in st.settings if s.key == "loss")
-            self.diags.warning("W104", f"output{'s' if len(missing) > 1 else ''} "
+            self.diags.warning(codes.W104, f"output{'s' if len(missing) > 1 else ''} "
                                        f"{', '.join('`%s`' % m for m in missing)} ha{'ve' if len(missing) > 1 else 's'}"
                                        f" no loss and will not be trained", span, label="per-output losses",
                                help=f"add {', '.join('`%s: ...`' % m for m in missing)} to the `loss` dict "
@@ -92,7 +93,7 @@ class SettingsChecker:
     def check(self, kind: str, s: ast.Setting):
         keys = COMPILE_KEYS if kind == "compile" else FIT_KEYS
         if s.key not in keys:
-            self.diags.error("E501", f"`{s.key}` is not a `{kind}` setting", s.key_span, label="unknown setting",
+            self.diags.error(codes.E501, f"`{s.key}` is not a `{kind}` setting", s.key_span, label="unknown setting",
                              help=did_you_mean(s.key, keys) or f"`{kind}` accepts: {', '.join(keys)}")
             return INVALID
         value = self.ev.eval(s.value)
@@ -107,7 +108,7 @@ class SettingsChecker:
             ok = True
             for out_name, item in value.items():
                 if out_name not in self.outputs:
-                    self.diags.error("E502", f"`{out_name}` in `{s.key}` is not an output of this model",
+                    self.diags.error(codes.E502, f"`{out_name}` in `{s.key}` is not an output of this model",
                                      self.key_span(s.value, out_name) or span, label="not an output",
                                      help=did_you_mean(out_name, self.outputs)
                                      or f"the outputs are: {', '.join(self.outputs) or 'none'}")
@@ -118,14 +119,14 @@ class SettingsChecker:
                                        self.item_expr(s.value, out_name)):
                     ok = False
             if ok and what == "losses" and value and all(v is None for v in value.values()):
-                self.diags.error("E504", "every loss in `loss` is None: the model has nothing to train", span,
+                self.diags.error(codes.E504, "every loss in `loss` is None: the model has nothing to train", span,
                                  label="no loss", help=f"give at least one output a loss, e.g. "
                                                        f"`{next(iter(value))}: \"mse\"`")
                 ok = False
             return value if ok else INVALID
         if what == "weight" and isinstance(value, list):
             if len(value) != len(self.outputs):
-                self.diags.error("E504", f"`loss_weights` has {len(value)} values for {len(self.outputs)} outputs",
+                self.diags.error(codes.E504, f"`loss_weights` has {len(value)} values for {len(self.outputs)} outputs",
                                  span, help="give one weight per output, or a dict keyed by output name")
                 return INVALID
             return value if all(self.value_ok("weight", v, s.key, span) for v in value) else INVALID
@@ -166,7 +167,7 @@ class SettingsChecker:
         if what == "callbacks":
             if not isinstance(value, list):
                 if isinstance(value, CallValue):
-                    self.diags.error("E504", f"`{key}` must be a list of callbacks; received a single call to "
+                    self.diags.error(codes.E504, f"`{key}` must be a list of callbacks; received a single call to "
                                              f"`{value.callee}`", span, label="not a list",
                                      help=f"put it in a list: `{key} = [{value.callee}(...)]`")
                     return False
@@ -199,7 +200,7 @@ class SettingsChecker:
         if not isinstance(value, dict):
             return self.bad("class_weight", "a dict of class index to weight", value, span)
         if len(self.outputs) > 1:
-            self.diags.error("E504", f"`class_weight` is only supported by Keras for a model with a single output; "
+            self.diags.error(codes.E504, f"`class_weight` is only supported by Keras for a model with a single output; "
                                      f"this model has {len(self.outputs)} outputs "
                                      f"({', '.join(self.outputs)})", span, label="several outputs",
                              help="remove it: weight the classes of one output with a weighted loss, or train a "
@@ -210,7 +211,7 @@ class SettingsChecker:
             digits = all(isinstance(k, str) and k.isdigit() for k in bad_keys)
             received = spec_value(tuple(bad_keys))
             fixed = spec_value({int(c) if isinstance(c, str) and c.isdigit() else c: w for c, w in value.items()})
-            self.diags.error("E504", f"`class_weight` keys must be class indices (ints >= 0); received the keys "
+            self.diags.error(codes.E504, f"`class_weight` keys must be class indices (ints >= 0); received the keys "
                                      f"{received}" + (": Keras silently ignores string keys" if digits else ""),
                              self.key_span(expr, bad_keys[0]) or span, label="not a class index",
                              help=f"write the keys as ints: `class_weight = {fixed}`" if digits
@@ -219,7 +220,7 @@ class SettingsChecker:
         ok = True
         for k, v in value.items():
             if not (_number(v) and v >= 0):
-                self.diags.error("E504", f"the weight of class {k} in `class_weight` must be a number >= 0; "
+                self.diags.error(codes.E504, f"the weight of class {k} in `class_weight` must be a number >= 0; "
                                          f"received {describe(v)}", self.item_span(expr, k) or span,
                                  label="not a weight", help=f"e.g. `{k}: 1.0`")
                 ok = False
@@ -227,7 +228,7 @@ class SettingsChecker:
 
     def bad(self, key: str, expected: str, value, span: Span) -> bool:
         example = _EXAMPLES.get(key)
-        self.diags.error("E504", f"`{key}` must be {expected}; received {describe(value)}", span,
+        self.diags.error(codes.E504, f"`{key}` must be {expected}; received {describe(value)}", span,
                          label="wrong value", help=f"e.g. `{key} = {example}`" if example else None)
         return False
 
@@ -237,7 +238,7 @@ class SettingsChecker:
         if isinstance(value, str) and not calls_only:
             if value in known:
                 return True
-            self.diags.error("E503", f"unknown {word} `{value}`", span, label=f"not a Keras {word}",
+            self.diags.error(codes.E503, f"unknown {word} `{value}`", span, label=f"not a Keras {word}",
                              help=did_you_mean(value, known))
             return False
         if isinstance(value, CallValue):
@@ -248,7 +249,7 @@ class SettingsChecker:
                 if other:  # a class of another kind: `optimizer = Dense(2)`
                     help_ = (f"`{value.callee}` is {'a layer' if other[0] == 'layers' else params.KINDS[other[0]].what}"
                              f", not {params.KINDS[kind].what}" + (f"; {help_}" if help_ else ""))
-                self.diags.error("E503", f"unknown {word} `{value.callee}`", span, label=f"not a Keras {word}",
+                self.diags.error(codes.E503, f"unknown {word} `{value.callee}`", span, label=f"not a Keras {word}",
                                  help=help_)
                 return False
             config, problems = signatures.bind(sig, list(value.args), list(value.kwargs), kind=kind,
@@ -272,7 +273,7 @@ _EXAMPLES = {
     "steps_per_execution": "1", "auto_scale_loss": "True", "loss_weights": "1.0",
 }
 
-_ARG_LABELS = {"E301": "unknown argument", "E303": "missing argument", "E304": "too many"}
+_ARG_LABELS = {codes.E301: "unknown argument", codes.E303: "missing argument", codes.E304: "too many"}
 
 
 def _item(expr, i: int, span: Span):

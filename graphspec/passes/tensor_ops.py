@@ -13,6 +13,7 @@ from typing import List, Optional, Tuple
 from graphspec import graph as g
 from graphspec.catalog import ops
 from graphspec.catalog.base import ArgError, ShapeError
+from graphspec.diagnostics import codes
 from graphspec.limits import MAX_INT
 from graphspec.passes.values import INVALID, contains_invalid, describe
 from graphspec.source import Span
@@ -43,7 +44,7 @@ class TensorExpressions:
             return None
         kind, value = got
         if kind == NUMBER:
-            self.ex.diags.error("E209", f"a chain starts from a tensor; received the number {describe(value)}",
+            self.ex.diags.error(codes.E209, f"a chain starts from a tensor; received the number {describe(value)}",
                                 src.span, label="not a tensor",
                                 help="a number may appear inside an expression with a tensor, e.g. `x * 0.5`; "
                                      "for a value, use `const`")
@@ -55,7 +56,7 @@ class TensorExpressions:
         ex = self.ex
         if isinstance(src, ast.Literal):
             if not _is_number(src.value):
-                ex.diags.error("E209", f"an operator takes tensors and numbers; received {describe(src.value)}",
+                ex.diags.error(codes.E209, f"an operator takes tensors and numbers; received {describe(src.value)}",
                                src.span, label="not a tensor or number")
                 return None
             value = ex.evaluator(frame).eval(src)
@@ -66,7 +67,7 @@ class TensorExpressions:
                 if value is INVALID or contains_invalid(value):
                     return None
                 if not _is_number(value):
-                    ex.diags.error("E209", f"`{src.name}` is {describe(value)}, neither a tensor nor a number",
+                    ex.diags.error(codes.E209, f"`{src.name}` is {describe(value)}, neither a tensor nor a number",
                                    src.span, label="not a tensor or number")
                     return None
                 return NUMBER, value
@@ -95,7 +96,7 @@ class TensorExpressions:
         if tensors is None:
             return None
         if len(tensors) != 1:
-            ex.diags.error("E402", f"an operator takes one tensor on each side; this gives {len(tensors)}",
+            ex.diags.error(codes.E402, f"an operator takes one tensor on each side; this gives {len(tensors)}",
                            src.span, label=f"{len(tensors)} tensors",
                            help="merge them first, e.g. `((a, b) -> Concatenate()) + c`")
             return None
@@ -111,7 +112,7 @@ class TensorExpressions:
         except (OverflowError, ZeroDivisionError):
             value = None
         if not _is_number(value) or abs(value) > MAX_INT:
-            self.ex.diags.error("E250", f"`{src.op}` of these numbers has no value a spec can hold", src.span,
+            self.ex.diags.error(codes.E250, f"`{src.op}` of these numbers has no value a spec can hold", src.span,
                                 label="not a number" if src.op == "@" else "out of range")
             return INVALID
         return value
@@ -130,11 +131,11 @@ class TensorExpressions:
                     if part is INVALID:
                         ok = False
                     elif part is not None and (not isinstance(part, int) or isinstance(part, bool)):
-                        self.ex.diags.error("E250", f"a slice bound must be an integer or empty; received "
+                        self.ex.diags.error(codes.E250, f"a slice bound must be an integer or empty; received "
                                                     f"{describe(part)}", expr.span, label="not an integer")
                         ok = False
                 if parts[2] == 0:
-                    self.ex.diags.error("E250", "a slice step cannot be zero", item.step.span, label="step 0")
+                    self.ex.diags.error(codes.E250, "a slice step cannot be zero", item.step.span, label="step 0")
                     ok = False
                 key.append(slice(*parts))
             else:
@@ -142,14 +143,14 @@ class TensorExpressions:
                 if value is INVALID:
                     ok = False
                 elif value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                    self.ex.diags.error("E250", f"an index must be an integer, a slice, `...` or None; received "
+                    self.ex.diags.error(codes.E250, f"an index must be an integer, a slice, `...` or None; received "
                                                 f"{describe(value)}", item.span, label="not an index")
                     ok = False
                 key.append(value)
         if base is None or not ok:
             return None
         if base[0] == NUMBER:
-            self.ex.diags.error("E209", "only a tensor can be indexed", src.target.span, label="a number")
+            self.ex.diags.error(codes.E209, "only a tensor can be indexed", src.target.span, label="a number")
             return None
         return self.apply("getitem", [base], {"key": tuple(key)}, src.span, "")
 
@@ -159,7 +160,8 @@ class TensorExpressions:
         ex = self.ex
         entry = ops.get(call.name)
         if entry is None or call.name in ops.OPERATORS.values() and call.name == "getitem":
-            ex.diags.error("E201", f"unknown op `ops.{call.name}`", call.name_span, label="not in the ops catalogue",
+            ex.diags.error(codes.E201, f"unknown op `ops.{call.name}`", call.name_span,
+                           label="not in the ops catalogue",
                            help=(f"did you mean `ops.{ops.suggest(call.name)}`?" if ops.suggest(call.name) else None)
                            or "the ops a spec may call are listed in docs/language.md (\"Expressions, ops and "
                               "call arguments\")")
@@ -172,7 +174,7 @@ class TensorExpressions:
         try:
             config = ops.bind(call.name, args, kwargs)
         except ArgError as err:
-            ex.diags.error(err.code or "E302", err.message, self._arg_span(call, err.param), label="here",
+            ex.diags.error(err.code or codes.E302, err.message, self._arg_span(call, err.param), label="here",
                            help=err.help)
             return None
         n, want = len(inputs), len(entry.tensors)
@@ -186,10 +188,10 @@ class TensorExpressions:
                            f"received {n}")
                 help_ = (f"pass them as a tuple: `({names}) -> ops.{call.name}(...)`" if want > 1
                          else f"one tensor: `x -> ops.{call.name}(...)`")
-            ex.diags.error("E402", message, call.span, label=f"{n} tensor{'s' if n != 1 else ''}", help=help_)
+            ex.diags.error(codes.E402, message, call.span, label=f"{n} tensor{'s' if n != 1 else ''}", help=help_)
             return None
         if entry.variadic and n == 0:
-            ex.diags.error("E402", f"`ops.{call.name}` takes a tuple of tensors; received none", call.span,
+            ex.diags.error(codes.E402, f"`ops.{call.name}` takes a tuple of tensors; received none", call.span,
                            help=f"`(a, b) -> ops.{call.name}(...)`")
             return None
         got = self.apply(call.name, [(TENSOR, t) for t in inputs], config, call.span, target, all_outputs=True)
@@ -231,7 +233,7 @@ class TensorExpressions:
         except (ShapeError, ArgError) as err:
             shown = [shape_text(s) for s in shapes if s != ()]
             notes = [] if all(s in err.message for s in shown) else [f"input shapes: {', '.join(shown)}"]
-            ex.diags.error(getattr(err, "code", None) or "E401", err.message, span, label="fails here",
+            ex.diags.error(getattr(err, "code", None) or codes.E401, err.message, span, label="fails here",
                            help=err.help, notes=notes)
             return None
         ex.count_node(span)

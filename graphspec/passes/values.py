@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable, Dict, Optional
 
 from graphspec.catalog.base import UNSAFE_CLASSES, CallValue
+from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_INT, MAX_STRING, MAX_VALUE_DEPTH
 from graphspec.suggest import did_you_mean
@@ -145,7 +146,7 @@ class Evaluator:
         self.depth += 1
         try:
             if self.depth > MAX_VALUE_DEPTH:  # a const defined through consts each nested deep (limits.py)
-                self.diags.error("E103", f"this value is nested more than {MAX_VALUE_DEPTH} levels deep, counting "
+                self.diags.error(codes.E103, f"this value is nested more than {MAX_VALUE_DEPTH} levels deep, counting "
                                  "the consts it is defined through", expr.span, label="too deep",
                                  help="give one of these consts a simpler value")
                 return INVALID
@@ -155,11 +156,11 @@ class Evaluator:
 
     def _Literal(self, e: ast.Literal):
         if isinstance(e.value, float) and e.value in (float("inf"), float("-inf")):
-            self.diags.error("E250", "this number is too large to represent", e.span, label="overflows",
+            self.diags.error(codes.E250, "this number is too large to represent", e.span, label="overflows",
                              help="write a finite number")
             return INVALID
         if isinstance(e.value, int) and not isinstance(e.value, bool) and abs(e.value) > MAX_INT:
-            self.diags.error("E250", "this integer is too large (the limit is 2**53)", e.span, label="too large")
+            self.diags.error(codes.E250, "this integer is too large (the limit is 2**53)", e.span, label="too large")
             return INVALID
         return e.value
 
@@ -168,7 +169,7 @@ class Evaluator:
             return self.lookup(e.name)
         except KeyError:
             self.diags.error(
-                "E201", f"unknown name `{e.name}`", e.span, label="not defined",
+                codes.E201, f"unknown name `{e.name}`", e.span, label="not defined",
                 help=unknown_name_help(e.name, self.names()),
             )
             return INVALID
@@ -181,26 +182,26 @@ class Evaluator:
             return self._condition(e, a, b)
         if e.op == "+" and isinstance(a, str) and isinstance(b, str):
             if len(a) + len(b) > MAX_STRING:
-                self.diags.error("E250", f"the result of `+` is too long (the limit is {MAX_STRING:,} characters)",
+                self.diags.error(codes.E250, f"the result of `+` is too long (the limit is {MAX_STRING:,} characters)",
                                  e.span, label="too long")
                 return INVALID
             return a + b
         if not (_is_number(a) and _is_number(b)):
             needs = "joins two strings or adds two numbers" if e.op == "+" else "needs two numbers"
             self.diags.error(
-                "E250", f"`{e.op}` {needs}; received {describe(a)} and {describe(b)}", e.span,
+                codes.E250, f"`{e.op}` {needs}; received {describe(a)} and {describe(b)}", e.span,
                 label="not arithmetic", help=_arith_help(e, a, b),
             )
             return INVALID
         if e.op in ("/", "//", "%") and b == 0:
-            self.diags.error("E250", "division by zero", e.span, label="the divisor is 0")
+            self.diags.error(codes.E250, "division by zero", e.span, label="the divisor is 0")
             return INVALID
         try:
             result = _OPS[e.op](a, b)
         except (OverflowError, ValueError):
             result = None
         if result is None or (_is_number(result) and abs(result) > MAX_INT):
-            self.diags.error("E250", f"the result of `{e.op}` is too large (the limit is 2**53)", e.span)
+            self.diags.error(codes.E250, f"the result of `{e.op}` is too large (the limit is 2**53)", e.span)
             return INVALID
         return result
 
@@ -209,14 +210,14 @@ class Evaluator:
         if e.op in _LOGIC:
             for value, operand in ((a, e.left), (b, e.right)):
                 if not isinstance(value, bool):
-                    self.diags.error("E250", f"`{e.op}` needs True or False on both sides; received {describe(a)} "
+                    self.diags.error(codes.E250, f"`{e.op}` needs True or False on both sides; received {describe(a)} "
                                              f"and {describe(b)}", operand.span, label="not a bool",
                                      help=bool_help(value))
                     return INVALID
             return (a and b) if e.op == "and" else (a or b)
         if e.op not in ("==", "!=") and not ((_is_number(a) and _is_number(b))
                                             or (isinstance(a, str) and isinstance(b, str))):
-            self.diags.error("E250", f"`{e.op}` orders two numbers or two strings; received {describe(a)} and "
+            self.diags.error(codes.E250, f"`{e.op}` orders two numbers or two strings; received {describe(a)} and "
                                      f"{describe(b)}", e.span, label="not comparable",
                              help="compare values of one kind, or test equality with `==`")
             return INVALID
@@ -228,12 +229,12 @@ class Evaluator:
             return INVALID
         if e.op == "not":
             if not isinstance(v, bool):
-                self.diags.error("E250", f"`not` needs True or False; received {describe(v)}", e.operand.span,
+                self.diags.error(codes.E250, f"`not` needs True or False; received {describe(v)}", e.operand.span,
                                  label="not a bool", help=bool_help(v))
                 return INVALID
             return not v
         if not _is_number(v):
-            self.diags.error("E250", f"unary `{e.op}` works on numbers; received {_kind(v)}", e.span)
+            self.diags.error(codes.E250, f"unary `{e.op}` works on numbers; received {_kind(v)}", e.span)
             return INVALID
         return -v if e.op == "-" else v
 
@@ -247,7 +248,7 @@ class Evaluator:
         out = {}
         for (key, span), value in zip(e.keys, e.values):
             if key in out:
-                self.diags.error("E202", f"key `{key}` appears twice in this dict", span, label="repeated")
+                self.diags.error(codes.E202, f"key `{key}` appears twice in this dict", span, label="repeated")
             out[key] = self.eval(value)
         return out
 
@@ -258,19 +259,19 @@ class Evaluator:
         if isinstance(target, dict):
             if index in target:
                 return target[index]
-            self.diags.error("E250", f"no key {describe(index)} in this dict", e.index.span, label="missing key",
+            self.diags.error(codes.E250, f"no key {describe(index)} in this dict", e.index.span, label="missing key",
                              help=did_you_mean(str(index), [str(k) for k in target]))
             return INVALID
         if not isinstance(target, (tuple, list)):
-            self.diags.error("E250", f"only tuples, lists and dicts can be indexed; received {describe(target)}",
+            self.diags.error(codes.E250, f"only tuples, lists and dicts can be indexed; received {describe(target)}",
                              e.target.span, label="not indexable")
             return INVALID
         if not isinstance(index, int) or isinstance(index, bool):
-            self.diags.error("E250", f"an index must be an integer; received {describe(index)}", e.index.span,
+            self.diags.error(codes.E250, f"an index must be an integer; received {describe(index)}", e.index.span,
                              label="not an integer")
             return INVALID
         if not -len(target) <= index < len(target):
-            self.diags.error("E250", f"index {index} is out of range for {describe(target)} "
+            self.diags.error(codes.E250, f"index {index} is out of range for {describe(target)} "
                                      f"(valid: {-len(target)} to {len(target) - 1})", e.index.span,
                              label="out of range")
             return INVALID
@@ -279,17 +280,17 @@ class Evaluator:
     def _function(self, e: ast.Call):
         """Value functions: `int(x)`, `round(x)`, `abs(x)`, `min(...)`, `max(...)`, `shape(tensor)`."""
         if e.kwargs:
-            self.diags.error("E250", f"`{e.name}` takes no keyword arguments", e.kwargs[0].name_span,
+            self.diags.error(codes.E250, f"`{e.name}` takes no keyword arguments", e.kwargs[0].name_span,
                              label="not accepted")
             return INVALID
         if e.name == "shape":
             if len(e.args) != 1 or not isinstance(e.args[0], ast.Ref):
-                self.diags.error("E250", "`shape` takes one tensor name: `shape(x)`", e.span, label="not a tensor")
+                self.diags.error(codes.E250, "`shape` takes one tensor name: `shape(x)`", e.span, label="not a tensor")
                 return INVALID
             name = e.args[0].name
             shape = self.shape_of(name) if self.shape_of else None
             if shape is None:
-                self.diags.error("E201", f"unknown tensor `{name}`", e.args[0].span, label="not a tensor here",
+                self.diags.error(codes.E201, f"unknown tensor `{name}`", e.args[0].span, label="not a tensor here",
                                  help="`shape(x)` reads the static shape of a tensor bound before this line")
                 return INVALID
             return shape if shape is not INVALID else INVALID
@@ -302,16 +303,16 @@ class Evaluator:
             return self._str(e, args)
         arity = {"int": 1, "round": 1, "abs": 1}.get(e.name)
         if (arity and len(args) != arity) or (not arity and not args):
-            self.diags.error("E250", f"`{e.name}` takes {'one number' if arity else 'one or more numbers'}; "
+            self.diags.error(codes.E250, f"`{e.name}` takes {'one number' if arity else 'one or more numbers'}; "
                                      f"received {len(args)} argument{'s' if len(args) != 1 else ''}", e.span)
             return INVALID
         for a, expr in zip(args, e.args if len(e.args) == len(args) else [e] * len(args)):
             if not _is_number(a):
                 if a is None and e.name in ("min", "max"):
-                    self.diags.error("E250", f"`{e.name}` of an unknown size (None)", expr.span,
+                    self.diags.error(codes.E250, f"`{e.name}` of an unknown size (None)", expr.span,
                                      help="this dimension is not known statically")
                 else:
-                    self.diags.error("E250", f"`{e.name}` needs numbers; received {describe(a)}", expr.span,
+                    self.diags.error(codes.E250, f"`{e.name}` needs numbers; received {describe(a)}", expr.span,
                                      label="not a number")
                 return INVALID
         return _FUNCTIONS[e.name](*args)
@@ -320,7 +321,7 @@ class Evaluator:
         """`str(n)`: the decimal text of an integer (names are built from indices, not from floats)."""
         if len(args) != 1 or not isinstance(args[0], int) or isinstance(args[0], bool):
             got = describe(args[0]) if len(args) == 1 else f"{len(args)} arguments"
-            self.diags.error("E250", f"`str` takes one integer; received {got}", e.span, label="not an integer",
+            self.diags.error(codes.E250, f"`str` takes one integer; received {got}", e.span, label="not an integer",
                              help="write `str(int(x))` for a whole float; a string needs no `str`")
             return INVALID
         return str(args[0])
@@ -329,7 +330,7 @@ class Evaluator:
         if e.name in _FUNCTIONS:
             return self._function(e)
         if runs_code(e.name):
-            self.diags.error("E210", f"`{e.name}` is not allowed: a spec never runs code", e.name_span,
+            self.diags.error(codes.E210, f"`{e.name}` is not allowed: a spec never runs code", e.name_span,
                              label="loads or runs code" if e.name in UNSAFE_CLASSES else "runs Python code",
                              help=code_help(e.name))
             return INVALID

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from typing import List, Optional, Tuple
 
+from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPR_DEPTH, MAX_NESTING, MAX_SYNTAX_ERRORS
 from graphspec.source import Source
@@ -92,7 +93,7 @@ def _c_comments(source: Source, diags: Diagnostics) -> str:
                 or (before[-1] in ")]}" and lone and after not in consts)):
             cuts.append((m.start(), end))
     for at, end in cuts:
-        diags.error("E100", "`//` does not start a comment in a spec (it is floor division)",
+        diags.error(codes.E100, "`//` does not start a comment in a spec (it is floor division)",
                     source.span(at, at + 2), label="not a comment",
                     help="comments start with `#`: replace `//` with `#`")
     if not cuts:
@@ -127,7 +128,7 @@ def _bidi_warnings(source: Source, diags: Diagnostics) -> None:
         ch = found.group()
         where = "comment" if token[0] == "#" else "string"
         more = len(_BIDI.findall(token)) - 1
-        diags.warning("W201", f"bidirectional control character U+{ord(ch):04X} ({unicodedata.name(ch)}) in a "
+        diags.warning(codes.W201, f"bidirectional control character U+{ord(ch):04X} ({unicodedata.name(ch)}) in a "
                               f"{where}" + (f", and {more} more" if more else "")
                               + ": the line may display in another order than graphspec reads it",
                       source.span(pos, pos + 1), label="bidi control",
@@ -146,7 +147,7 @@ def _too_deep(tree, source: Source, diags: Diagnostics) -> bool:
         if depth > MAX_EXPR_DEPTH:
             meta = parent.meta  # the subtree at the limit: for `1+1+...` it starts where the expression does
             start = 0 if meta.empty else meta.start_pos
-            diags.error("E103", f"nested more than {MAX_EXPR_DEPTH} levels deep (operators, calls, brackets and "
+            diags.error(codes.E103, f"nested more than {MAX_EXPR_DEPTH} levels deep (operators, calls, brackets and "
                                 "statements inside one another)",
                         source.span(start, start + 1), label="too deep",
                         help="split the expression, or name parts of it with `const`")
@@ -175,7 +176,7 @@ def _check_brackets(source: Source, diags: Diagnostics) -> Optional[List[Tuple[s
             stack.append((ch, m.start()))
             if len(stack) > MAX_NESTING:
                 diags.error(
-                    "E103",
+                    codes.E103,
                     f"brackets nested more than {MAX_NESTING} deep",
                     source.span(m.start(), m.start() + 1),
                     label="too deep",
@@ -243,21 +244,21 @@ def _report(exc, source: Source, diags: Diagnostics, unclosed) -> None:
         ch = source.text[pos]
         span = source.span(pos, pos + 1)
         if ch in "\"'":
-            diags.error("E102", "unterminated string", source.span(pos, source.text.find("\n", pos)
+            diags.error(codes.E102, "unterminated string", source.span(pos, source.text.find("\n", pos)
                                                                     if "\n" in source.text[pos:] else len(source.text)),
                         label="this string is never closed",
                         help=f"close the string with `{ch}` on the same line")
         elif ch == "." and re.match(r"\s*Input\s*\(", source.text[pos + 1:pos + 40]):  # `x = keras.Input(...)`
-            diags.error("E101", "unexpected character `.`", span, label="not part of the language",
+            diags.error(codes.E101, "unexpected character `.`", span, label="not part of the language",
                         help="a spec declares each model input with an `input` line, not `keras.Input(...)`: "
                              + _input_help(source, source.text.index("(", pos)))
         elif ch == ".":
-            diags.error("E101", "unexpected character `.`", span, label="not part of the language",
+            diags.error(codes.E101, "unexpected character `.`", span, label="not part of the language",
                         help="a spec has no attribute access: write a layer by its name alone, "
                              "e.g. `Dense(64)`, not `keras.layers.Dense(64)`")
         else:
             shown = ch if ch.isprintable() else repr(ch)[1:-1]
-            diags.error("E101", f"unexpected character `{shown}`", span, label="not expected here",
+            diags.error(codes.E101, f"unexpected character `{shown}`", span, label="not expected here",
                         help=f"expected {expected_phrase(exc.allowed or set(), terminals)}")
         return
     if isinstance(exc, UnexpectedToken):
@@ -273,25 +274,25 @@ def _report(exc, source: Source, diags: Diagnostics, unclosed) -> None:
                 line, col = source.position(pos)
                 notes.append(f"the `{ch}` opened at {source.name}:{line}:{col} is never closed")
                 help_ = f"add the missing `{_OPEN[ch]}`"
-            diags.error("E100", f"unexpected end of file; expected {expected_phrase(expected, terminals)}",
+            diags.error(codes.E100, f"unexpected end of file; expected {expected_phrase(expected, terminals)}",
                         span, label="the file ends here", help=help_, notes=notes)
             return
         typo = _dtype_typo(token, expected, source)
         if typo is not None:
             span, message, help_ = typo
-            diags.error("E100", message, span, label="not a dtype", help=help_)
+            diags.error(codes.E100, message, span, label="not a dtype", help=help_)
             return
         habit = _keras_habit(token, expected, source)
         if habit is not None:
             span, message, label, help_ = habit
-            diags.error("E100", message, span, label=label, help=help_)
+            diags.error(codes.E100, message, span, label=label, help=help_)
             return
         span = source.span(token.start_pos, token.end_pos)
         help_, notes = _hint(token, expected, source)
-        diags.error("E100", f"unexpected {_token_text(token)}; expected {expected_phrase(expected, terminals)}",
+        diags.error(codes.E100, f"unexpected {_token_text(token)}; expected {expected_phrase(expected, terminals)}",
                     span, label="unexpected here", help=help_, notes=notes)
         return
-    diags.error("E100", "syntax error", source.end_span())
+    diags.error(codes.E100, "syntax error", source.end_span())
 
 
 _DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "string")

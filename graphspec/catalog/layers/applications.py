@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from graphspec.catalog.base import LIST, ArgError, LayerEntry
 from graphspec.catalog.ops._broadcast import broadcast_shapes
+from graphspec.diagnostics import codes
 from graphspec.text import spec_value
 
 # Canonical name -> the module Keras defines it in (what the Keras builder imports).
@@ -23,7 +24,7 @@ def _number(config: dict, name: str) -> float:
     value = config.get(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ArgError(name, f"`{name}` must be a number; received {name}={spec_value(value)}",
-                       help=f"pass a number, e.g. {name}=0.1", code="E302")
+                       help=f"pass a number, e.g. {name}=0.1", code=codes.E302)
     return value
 
 
@@ -32,7 +33,7 @@ def _projection_dim(config: dict) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ArgError("projection_dim", f"`projection_dim` must be a whole number >= 0; received "
                                          f"projection_dim={spec_value(value)}",
-                       help="pass the channel count of the input, e.g. projection_dim=96", code="E302")
+                       help="pass the channel count of the input, e.g. projection_dim=96", code=codes.E302)
     return value
 
 

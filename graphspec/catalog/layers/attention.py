@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graphspec.catalog.base import ArgError, ATTENTION, LIST, LayerEntry, ShapeError
 from graphspec.catalog.layers._util import flag, fmt, join_shapes, prod
+from graphspec.diagnostics import codes
 
 
 def _mha_output_shape(config):
@@ -172,7 +173,7 @@ def flash_dropout_check(name: str, config: dict) -> None:
     if config.get("flash_attention") is True and isinstance(dropout, (int, float)) and dropout > 0:
         raise ArgError("dropout", f"{name} does not support dropout with flash attention; received "
                                   f"dropout={dropout!r} with flash_attention=True",
-                       help="set `dropout=0.0`, or leave `flash_attention` out", code="E305")
+                       help="set `dropout=0.0`, or leave `flash_attention` out", code=codes.E305)
 
 
 def mha_validate(config):

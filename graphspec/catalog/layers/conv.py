@@ -17,6 +17,7 @@ from graphspec.catalog.layers._util import (
     window_output,
     with_spatial,
 )
+from graphspec.diagnostics import codes
 
 
 def rank_help(spatial: int, shape, last: bool = True, prefix: str = "Conv", available=(1, 2, 3),
@@ -62,7 +63,7 @@ def _check_strides_dilation(config, spatial):
             f"`strides` > 1 cannot be combined with `dilation_rate` > 1 "
             f"(received strides={config.get('strides')!r}, dilation_rate={config.get('dilation_rate')!r})",
             help="use either strides or dilation, or two layers",
-            code="E305",
+            code=codes.E305,
         )
 
 
@@ -93,7 +94,7 @@ def make_conv(spatial: int):
                 "groups",
                 f"`filters` ({filters}) must be divisible by `groups` ({groups})",
                 help=f"choose a number of filters that is a multiple of {groups}",
-                code="E305",
+                code=codes.E305,
             )
 
     layout = spatial_layout(spatial)
@@ -166,7 +167,7 @@ def make_conv_transpose(spatial: int):
                         "output_padding",
                         f"each `output_padding` value must be smaller than the stride "
                         f"(received output_padding={op!r}, strides={config.get('strides')!r})",
-                        code="E305",
+                        code=codes.E305,
                     )
 
     layout = spatial_layout(spatial)

@@ -7,6 +7,7 @@ from typing import Optional
 
 from graphspec.catalog.base import LIST, ArgError, LayerEntry, ShapeError
 from graphspec.catalog.layers._util import call_text, fmt, fmt_value, join_shapes
+from graphspec.diagnostics import codes
 
 
 # --------------------------------------------------------------------------- element-wise merges
@@ -269,7 +270,7 @@ def dot_validate(config):
         raise ArgError("axes", f"`axes` must be an integer or a pair of integers; received {axes!r}")
     if isinstance(axes, (list, tuple)) and (len(axes) != 2 or not all(isinstance(x, int) for x in axes)):
         raise ArgError("axes", f"`axes` must be an integer or a pair of integers; received {fmt_value(axes)}",
-                       code="E305")
+                       code=codes.E305)
 
 
 ENTRIES = [

@@ -17,6 +17,7 @@ from graphspec.catalog.layers._util import (
     prod,
     require_channels,
 )
+from graphspec.diagnostics import codes
 
 # --------------------------------------------------------------------------- EinsumDense
 
@@ -47,35 +48,35 @@ def einsum_validate(config):
             f"invalid einsum equation {fmt_value(config.get('equation'))}: EinsumDense accepts the forms "
             "\"[X],[Y]->[Z]\", \"...[X],[Y]->...[Z]\" and \"[X]...,[Y]->[Z]...\"",
             help='e.g. equation="ab,bc->ac" for a Dense-like projection of (batch, features)',
-            code="E305",
+            code=codes.E305,
         )
     input_spec, weight_spec, output_spec, _, _ = _parse_equation(config.get("equation"))
     for d in output_spec:
         if d not in input_spec and d not in weight_spec:
             raise ArgError("equation", f"the output axis '{d}' of {fmt_value(config['equation'])} appears in "
-                                       "neither the input nor the weight", code="E305")
+                                       "neither the input nor the weight", code=codes.E305)
     for d in weight_spec:
         if d not in input_spec and d not in output_spec:
             raise ArgError("equation", f"the weight axis '{d}' of {fmt_value(config['equation'])} appears in "
-                                       "neither the input nor the output", code="E305")
+                                       "neither the input nor the output", code=codes.E305)
     axes = config.get("bias_axes")
     if axes is not None:
         if not isinstance(axes, str) or not axes:
             raise ArgError("bias_axes", f"`bias_axes` must be a string of output axis letters; received "
-                                        f"{fmt_value(axes)}", code="E302")
+                                        f"{fmt_value(axes)}", code=codes.E302)
         for c in axes:
             if c not in output_spec:
                 raise ArgError("bias_axes", f"the bias axis '{c}' is not an output axis of "
-                                            f"{fmt_value(config['equation'])}", code="E305")
+                                            f"{fmt_value(config['equation'])}", code=codes.E305)
     out = config.get("output_shape")
     dims = [out] if isinstance(out, int) and not isinstance(out, bool) else out
     if not isinstance(dims, (list, tuple)) or not all(
             d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in dims):
         raise ArgError("output_shape", "`output_shape` must be an integer or a tuple of integers (None for an "
-                                       f"axis taken from the input); received {fmt_value(out)}", code="E302")
+                                       f"axis taken from the input); received {fmt_value(out)}", code=codes.E302)
     if any(d is not None and d <= 0 for d in dims):
         raise ArgError("output_shape", f"every size in `output_shape` must be at least 1 (or None for an axis "
-                                       f"taken from the input); received {fmt_value(out)}", code="E305")
+                                       f"taken from the input); received {fmt_value(out)}", code=codes.E305)
 
 
 def _einsum_error(message, shape):
@@ -249,7 +250,7 @@ def gqa_validate(config):
     if isinstance(q, int) and isinstance(kv, int) and kv > 0 and q % kv:
         raise ArgError("num_key_value_heads",
                        f"`num_query_heads` ({q}) must be divisible by `num_key_value_heads` ({kv})",
-                       help="each key/value head serves the same number of query heads", code="E305")
+                       help="each key/value head serves the same number of query heads", code=codes.E305)
 
 
 # --------------------------------------------------------------------------- SpectralNormalization
@@ -299,7 +300,7 @@ def spectral_validate(config):
             "layer",
             f"SpectralNormalization normalizes a layer's `kernel` or `embeddings`; `{name}` has neither",
             help="wrap one of " + ", ".join(f"`{n}`" for n in _KERNEL_LAYERS),
-            code="E305",
+            code=codes.E305,
         )
 
 
@@ -324,11 +325,11 @@ def _bind(value, where: str) -> Tuple[str, LayerEntry, dict]:
 
     if not isinstance(value, CallValue):
         raise ArgError("layers", f"{where} must be a layer call such as `Dense(16)`; received {value!r}",
-                       code="E302")
+                       code=codes.E302)
     name = signatures.canonical_layer_name(value.callee)
     entry = _registry().get(name) if name else None
     if entry is None:
-        raise ArgError("layers", f"{where}: `{value.callee}` is not a layer graphspec can check", code="E305")
+        raise ArgError("layers", f"{where}: `{value.callee}` is not a layer graphspec can check", code=codes.E305)
     if isinstance(value.config, dict):
         full = dict(value.config)
     else:
@@ -356,7 +357,7 @@ def _pipeline_layers(config) -> List[Tuple[str, LayerEntry, dict]]:
     layers = config.get("layers")
     if not isinstance(layers, (list, tuple)):
         raise ArgError("layers", f"`layers` must be a list of layer calls such as `[RandomFlip(), "
-                                 f"RandomRotation(0.1)]`; received {fmt_value(layers)}", code="E302")
+                                 f"RandomRotation(0.1)]`; received {fmt_value(layers)}", code=codes.E302)
     return [_bind(v, f"layer {i + 1} of the pipeline") for i, v in enumerate(layers)]
 
 

@@ -13,6 +13,7 @@ from graphspec.catalog.layers._util import (
     window_output,
     with_spatial,
 )
+from graphspec.diagnostics import codes
 
 
 def make_pooling(kind: str, spatial: int):
@@ -39,11 +40,11 @@ def make_pooling(kind: str, spatial: int):
                 "padding",
                 f"`padding` of a pooling layer must be \"valid\" or \"same\"; received {fmt_value(padding)}",
                 help='write padding="valid" or padding="same" (lower case)',
-                code="E305",
+                code=codes.E305,
             )
         strides = config.get("strides")
         if strides is not None and min(ntuple(strides, spatial, "strides")) <= 0:
-            raise ArgError("strides", f"`strides` must be positive; received {fmt_value(strides)}", code="E305")
+            raise ArgError("strides", f"`strides` must be positive; received {fmt_value(strides)}", code=codes.E305)
 
     layout = spatial_layout(spatial)
     return LayerEntry(

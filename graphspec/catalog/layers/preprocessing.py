@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from graphspec.catalog.base import LIST, ArgError, LayerEntry, ShapeError
 from graphspec.catalog.layers._util import check_rank, flag, fmt, fmt_value, indices_dtype, norm_axis, prod
+from graphspec.diagnostics import codes
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
@@ -25,7 +26,7 @@ def _mode(config, default="int") -> str:
     return {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(mode, mode)
 
 
-def _bad(param, message, help=None, code="E305"):
+def _bad(param, message, help=None, code=codes.E305):
     return ArgError(param, message, help=help, code=code)
 
 
@@ -134,7 +135,7 @@ def category_encoding_validate(config):
                                   f"{fmt_value(config.get('output_mode'))}")
     n = config.get("num_tokens")
     if n is None:
-        raise _bad("num_tokens", "CategoryEncoding needs `num_tokens`", code="E303")
+        raise _bad("num_tokens", "CategoryEncoding needs `num_tokens`", code=codes.E303)
     if isinstance(n, int) and n < 1:
         raise _bad("num_tokens", f"`num_tokens` must be at least 1; received {n}")
 
@@ -236,7 +237,7 @@ def discretization_validate(config):
         raise _bad("num_bins", "give either `bin_boundaries` or `num_bins`, not both")
     if bounds is None and bins is None:
         raise _bad("num_bins", "Discretization needs `bin_boundaries`, or `num_bins` (then adapt() it)",
-                   code="E303")
+                   code=codes.E303)
     if isinstance(bins, int) and bins < 0:
         raise _bad("num_bins", f"`num_bins` must be >= 0; received {bins}")
 

@@ -11,6 +11,7 @@ from graphspec.catalog.layers._util import (
     fmt_value,
     reshape_help,
 )
+from graphspec.diagnostics import codes
 
 SEQUENCE_LAYOUT = "batch, timesteps, features"
 
@@ -110,7 +111,7 @@ def _recurrent(config: dict, param: str):
             param,
             f"Bidirectional wraps a recurrent layer ({', '.join(RNN_KINDS)}); received `{callee}`",
             help="write e.g. `Bidirectional(LSTM(16))`",
-            code="E305",
+            code=codes.E305,
         )
     return callee, inner
 
@@ -123,7 +124,7 @@ def bidirectional_validate(config):
         raise ArgError(
             "merge_mode",
             f"`merge_mode` must be one of \"concat\", \"sum\", \"mul\", \"ave\" or None; received {fmt_value(mode)}",
-            code="E305",
+            code=codes.E305,
         )
     if bwd is not None:
         if flag(fwd, "go_backwards") == flag(bwd, "go_backwards"):
@@ -131,7 +132,7 @@ def bidirectional_validate(config):
                 "backward_layer",
                 "the backward layer must have the opposite `go_backwards` of the forward layer",
                 help="add go_backwards=True to `backward_layer`",
-                code="E305",
+                code=codes.E305,
             )
         # Keras derives the output shape from the forward layer alone: a backward layer of
         # another size gives a graph whose shapes are wrong (or that fails when run).
@@ -141,14 +142,14 @@ def bidirectional_validate(config):
                 f"the backward layer must have as many units as the forward layer "
                 f"({bwd.get('units')} != {fwd.get('units')})",
                 help=f"use units={fwd.get('units')} in `backward_layer`",
-                code="E305",
+                code=codes.E305,
             )
         if flag(fwd, "return_state") and fwd_name != bwd_name:
             raise ArgError(
                 "backward_layer",
                 f"with return_state=True the backward layer must be a {fwd_name} like the forward layer; "
                 f"received {bwd_name}",
-                code="E305",
+                code=codes.E305,
             )
         for attr in ("stateful", "return_sequences", "return_state"):
             if flag(fwd, attr) != flag(bwd, attr):
@@ -156,7 +157,7 @@ def bidirectional_validate(config):
                     "backward_layer",
                     f"the forward and backward layers must agree on `{attr}` "
                     f"(forward: {flag(fwd, attr)}, backward: {flag(bwd, attr)})",
-                    code="E305",
+                    code=codes.E305,
                 )
 
 
@@ -209,7 +210,7 @@ def _td_inner(config):
         raise ArgError(
             "layer",
             f"TimeDistributed wraps a layer that takes one tensor; `{callee}` takes several",
-            code="E305",
+            code=codes.E305,
         )
     return entry, inner
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from graphspec.catalog.base import ArgError, Shape, ShapeError
+from graphspec.diagnostics import codes
 
 MODULES = ("elementwise", "reduction", "shape", "linalg", "nn", "creation")
 
@@ -62,7 +63,7 @@ def _guarded(name: str, rule):
             shown = ", ".join(f"{k}={spec_value(v)}" for k, v in config.items())
             raise ShapeError(f"`ops.{name}` cannot be computed with {shown or 'these inputs'} "
                              f"({type(exc).__name__})",
-                             help=f"pass arguments of the types keras.ops.{name} documents", code="E401") from None
+                             help=f"pass arguments of the types keras.ops.{name} documents", code=codes.E401) from None
 
     return run
 
@@ -74,7 +75,7 @@ def _no_negative(name: str, result):
             from graphspec.text import shape_text
 
             raise ShapeError(f"`ops.{name}` would make a tensor of shape {shape_text(shape)}, with a negative size",
-                             help="check the sizes and indices given to the op", code="E401")
+                             help="check the sizes and indices given to the op", code=codes.E401)
     return result
 
 
@@ -120,7 +121,7 @@ def bind(name, args: tuple, kwargs: tuple) -> dict:
     if entry is None:
         from graphspec.suggest import did_you_mean
 
-        raise ArgError("", f"unknown op `ops.{name}`", help=did_you_mean(str(name), names()), code="E201")
+        raise ArgError("", f"unknown op `ops.{name}`", help=did_you_mean(str(name), names()), code=codes.E201)
     return _bind.bind(entry, tuple(args), tuple(kwargs))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from graphspec.catalog.base import ShapeError
+from graphspec.diagnostics import codes
 from graphspec.text import shape_text, spec_value
 
 
@@ -14,7 +15,7 @@ def canonical(axis: int, ndim: int, shape: Sequence = None, param: str = "axis")
         shown = f"a tensor of shape {shape_text(tuple(shape))}" if shape is not None else f"rank {ndim}"
         valid = f"from {-ndim} to {ndim - 1}" if ndim else "none: the tensor has no axes"
         raise ShapeError(f"{param}={spec_value(axis)} is out of range for {shown}",
-                         help=f"valid axes are {valid}", code="E401")
+                         help=f"valid axes are {valid}", code=codes.E401)
     return axis + ndim if axis < 0 else axis
 
 

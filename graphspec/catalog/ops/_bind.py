@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 from graphspec.catalog.base import ArgError
 from graphspec.catalog.signatures import Param, _params
+from graphspec.diagnostics import codes
 from graphspec.suggest import did_you_mean
 from graphspec.text import spec_value
 
@@ -60,7 +61,7 @@ def _check(test: Callable[[Any], bool], expected: str):
     def run(op: str, param: str, value):
         if not test(value):
             raise ArgError(param, f"`{param}` of `ops.{op}` must be {expected}; received {param}={spec_value(value)}",
-                           help=f"pass {expected}", code="E302")
+                           help=f"pass {expected}", code=codes.E302)
     return run
 
 
@@ -110,7 +111,7 @@ def bind(entry, args: tuple, kwargs: tuple) -> dict:
     """Positional and keyword non-tensor arguments bound to the op's parameter names, defaults filled."""
     sig = signature(entry.keras)
     if sig is None:
-        raise ArgError("", f"`ops.{entry.name}` has no captured signature", code="E201")
+        raise ArgError("", f"`ops.{entry.name}` has no captured signature", code=codes.E201)
     params, _var = sig
     free = [p for p in params if p.name not in entry.tensors]
     positional = [p for p in free if p.positional]
@@ -119,7 +120,7 @@ def bind(entry, args: tuple, kwargs: tuple) -> dict:
                        f"`ops.{entry.name}` takes {len(positional)} positional argument(s) besides its "
                        f"tensor(s); received {len(args)}: {', '.join(spec_value(a) for a in args)}",
                        help=f"name the arguments: {', '.join(p.name + '=...' for p in free) or 'none'}",
-                       code="E304")
+                       code=codes.E304)
     config: Dict[str, Any] = {}
     for p, value in zip(positional, args):
         config[p.name] = value
@@ -127,20 +128,20 @@ def bind(entry, args: tuple, kwargs: tuple) -> dict:
     for key, value in kwargs:
         if key in entry.tensors:
             raise ArgError(key, f"`{key}` of `ops.{entry.name}` is its input tensor, given through `->`",
-                           help=f"remove `{key}=`; write the tensor before `->`", code="E301")
+                           help=f"remove `{key}=`; write the tensor before `->`", code=codes.E301)
         if key not in names:
             raise ArgError(key, f"`ops.{entry.name}` has no argument `{key}`",
                            help=did_you_mean(str(key), names) or
-                           f"its arguments are: {', '.join(names) or 'none'}", code="E301")
+                           f"its arguments are: {', '.join(names) or 'none'}", code=codes.E301)
         if key in config:
             raise ArgError(key, f"argument `{key}` of `ops.{entry.name}` is given twice",
-                           help=f"remove one of the two `{key}=` arguments", code="E304")
+                           help=f"remove one of the two `{key}=` arguments", code=codes.E304)
         config[key] = value
     for p in free:
         if p.name not in config:
             if p.required:
                 raise ArgError(p.name, f"`ops.{entry.name}` needs the argument `{p.name}`",
-                               help=f"add `{p.name}=...`", code="E303")
+                               help=f"add `{p.name}=...`", code=codes.E303)
             config[p.name] = p.default
     for key, value in config.items():
         _check_value(entry.name, key, value)

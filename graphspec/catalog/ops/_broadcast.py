@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from graphspec.catalog.base import Shape, ShapeError
+from graphspec.diagnostics import codes
 from graphspec.text import shape_text
 
 
@@ -49,7 +50,7 @@ def broadcast_shapes(shape1: Sequence, shape2: Sequence) -> Shape:
             raise ShapeError(
                 f"cannot broadcast shapes {shape_text(tuple(shape1))} and {shape_text(tuple(shape2))}: "
                 f"size {d1} against size {d2} (axis {i - len(s1)})",
-                help=_fix(shape1, shape2), code="E401")
+                help=_fix(shape1, shape2), code=codes.E401)
     return tuple(out)
 
 

@@ -8,6 +8,7 @@ from graphspec.catalog.base import ShapeError
 from graphspec.catalog.ops import OpEntry
 from graphspec.catalog.ops.dtypes import result_type, standardize
 from graphspec.catalog.ops.elementwise import same_shape, std
+from graphspec.diagnostics import codes
 
 
 def cast_dtype(config, dtypes):
@@ -41,24 +42,24 @@ def _arange(config) -> tuple:
     step = 1 if step is None else step
     if dtype not in RANGE_DTYPES:
         raise ShapeError(f"arange cannot make a {dtype} tensor", help=f"use one of {', '.join(RANGE_DTYPES)}",
-                         code="E401")
+                         code=codes.E401)
     numbers = (start, stop, step)
     if "int" in dtype and any(isinstance(v, float) for v in numbers):
         raise ShapeError(f"arange with dtype {dtype} needs integer start, stop and step; received "
-                         f"{start!r}, {stop!r}, {step!r}", help='drop dtype, or use dtype="float32"', code="E401")
+                         f"{start!r}, {stop!r}, {step!r}", help='drop dtype, or use dtype="float32"', code=codes.E401)
     if dtype == "uint64" and any(v < 0 for v in numbers):  # TensorFlow aborts the process on it
         raise ShapeError(f"arange with dtype {dtype} cannot hold a negative start, stop or step",
-                         help='use a signed dtype such as "int32"', code="E401")
+                         help='use a signed dtype such as "int32"', code=codes.E401)
     if step == 0:
-        raise ShapeError("arange with step=0 never ends", help="use a non-zero step", code="E401")
+        raise ShapeError("arange with step=0 never ends", help="use a non-zero step", code=codes.E401)
     if (step > 0 and start > stop) or (step < 0 and start < stop):
         raise ShapeError(f"arange from {start!r} to {stop!r} with step {step!r} goes the wrong way "
                          "(TensorFlow refuses it)", help="swap start and stop, or change the sign of step",
-                         code="E401")
+                         code=codes.E401)
     length = (stop - start) / step
     if not math.isfinite(length):
         raise ShapeError(f"arange from {start!r} to {stop!r} with step {step!r} has no finite length",
-                         help="use finite numbers", code="E401")
+                         help="use finite numbers", code=codes.E401)
     return math.ceil(length), dtype
 
 

@@ -12,6 +12,7 @@ import functools
 from typing import Dict, FrozenSet
 
 from graphspec.catalog.base import ShapeError
+from graphspec.diagnostics import codes
 
 FLOATX = "float32"
 BOOL_TYPES = ("bool",)
@@ -58,7 +59,7 @@ UPPER_BOUNDS = _upper_bounds()
 def _no_path(dtypes) -> ShapeError:
     shown = ", ".join(f'"{d}"' for d in dtypes)
     return ShapeError(f"the dtypes ({shown}) have no implicit promotion in Keras",
-                      help='cast one of them first, e.g. ops.cast(dtype="float32")', code="E401")
+                      help='cast one of them first, e.g. ops.cast(dtype="float32")', code=codes.E401)
 
 
 @functools.lru_cache(maxsize=512)
@@ -104,7 +105,7 @@ def result_type(*dtypes: str) -> str:
     dtypes = tuple(FLOATX if d is None else d for d in dtypes)
     if any(d in FLOAT8_TYPES for d in dtypes):
         raise ShapeError(f"there is no implicit conversion from float8 dtypes; received {dtypes}",
-                         help='cast the float8 tensor first: ops.cast(dtype="float32")', code="E401")
+                         help='cast the float8 tensor first: ops.cast(dtype="float32")', code=codes.E401)
     weak = tuple(is_weak(d) for d in dtypes)
     # A weak type's concrete dtype (what standardize_dtype gives for int / float).
     concrete = tuple(_strong(d) for d in dtypes)
@@ -137,7 +138,7 @@ def standardize(dtype) -> str:
 
         from graphspec.text import quote
 
-        raise ArgError("dtype", f"invalid dtype {quote(dtype)}", code="E305",
+        raise ArgError("dtype", f"invalid dtype {quote(dtype)}", code=codes.E305,
                        help=did_you_mean(dtype, ALLOWED_DTYPES) or f"use one of {', '.join(ALLOWED_DTYPES)}")
     return name
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from graphspec.catalog.ops import OpEntry
 from graphspec.catalog.ops._broadcast import broadcast_many, broadcast_shapes
 from graphspec.catalog.ops.dtypes import FLOATX, PYTHON_DTYPES, result_type
+from graphspec.diagnostics import codes
 
 
 def std(dtype: str) -> str:
@@ -58,7 +59,7 @@ def _where_arity(n: int) -> None:
         from graphspec.catalog.base import ShapeError
 
         raise ShapeError(f"ops.where takes a condition alone or with both x1 and x2; received {n} tensors",
-                         help="pass (condition, x1, x2), or the condition alone", code="E402")
+                         help="pass (condition, x1, x2), or the condition alone", code=codes.E402)
 
 
 def where_shape(config, shapes):

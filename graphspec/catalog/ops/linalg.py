@@ -10,6 +10,7 @@ from graphspec.catalog.ops._axes import reduce_shape
 from graphspec.catalog.ops._broadcast import broadcast_shapes
 from graphspec.catalog.ops.dtypes import FLOATX, result_type
 from graphspec.catalog.ops.elementwise import std
+from graphspec.diagnostics import codes
 from graphspec.text import quote, shape_text
 
 
@@ -17,7 +18,7 @@ def matmul(config, shapes):
     s1, s2 = tuple(shapes[0]), tuple(shapes[1])
     if not s1 or not s2:
         raise ShapeError(f"matmul needs tensors of rank >= 1; received shapes {shape_text(s1)} and {shape_text(s2)}",
-                         help="use `*` to multiply by a scalar", code="E401")
+                         help="use `*` to multiply by a scalar", code=codes.E401)
     one1, one2 = len(s1) == 1, len(s2) == 1
     a = (1, s1[0]) if one1 else s1
     b = (s2[0], 1) if one2 else s2
@@ -26,7 +27,7 @@ def matmul(config, shapes):
                else f"make the last axis of the left operand ({a[-1]}) equal the second-to-last of the right "
                     f"({b[-2]})")
         raise ShapeError(f"cannot matmul shapes {shape_text(s1)} and {shape_text(s2)}: inner sizes "
-                         f"{a[-1]} and {b[-2]} differ", help=fix, code="E401")
+                         f"{a[-1]} and {b[-2]} differ", help=fix, code=codes.E401)
     out = list(broadcast_shapes(a[:-2], b[:-2])) + [a[-2], b[-1]]
     if one1:
         del out[-2]
@@ -42,7 +43,7 @@ def matmul_dtype(config, dtypes):
 
 def _bad(subscripts, why: str) -> ShapeError:
     return ShapeError(f"einsum subscripts {quote(subscripts)}: {why}",
-                      help="write one term per operand, e.g. \"bij,bjk->bik\"", code="E401")
+                      help="write one term per operand, e.g. \"bij,bjk->bik\"", code=codes.E401)
 
 
 def einsum(config, shapes):
@@ -85,7 +86,7 @@ def einsum(config, shapes):
             if len(dims) != len(split[0]):
                 raise ShapeError(f"einsum term {quote(spec)} has {len(split[0])} axes but its operand has shape "
                                  f"{shape_text(tuple(shape))}", help="one letter per axis, batch axis included",
-                                 code="E401")
+                                 code=codes.E401)
             for size, s in zip(dims, split[0]):
                 text = text.replace(s, f"{size} ")
             text = text.replace("...", "")
@@ -122,10 +123,10 @@ def norm(config, shapes):
     order = config.get("ord")
     if n == 1 and isinstance(order, str):
         raise ShapeError(f"ord={quote(order)} is a matrix norm; a vector norm (one axis) takes a number",
-                         help="use ord=None, or give two axes", code="E401")
+                         help="use ord=None, or give two axes", code=codes.E401)
     if n == 2 and order not in _MATRIX_ORDS:
         raise ShapeError(f"ord={order!r} is not a matrix norm", help='use None, "fro", "nuc", 1, -1, 2 or -2',
-                         code="E401")
+                         code=codes.E401)
     return reduce_shape(shape, axis, bool(config.get("keepdims")))
 
 

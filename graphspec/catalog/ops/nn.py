@@ -7,6 +7,7 @@ from graphspec.catalog.ops import OpEntry
 from graphspec.catalog.ops._axes import as_tuple, canonical
 from graphspec.catalog.ops.dtypes import FLOATX, standardize
 from graphspec.catalog.ops.elementwise import same_shape, std
+from graphspec.diagnostics import codes
 
 
 def same_dtype(config, dtypes):
@@ -35,7 +36,7 @@ def one_hot(config, shapes):
         shape.insert(axis, n)
     else:
         raise ShapeError(f"axis={axis} is out of range for one_hot of a tensor of rank {len(shape)}",
-                         help=f"use -1 or an axis from 0 to {len(shape) - 1}", code="E401")
+                         help=f"use -1 or an axis from 0 to {len(shape) - 1}", code=codes.E401)
     return tuple(shape)
 
 

@@ -10,11 +10,12 @@ from graphspec.catalog.ops import OpEntry
 from graphspec.catalog.ops._axes import as_tuple, canonical
 from graphspec.catalog.ops.dtypes import result_type
 from graphspec.catalog.ops.elementwise import std
+from graphspec.diagnostics import codes
 from graphspec.text import shape_text, spec_value
 
 
 def _err(message: str, help_: str) -> ShapeError:
-    return ShapeError(message, help=help_, code="E401")
+    return ShapeError(message, help=help_, code=codes.E401)
 
 
 def same_dtype(config, dtypes):
