@@ -99,11 +99,12 @@ def _refused_call(value, path: str) -> Optional[Tuple[str, str]]:
     if isinstance(value, CallValue):
         name = value.callee
         if runs_code(name):
-            return path, f"E210 `{name}` is not allowed: a spec never runs code"
+            return path, f"{codes.E210} `{name}` is not allowed: a spec never runs code"
         catalogue_layer = L.known_layer(name) is not None
         objects = [k for k in signatures.object_kinds_of(name) if k != "layers"]
         if not catalogue_layer and not objects:
-            return path, f"E220 `{name}` is not a class of the catalogue (layers, initializers, optimizers, ...)"
+            return path, (f"{codes.E220} `{name}` is not a class of the catalogue "
+                          "(layers, initializers, optimizers, ...)")
         for i, v in enumerate(value.args):
             found = _refused_call(v, f"{path}.args[{i}]")
             if found:
@@ -178,7 +179,8 @@ class Verifier:
             self.problem("root", f"`{p.root}` is not one of the models ({', '.join(p.models) or 'none'})")
         total = sum(len(m.nodes) for m in p.models.values())
         if total > MAX_NODES:
-            self.problem("models", f"E004 the IR has {total:,} nodes; the limit is {MAX_NODES:,} layer applications")
+            self.problem("models", f"{codes.E004} the IR has {total:,} nodes; the limit is {MAX_NODES:,} "
+                                   "layer applications")
             return
         for name, graph in p.models.items():
             if graph.name != name:
@@ -213,10 +215,11 @@ class Verifier:
             if done.get(name):
                 return
             if name in chain:
-                self.problem(key("models", name), f"E206 model `{name}` uses itself: {' -> '.join(chain + [name])}")
+                self.problem(key("models", name),
+                             f"{codes.E206} model `{name}` uses itself: {' -> '.join(chain + [name])}")
                 return
             if len(chain) >= MAX_EXPANSION_DEPTH:
-                self.problem(key("models", name), f"E206 models nested more than {MAX_EXPANSION_DEPTH} deep")
+                self.problem(key("models", name), f"{codes.E206} models nested more than {MAX_EXPANSION_DEPTH} deep")
                 return
             for i, layer in enumerate(models[name].layers):
                 if layer.kind == "model":
@@ -278,7 +281,8 @@ class Verifier:
 
     def claim_name(self, path: str, name: str, names: Dict[str, str]) -> None:
         if name in names:
-            self.problem(path, f"E202 `{name}` is the name of {names[name]} too; Keras names are unique in a model")
+            self.problem(path, f"{codes.E202} `{name}` is the name of {names[name]} too; "
+                               "Keras names are unique in a model")
         else:
             names[name] = path
 
@@ -290,7 +294,7 @@ class Verifier:
             self.claim_name(f"{path}.name", inp.name, names)
             for dim in inp.shape:
                 if dim is not None and not 1 <= dim <= MAX_INT:
-                    self.problem(f"{path}.shape", f"E251 every size must be a positive integer or null; "
+                    self.problem(f"{path}.shape", f"{codes.E251} every size must be a positive integer or null; "
                                                   f"received {dim}")
             if inp.dtype not in signatures.dtype_names():
                 self.problem(f"{path}.dtype", f"`{inp.dtype}` is not a dtype")
@@ -332,7 +336,7 @@ class Verifier:
         entry = ops.get(layer.type)
         if entry is None:
             hint = did_you_mean(layer.type, ops.names())
-            self.problem(f"{path}.type", f"E201 unknown op `{layer.type}`" + (f" ({hint})" if hint else ""))
+            self.problem(f"{path}.type", f"{codes.E201} unknown op `{layer.type}`" + (f" ({hint})" if hint else ""))
             return
         if layer.shared or tuple(layer.params) != (0, 0):
             self.problem(path, "an op is never shared and has no weights (`shared` false, `params` [0, 0])")
@@ -359,7 +363,7 @@ class Verifier:
         known = L.known_layer(layer.type)
         if known is None or runs_code(layer.type):
             hint = did_you_mean(layer.type, L.layer_names())
-            self.problem(f"{path}.type", f"E220 unknown layer `{layer.type}`" + (f" ({hint})" if hint else ""))
+            self.problem(f"{path}.type", f"{codes.E220} unknown layer `{layer.type}`" + (f" ({hint})" if hint else ""))
             return None
         if known != layer.type:
             self.problem(f"{path}.type", f"is `{layer.type}`; the IR names layers by their canonical name `{known}`")
@@ -462,8 +466,8 @@ class Verifier:
             elif not layer.shared and layer.kind != "model":
                 self.problem(f"{path}.layer", f"`{layer.name}` is called again but is not `shared`")
             elif params != first[node.layer]:
-                self.problem(path, f"E401 shared layer `{layer.name}` was built for other inputs; its weights do "
-                                   f"not fit these")
+                self.problem(path, f"{codes.E401} shared layer `{layer.name}` was built for other inputs; "
+                                   f"its weights do not fit these")
         for i, layer in enumerate(graph.layers):
             if layer.uses != uses[i]:
                 self.problem(f"{base}.layers[{i}].uses", f"is {layer.uses}; {uses[i]} nodes call `{layer.name}`")
@@ -489,7 +493,7 @@ class Verifier:
         if entry is not None:
             call = entry.call
             if n < entry.min_inputs or (entry.max_inputs is not None and n > entry.max_inputs):
-                self.problem(f"{path}.inputs", "E402 " + ModelExpander.arity_message(layer.type, entry, n))
+                self.problem(f"{path}.inputs", f"{codes.E402} " + ModelExpander.arity_message(layer.type, entry, n))
                 return None
         else:
             call = LIST if n > 1 else SINGLE
@@ -501,7 +505,7 @@ class Verifier:
             self.problem(path, f"{err.code} {message}")
             return None
         except Exception as exc:  # a rule's own failure must not become a traceback
-            self.problem(path, f"{codes.E499.id} {layer.type}: the shape rule failed ({type(exc).__name__}: {exc})")
+            self.problem(path, f"{codes.E499} {layer.type}: the shape rule failed ({type(exc).__name__}: {exc})")
             return None
         outs = result if isinstance(result, list) else [result]
         if node.arguments:
@@ -519,19 +523,20 @@ class Verifier:
             where = key(f"{path}.arguments", name)
             param = params.get(name)
             if param is None:
-                self.problem(where, f"E301 {layer.type} takes no call-time argument `{name}`")
+                self.problem(where, f"{codes.E301} {layer.type} takes no call-time argument `{name}`")
                 return None
             refs = g.tensor_refs(value)
             if param.kind in (calls.TENSOR, calls.TENSORS):
                 single = isinstance(value, g.TensorRef)
                 if (param.kind == calls.TENSOR) != single or (not single and (not isinstance(value, tuple)
                                                                              or len(refs) != len(value))):
-                    self.problem(where, f"E302 `{name}` takes {'a tensor' if param.kind == calls.TENSOR else 'a tuple of tensors'}")
+                    takes = "a tensor" if param.kind == calls.TENSOR else "a tuple of tensors"
+                    self.problem(where, f"{codes.E302} `{name}` takes {takes}")
                     return None
                 shaped[name] = tuple(graph.tensors[refs[0]].shape) if single else [
                     tuple(graph.tensors[t].shape) for t in refs]
             elif refs:
-                self.problem(where, f"E302 `{name}` takes a value, not a tensor")
+                self.problem(where, f"{codes.E302} `{name}` takes a value, not a tensor")
                 return None
             else:
                 shaped[name] = value
@@ -552,7 +557,7 @@ class Verifier:
         config = op_config(entry, layer.config)
         numbers = len(layer.config) - len(config)
         if not entry.variadic and len(node.inputs) + numbers != len(entry.tensors):
-            self.problem(f"{path}.inputs", f"E402 `{layer.type}` takes {len(entry.tensors)} tensors; the node "
+            self.problem(f"{path}.inputs", f"{codes.E402} `{layer.type}` takes {len(entry.tensors)} tensors; the node "
                                            f"gives {len(node.inputs)} and the config {numbers} numbers")
             return None
         args = tensor_inputs(entry, layer.config, [graph.tensors[t] for t in node.inputs])
@@ -573,14 +578,14 @@ class Verifier:
             return None  # the nested model's problems are reported where it is
         sub = self.program.models[layer.model]
         if len(shapes) != len(sub.inputs):
-            self.problem(f"{path}.inputs", f"E402 model `{layer.model}` takes {len(sub.inputs)} inputs; "
+            self.problem(f"{path}.inputs", f"{codes.E402} model `{layer.model}` takes {len(sub.inputs)} inputs; "
                                            f"received {len(shapes)}")
             return None
         for shape, inp in zip(shapes, sub.inputs):
             want = (None,) + tuple(inp.shape)
             if len(shape) != len(want) or any(a is not None and b is not None and a != b for a, b in zip(shape, want)):
-                self.problem(f"{path}.inputs", f"E401 model `{layer.model}` expects input `{inp.name}` of shape "
-                                               f"{fmt_shape(want)}; received {fmt_shape(shape)}")
+                self.problem(f"{path}.inputs", f"{codes.E401} model `{layer.model}` expects input `{inp.name}` "
+                                               f"of shape {fmt_shape(want)}; received {fmt_shape(shape)}")
                 return None
         outs = [sub.tensors[o.tensor] for o in sub.outputs]
         call = LIST if len(shapes) > 1 else SINGLE
@@ -594,7 +599,7 @@ class Verifier:
             if not _NAME.fullmatch(out.name):
                 self.problem(f"{path}.name", f"`{out.name}` is not a name (letters, digits and _)")
             if out.name in seen:
-                self.problem(f"{path}.name", f"E202 output `{out.name}` is declared twice")
+                self.problem(f"{path}.name", f"{codes.E202} output `{out.name}` is declared twice")
             seen.add(out.name)
             if not self.tensor_ref(f"{path}.tensor", out.tensor, graph) or not defined[out.tensor]:
                 continue
