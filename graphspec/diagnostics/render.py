@@ -75,8 +75,10 @@ def render_one(diag: Diagnostic, sources: Dict[str, object], color: bool = False
         out.append(f"  {_paint('-->', 'gutter', color)} {_paint(_clean(str(span)), 'path', color)}")
         out += _snippet(span, sources.get(span.file), diag.label, "^", diag.severity, width, color)
         for rel in diag.related:  # rustc's convention: `:::` and `-` for a location that is not the problem
-            out.append(f"  {_paint(':::', 'gutter', color)} {_paint(_clean(str(rel.span)), 'path', color)}")
-            out += _snippet(rel.span, sources.get(rel.span.file), rel.text, "-", "gutter", width, color)
+            where = f"  {_paint(':::', 'gutter', color)} {_paint(_clean(str(rel.span)), 'path', color)}"
+            snippet = _snippet(rel.span, sources.get(rel.span.file), rel.text, "-", "gutter", width, color)
+            # Without the file's text there is no line to put the label under: it follows the location.
+            out += [where] + snippet if snippet else [f"{where} ({_clean(rel.text)})"]
     for note in diag.notes:
         out.append(f"  = note: {_clean(note)}")
     if diag.help:

@@ -1,9 +1,10 @@
-"""graphspec diagnostics as LSP diagnostics: code, a link to docs/errors.md, the help as related information."""
+"""graphspec diagnostics as LSP diagnostics: code, a link to docs/errors.md, the secondary locations and the
+help as related information."""
 
 from __future__ import annotations
 
 import re
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from lsprotocol import types as T
 
@@ -48,13 +49,13 @@ def to_lsp(analysis: Analysis, lines: List[str], uri: str) -> List[T.Diagnostic]
         related = []
         location = T.Location(uri=uri, range=rng)
         if not here:
-            path = analysis.path_of(d.span.file)
-            src = analysis.sources.get(d.span.file)
-            if path is not None and src is not None:
-                location = T.Location(uri=convert.path_to_uri(path),
-                                      range=convert.span_range(convert.split(src.text), d.span))
+            location = _location(analysis, lines, uri, d.span) or location
             message = f"in {safe_text(str(d.span))}: {message}"
             related.append(T.DiagnosticRelatedInformation(location, safe_text(d.message)))
+        for rel in d.related:  # where a duplicate was first defined, the block use that expanded the body
+            at = _location(analysis, lines, uri, rel.span)
+            if at is not None:
+                related.append(T.DiagnosticRelatedInformation(at, safe_text(rel.text)))
         if d.help:
             related.append(T.DiagnosticRelatedInformation(location, "help: " + safe_text(d.help)))
         out.append(T.Diagnostic(
@@ -62,6 +63,16 @@ def to_lsp(analysis: Analysis, lines: List[str], uri: str) -> List[T.Diagnostic]
             code=d.code, code_description=T.CodeDescription(href=f"{ERRORS_DOC}#{anchor(d.code)}"),
             source="graphspec", related_information=related or None))
     return out
+
+
+def _location(analysis: Analysis, lines: List[str], uri: str, span) -> Optional[T.Location]:
+    """The LSP location of `span`: in the document, or in an imported file that was read (else None)."""
+    if span.file == analysis.main_name:
+        return T.Location(uri=uri, range=convert.span_range(lines, span))
+    path, src = analysis.path_of(span.file), analysis.sources.get(span.file)
+    if path is None or src is None:
+        return None
+    return T.Location(uri=convert.path_to_uri(path), range=convert.span_range(convert.split(src.text), span))
 
 
 def _import_range(analysis: Analysis, d: Diagnostic, imports: Dict[str, T.Range]) -> T.Range:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional
 
 from graphspec.diagnostics import codes
-from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.diagnostics.diagnostic import Diagnostics, Label
 from graphspec.limits import MAX_CONST_DEPTH
 from graphspec.passes.budget import Budget
 from graphspec.passes.values import INVALID, Evaluator
@@ -45,10 +45,9 @@ class Globals:
                     if prior is not None:
                         if prior is item:
                             continue
-                        where = prior.name_span
                         diags.error(codes.E202, f"`{item.name}` is defined twice", item.name_span,
                                     label=f"second definition (as a {kind})",
-                                    notes=[f"first defined at {where}"],
+                                    related=[Label(prior.name_span, "first defined here")],
                                     help="rename one of the definitions")
                         continue
                     first[item.name] = item

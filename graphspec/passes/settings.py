@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 from graphspec.catalog import params, signatures
 from graphspec.catalog.base import CallValue
 from graphspec.diagnostics import codes
-from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.diagnostics.diagnostic import Diagnostics, Label
 from graphspec.passes.values import INVALID, Evaluator, contains_invalid, describe
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
@@ -61,7 +61,7 @@ class SettingsChecker:
                 key = (id(stmt), s.key)
                 if key in seen_here:
                     self.diags.error(codes.E202, f"`{s.key}` is set twice in this `{stmt.kind}` block", s.key_span,
-                                     label="set again", notes=[f"first set at {seen_here[key]}"])
+                                     label="set again", related=[Label(seen_here[key], "first set here")])
                     continue
                 seen_here[key] = s.key_span
                 value = self.check(stmt.kind, s)

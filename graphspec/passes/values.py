@@ -6,7 +6,7 @@ from typing import Callable, Dict, Optional
 
 from graphspec.catalog.base import UNSAFE_CLASSES, CallValue
 from graphspec.diagnostics import codes
-from graphspec.diagnostics.diagnostic import Diagnostics
+from graphspec.diagnostics.diagnostic import Diagnostics, Label
 from graphspec.limits import MAX_INT, MAX_STRING, MAX_VALUE_DEPTH
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
@@ -245,10 +245,14 @@ class Evaluator:
         return [self.eval(i) for i in e.items]
 
     def _DictExpr(self, e: ast.DictExpr):
-        out = {}
+        out, first = {}, {}
         for (key, span), value in zip(e.keys, e.values):
             if key in out:
-                self.diags.error(codes.E202, f"key `{key}` appears twice in this dict", span, label="repeated")
+                diag = self.diags.error(codes.E202, f"key `{key}` appears twice in this dict", span, label="repeated")
+                # Added to the reported record, not passed in: inside a model the diags is expand.py's
+                # OncePerPlace, whose error() takes no related=; first before any block call sites.
+                diag.related.insert(0, Label(first[key], "first here"))
+            first.setdefault(key, span)
             out[key] = self.eval(value)
         return out
 

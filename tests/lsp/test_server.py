@@ -183,6 +183,20 @@ def test_an_error_in_an_imported_file_shows_at_the_import(lsp, tmp_path):
     assert diags[0]["relatedInformation"][0]["location"]["uri"] == (tmp_path / "common.gspec").resolve().as_uri()
 
 
+def test_secondary_locations_are_related_information(lsp, tmp_path):
+    """Where a duplicate was first defined, and the use of a block whose body fails, are linked."""
+    text = ("const width = 64\nconst width = 128\n\nblock b(u) {\n    input t\n    output v = t -> Dense(unitz)\n}\n\n"
+            "model m {\n    input a: (3,)\n    output o = a -> b(width)\n}\n")
+    uri = lsp.open(tmp_path / "main.gspec", text)
+    diags = lsp.diagnostics(uri, 1)
+    assert [d["code"] for d in diags] == ["E202", "E201"]
+    duplicate, body = ({r["message"]: r["location"] for r in d["relatedInformation"]} for d in diags)
+    assert duplicate["first defined here"] == {"uri": uri, "range": {"start": {"line": 0, "character": 6},
+                                                                     "end": {"line": 0, "character": 11}}}
+    line, char = position_of(text, "b(width)")
+    assert body["in this use of block `b`"]["range"]["start"] == {"line": line, "character": char}
+
+
 def _labels(result):
     items = result["items"] if isinstance(result, dict) else result
     return {i["label"]: i for i in items}
