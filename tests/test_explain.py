@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from graphspec import cli
-from graphspec.diagnostics.codes import CLI, CODES, DESCRIPTION, FRAGMENT, SPEC, severity
+from graphspec.diagnostics import codes
+from graphspec.diagnostics.codes import CLI, CODES, DESCRIPTION, FRAGMENT, SPEC
 
 ROOT = Path(__file__).parents[1]
 
@@ -39,7 +40,7 @@ def test_explain_every_code(code: str, explained: dict):
     assert proc.stderr == ""
     info = CODES[code]
     out = proc.stdout
-    assert out.startswith(f"{code}: {info.title} ({severity(code)})")
+    assert out.startswith(f"{code}: {info.title} ({info.severity})")
     for heading in ("What it means", "Example", "How to fix it"):
         assert f"\n{heading}\n" in out
     for line in info.example.splitlines():  # the example, indented, line for line
@@ -76,7 +77,7 @@ def test_explain_list():
     lines = proc.stdout.strip().splitlines()
     assert len(lines) == len(CODES)
     for line, (code, info) in zip(lines, CODES.items()):
-        assert re.fullmatch(rf"{code}\s+{severity(code)}\s+{re.escape(info.title)}", line), line
+        assert re.fullmatch(rf"{code}\s+{info.severity}\s+{re.escape(info.title)}", line), line
 
 
 def test_explain_needs_a_code_or_list():
@@ -120,6 +121,7 @@ def test_example_triggers_its_code(code: str, tmp_path: Path, monkeypatch):
 def test_every_code_has_a_complete_record():
     for code, info in CODES.items():
         assert re.fullmatch(r"[EW]\d{3}", code)
+        assert getattr(codes, code) is info and info.id == code  # one object per code, named by its id
         assert info.title and info.what and info.example and info.fix, code
         assert info.title == info.title.strip() and not info.title.endswith(".")
         assert len(info.what) >= 60, f"{code}: the explanation is too thin"

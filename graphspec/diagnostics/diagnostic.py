@@ -43,7 +43,8 @@ class Diagnostic:
         self.code = code_id(self.code)
         decided = severity(self.code)
         if self.severity not in (None, decided):
-            raise ValueError(f"{self.code} is reported as a {self.severity}, but its severity is {decided}")
+            article = "an" if decided == ERROR else "a"
+            raise ValueError(f"{self.code} is {article} {decided} code, reported with severity {self.severity!r}")
         self.severity = decided
 
     @property
