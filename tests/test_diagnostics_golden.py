@@ -240,13 +240,9 @@ def test_fixture_names_and_goldens_agree():
                 assert f"[{name.split('_')[0]}]" in golden.read_text(encoding="utf-8"), golden.name
 
 
-# Files that may still write bare code strings: they are being split (graphspec/passes/expand.py into
-# frame/naming/blocks/nested.py) by another change while the call sites move to Code objects; each
-# moves to `codes.EXXX` once that lands, and leaves this list (the test below fails when it is clean).
-BARE_CODES_ALLOWED = {
-    "passes/expand.py", "passes/check.py",
-    "passes/frame.py", "passes/naming.py", "passes/blocks.py", "passes/nested.py",
-}
+# Files that may still write bare code strings while another change edits them; each moves to
+# `codes.EXXX` once that lands, and leaves this list (the test below fails when it is clean).
+BARE_CODES_ALLOWED = {"passes/check.py"}
 _CODE_FIRST = re.compile(r"([EW]\d{3})\b")
 
 

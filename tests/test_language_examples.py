@@ -713,7 +713,7 @@ def test_names_snake_case_is_keras_own():
     names = _layer_names(model)
     assert names == ["seq", "out_lstm", "out_global_average_pooling1d", "out_batch_normalization", "out"]
     # The same snake_case Keras gives a layer left unnamed.
-    from graphspec.passes.expand import snake
+    from graphspec.passes.naming import snake
 
     for layer in (keras.layers.GlobalAveragePooling1D(), keras.layers.BatchNormalization(),
                   keras.layers.Conv2D(1, 1), keras.layers.MaxPooling2D(), keras.layers.LSTM(1)):

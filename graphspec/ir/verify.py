@@ -23,7 +23,8 @@ from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_INT, MAX_NODES
 from graphspec.passes import layers as L
-from graphspec.passes.expand import ModelExpander, fmt_shape
+from graphspec.passes.expand import ModelExpander
+from graphspec.passes.frame import fmt_shape
 from graphspec.passes.scope import model_name_problem
 from graphspec.passes.settings import SettingsChecker
 from graphspec.passes.tensor_ops import op_config, tensor_inputs

@@ -16,7 +16,7 @@ from lsprotocol import types as T
 from graphspec.catalog import signatures
 from graphspec.lsp import index as ix
 from graphspec.passes import layers as L
-from graphspec.passes.expand import DTYPES
+from graphspec.passes.application import DTYPES
 from graphspec.text import spec_value
 
 _SCAN = re.compile(r"""#[^\n]*|"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|[()\[\]{}]""")

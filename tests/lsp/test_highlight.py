@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, SPECS
 
 from graphspec.highlight import GspecLexer
-from graphspec.passes.expand import DTYPES
+from graphspec.passes.application import DTYPES
 from graphspec.text import KEYWORDS
 
 pygments = pytest.importorskip("pygments")

@@ -1,0 +1,207 @@
+"""Layer calls and their application: the checked (and cached) spec of a call, the layer it
+adds, and applying a layer to tensors, which infers the output shapes and dtype."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from graphspec import custom
+from graphspec import graph as g
+from graphspec.catalog import calls
+from graphspec.catalog.base import ATTENTION, LIST, SINGLE, ArgError, ShapeError
+from graphspec.catalog.dtypes_in import compute_dtype, input_dtype_problem
+from graphspec.diagnostics import codes
+from graphspec.limits import MAX_NODES
+from graphspec.passes import layers as L
+from graphspec.passes.frame import Abort, Frame, fmt_shape
+from graphspec.passes.values import INVALID, code_help, contains_invalid, runs_code
+from graphspec.source import Span
+from graphspec.suggest import did_you_mean
+from graphspec.syntax import ast
+
+__all__ = ["DTYPES", "LayerApplication"]
+
+
+DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+          "bool", "string")
+
+
+class LayerApplication:
+    """Layer calls checked and applied (a ModelExpander part: it adds to `graph`, keeps
+    `specs`, `first_shapes` and the cache of checked calls)."""
+
+    def layer_spec(self, frame: Frame, call: ast.Call) -> Optional[L.LayerSpec]:
+        """The checked spec of a layer call (a fresh copy of a cached one), or None (reported)."""
+        if runs_code(call.name):
+            self.diags.error(codes.E210, f"`{call.name}` is not allowed: a spec never runs code", call.name_span,
+                             label="runs Python code", help=code_help(call.name))
+            return None
+        if L.known_layer(call.name) is None:
+            if call.name in self.globals.blocks:
+                self.diags.error(codes.E209, f"`{call.name}` is a block; a `layer` declaration needs a layer",
+                                 call.name_span, help="apply the block in a chain: `x -> " + call.name + "(...)`")
+                return None
+            self.diags.error(codes.E220, f"unknown layer `{call.name}`", call.name_span, label="not a Keras layer",
+                             help=L.keras_model_help(call)
+                             or did_you_mean(call.name, L.layer_names() + list(self.globals.blocks))
+                             or "layers are Keras's own (`graphspec layers` lists them) or registered "
+                                "from Python with `graphspec.register_layer`")
+            return None
+        if not self.call_arguments.constructor_ok(call):
+            return None
+        before, self.set_reads = len(self.diags.items), set()
+        value = self.evaluator(frame).eval(call)
+        if value is INVALID or contains_invalid(value):
+            self.set_origins(before)
+            return None
+        # The same call written again (a chain in a `repeat`, a block used many times) validates
+        # the same way: reuse the checked spec. The key is the value's repr, which tells 1, 1.0
+        # and True apart; custom layers may be re-registered, so they are always checked afresh.
+        key = (call.name, repr(value)) if custom.get(call.name) is None else None
+        cached = self._layer_specs.get(key) if key is not None else None
+        if cached is not None:
+            return L.LayerSpec(cached.type, cached.kind, dict(cached.explicit), dict(cached.full), cached.entry,
+                               cached.custom)
+        before = len(self.diags.items)
+        spec = L.make_layer(call, value, self.diags)
+        self.set_origins(before)
+        if spec is not None and key is not None and len(self.diags.items) == before:
+            self._layer_specs[key] = spec
+            return L.LayerSpec(spec.type, spec.kind, dict(spec.explicit), dict(spec.full), spec.entry, spec.custom)
+        return spec
+
+    def add_layer(self, spec: L.LayerSpec, name: str, span: Span, shared=False, origin="") -> int:
+        """Add a layer to the graph (frozen inside a `trainable=False` block use): its id."""
+        lid = len(self.graph.layers)
+        if self.frozen is not None:  # a layer of a `trainable=False` block use: frozen as if written so
+            spec.explicit["trainable"] = spec.full["trainable"] = False
+        self.graph.layers.append(g.Layer(lid, name, spec.type, spec.kind, spec.explicit, span, shared=shared,
+                                         origin=origin, scope=self.scope))
+        self.specs[lid] = spec
+        return lid
+
+    def count_node(self, span: Span) -> None:
+        """Count one layer application against MAX_NODES; past it, report and stop expanding."""
+        self.checker.node_count += 1
+        if self.checker.node_count > MAX_NODES:
+            self.diags.error(codes.E004, f"the spec expands to more than {MAX_NODES:,} layer applications", span,
+                             label="limit reached here",
+                             help="lower the `repeat` counts, or split the model into nested models")
+            raise Abort()
+
+    def apply(self, lid: int, inputs: List[int], span: Span, arguments: Optional[dict] = None) -> Optional[List[int]]:
+        """Apply layer `lid` to `inputs` (with call-time `arguments`), inferring the output shapes."""
+        self.count_node(span)
+        layer = self.graph.layers[lid]
+        spec = self.specs[lid]
+        entry = spec.entry
+        shapes = [self.graph.tensors[t].shape for t in inputs]
+        if any(s is None for s in shapes):
+            return None
+        call = SINGLE
+        if entry is not None:
+            call = entry.call
+            if call == ATTENTION and arguments and ("value" in arguments or "key" in arguments):
+                # `value` / `key` given by name take their places among (query, value[, key])
+                named = {k: self.graph.tensors[v.tensor].shape for k, v in arguments.items()
+                         if k in ("value", "key") and isinstance(v, g.TensorRef)}
+                shapes = calls.attention_inputs(layer.type, shapes, named)
+            n = len(shapes)
+            if n < entry.min_inputs or (entry.max_inputs is not None and n > entry.max_inputs):
+                self.diags.error(codes.E402, self.arity_message(layer.type, entry, n), span,
+                                 label=f"{n} tensor{'s' if n != 1 else ''}",
+                                 help=self.arity_help(layer.type, entry, n))
+                return None
+        elif len(inputs) > 1:
+            call = LIST
+        if entry is not None:
+            problem = input_dtype_problem(layer.type, spec.full, [self.graph.tensors[t].dtype for t in inputs])
+            if problem is not None:
+                self.diags.error(codes.E403, problem[0], span, label="wrong dtype", help=problem[1])
+                return None
+        try:
+            result = self.infer(spec, shapes)
+            if arguments:
+                result = self.call_arguments.outputs(layer, spec, shapes, result, arguments)
+            if layer.uses == 0:
+                layer.params = L.param_counts(spec, shapes)
+                if layer.shared:
+                    self.first_shapes[lid] = shapes
+            elif layer.shared and L.param_counts(spec, shapes) != layer.params:
+                # One layer object has one set of weights: Keras builds them for the first
+                # input it sees and rejects an input that would need other weights.
+                first = ", ".join(fmt_shape(s) for s in self.first_shapes.get(lid, ()))
+                self.diags.error(codes.E401, f"shared layer `{layer.name}` was built for input shape {first}; "
+                                         f"its weights do not fit {', '.join(fmt_shape(s) for s in shapes)}",
+                                 span, label="incompatible shape",
+                                 help="every use of a `layer` shares its weights, so its inputs must match; "
+                                      "use a separate layer for inputs of another size")
+                return None
+        except (ShapeError, ArgError) as err:
+            # Name the layer once (rules often start with it), and show the input shapes
+            # only when the message does not already.
+            message = err.message if err.message.startswith(layer.type + " ") else f"{layer.type}: {err.message}"
+            shown = [fmt_shape(s) for s in shapes]
+            notes = [] if all(s in message for s in shown) else [f"input shapes: {', '.join(shown)}"]
+            self.diags.error(err.code, message, span, label="fails here", help=err.help, notes=notes)
+            return None
+        except Exception as exc:  # a rule's own bug must not become a traceback
+            if spec.custom is not None:  # the user's own rule, given to graphspec.register_layer
+                self.diags.error(codes.E499, f"{layer.type}: the shape function of this custom layer raised "
+                                         f"{type(exc).__name__}: {exc}", span, label="shape rule failed",
+                                 help="fix the `shape=` function given to `graphspec.register_layer`, or leave "
+                                      "it out to let Keras compute the shape")
+            else:
+                self.diags.error(codes.E499, f"{layer.type}: graphspec's shape rule failed ({type(exc).__name__}: "
+                                         f"{exc})", span, label="shape rule failed",
+                                 help="this is a bug in graphspec; please report it with the spec that triggers it")
+            return None
+        layer.uses += 1
+        outs = result if isinstance(result, list) else [result]
+        node_id = len(self.graph.nodes)
+        dtype = self.out_dtype(layer, spec, inputs)
+        out_ids = [self.new_tensor(tuple(s), dtype, node_id, i, span=span) for i, s in enumerate(outs)]
+        self.graph.nodes.append(g.Node(node_id, lid, list(inputs), out_ids, call, span, dict(arguments or {})))
+        return out_ids
+
+    def infer(self, spec: L.LayerSpec, shapes):
+        """The output shape(s) of a layer on input `shapes`, by its catalogue or custom rule."""
+        if spec.entry is not None:
+            return spec.entry.shape(spec.full, shapes)
+        return spec.custom.shape(spec.full, shapes)
+
+    # Layers whose Keras output keeps a non-floating input's dtype (int, bool, string);
+    # a floating input is cast to the layer's compute dtype, as by every other layer.
+    def out_dtype(self, layer: g.Layer, spec: L.LayerSpec, inputs: List[int]) -> str:
+        """The dtype of a layer's outputs on `inputs` (reads only `self.graph`: ir/verify.py calls it so)."""
+        given = spec.full.get("dtype")
+        # A dtype policy name such as "mixed_float16" computes in float16.
+        compute = compute_dtype(given)
+        if spec.entry is not None and spec.entry.dtype is not None:
+            own = spec.entry.dtype(spec.full, [self.graph.tensors[t].dtype for t in inputs])
+            if own is not None:
+                return own
+        return compute if isinstance(compute, str) else "float32"
+
+    @staticmethod
+    def arity_message(type_name: str, entry, n: int) -> str:
+        """What a layer takes, and the `n` tensors it received."""
+        lo, hi = entry.min_inputs, entry.max_inputs
+        if hi == 1:
+            return f"{type_name} takes one tensor; received {n}"
+        if hi is None:
+            return f"{type_name} takes at least {lo} tensors; received {n}"
+        if hi == lo:
+            return f"{type_name} takes {lo} tensors; received {n}"
+        return f"{type_name} takes {lo} to {hi} tensors; received {n}"
+
+    @staticmethod
+    def arity_help(type_name: str, entry, n: int) -> Optional[str]:
+        """How to give a layer the number of tensors it takes, where there is a usual way."""
+        if entry.max_inputs == 1 and n > 1:
+            return f"merge the tensors first, e.g. `(a, b) -> Concatenate() -> {type_name}(...)`"
+        if n == 1 and entry.min_inputs > 1:
+            if entry.call == ATTENTION:
+                return f"pass query and value as a tuple: `(query, value) -> {type_name}(...)`"
+            return f"start from a tuple of tensors: `(a, b) -> {type_name}()`"
+        return None
