@@ -9,7 +9,7 @@ from graphspec.diagnostics.codes import ERROR, WARNING, Code, code_id, severity
 from graphspec.source import Span
 from graphspec.text import safe_text
 
-__all__ = ["ERROR", "WARNING", "Diagnostic", "Diagnostics", "Label", "SpecError"]
+__all__ = ["ERROR", "WARNING", "Diagnostic", "Diagnostics", "Label", "Reporter", "SpecError"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,27 @@ class Diagnostic:
         }
 
 
-class Diagnostics:
+class Reporter:
+    """`error()` and `warning()` for a collector: each makes the Diagnostic and passes it to `add()`."""
+
+    def add(self, diag: Diagnostic) -> Diagnostic:
+        """Record `diag` (each collector decides how); return it."""
+        raise NotImplementedError
+
+    def error(self, code: Union[Code, str], message: str, span: Optional[Span], *, label: str = "",
+              help: Optional[str] = None, notes: Optional[List[str]] = None,
+              related: Optional[List[Label]] = None) -> Diagnostic:
+        """Report an error (`code` must be an error code)."""
+        return self.add(Diagnostic(code, message, span, ERROR, label, help, list(notes or []), list(related or [])))
+
+    def warning(self, code: Union[Code, str], message: str, span: Optional[Span], *, label: str = "",
+                help: Optional[str] = None, notes: Optional[List[str]] = None,
+                related: Optional[List[Label]] = None) -> Diagnostic:
+        """Report a warning (`code` must be a warning code)."""
+        return self.add(Diagnostic(code, message, span, WARNING, label, help, list(notes or []), list(related or [])))
+
+
+class Diagnostics(Reporter):
     """Collects every diagnostic of a run; passes add to it and keep going."""
 
     def __init__(self) -> None:
@@ -92,18 +112,6 @@ class Diagnostics:
             self._seen.add(key)
             self.items.append(diag)
         return diag
-
-    def error(self, code: Union[Code, str], message: str, span: Optional[Span], *, label: str = "",
-              help: Optional[str] = None, notes: Optional[List[str]] = None,
-              related: Optional[List[Label]] = None) -> Diagnostic:
-        """Report an error (`code` must be an error code)."""
-        return self.add(Diagnostic(code, message, span, ERROR, label, help, list(notes or []), list(related or [])))
-
-    def warning(self, code: Union[Code, str], message: str, span: Optional[Span], *, label: str = "",
-                help: Optional[str] = None, notes: Optional[List[str]] = None,
-                related: Optional[List[Label]] = None) -> Diagnostic:
-        """Report a warning (`code` must be a warning code)."""
-        return self.add(Diagnostic(code, message, span, WARNING, label, help, list(notes or []), list(related or [])))
 
     @property
     def has_errors(self) -> bool:

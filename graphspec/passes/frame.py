@@ -8,9 +8,9 @@ once, not by every expansion of it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
-from graphspec.diagnostics.diagnostic import ERROR, WARNING, Diagnostic, Diagnostics, Label
+from graphspec.diagnostics.diagnostic import Diagnostic, Diagnostics, Label, Reporter
 from graphspec.source import Span
 
 __all__ = ["Abort", "Binding", "Frame", "OncePerPlace", "counted", "fmt_shape"]
@@ -50,7 +50,7 @@ class Frame:
     origins: Dict[str, frozenset] = field(default_factory=dict)  # block parameter -> the `--set` consts it read
 
 
-class OncePerPlace:
+class OncePerPlace(Reporter):
     """The run's Diagnostics as one model's expansion reports into it: a problem at a place in a
     block body or a `repeat` body is reported by its first expansion (or iteration) only, not
     again by every later one with other values in its message. Suppressed errors still count, so
@@ -79,16 +79,6 @@ class OncePerPlace:
         # A problem inside a block body also points at the use that expanded it (innermost first).
         diag.related.extend(site for site in reversed(self.call_sites) if site.span != diag.span)
         return self._diags.add(diag)
-
-    def error(self, code: str, message: str, span: Optional[Span], *, label: str = "",
-              help: Optional[str] = None, notes: Optional[List[str]] = None) -> Diagnostic:
-        """Report an error (see add)."""
-        return self.add(Diagnostic(code, message, span, ERROR, label, help, list(notes or [])))
-
-    def warning(self, code: str, message: str, span: Optional[Span], *, label: str = "",
-                help: Optional[str] = None, notes: Optional[List[str]] = None) -> Diagnostic:
-        """Report a warning (see add)."""
-        return self.add(Diagnostic(code, message, span, WARNING, label, help, list(notes or [])))
 
 
 def counted(n: int, word: str) -> str:
