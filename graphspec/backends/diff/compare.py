@@ -95,7 +95,7 @@ class _Layer:
     model: Optional[str]
     written: Dict[str, Any]  # the arguments as written (normalized values), `name=` left out
     config: Dict[str, Any]  # the effective arguments: those equal to their defaults left out
-    calls: List[Tuple[tuple, tuple]]  # per call: (source keys, output shapes)
+    calls: Tuple[Tuple[tuple, tuple], ...]  # per call: (source keys, output shapes)
     order: int
     typepos: int
     params: Tuple[int, int]
@@ -121,6 +121,10 @@ def _params(layer) -> Tuple[int, int]:
     return tuple(params) if params is not None else (layer.trainable_params, layer.non_trainable_params)
 
 
+# A layer's label marks (several outputs, several calls): four tuples shared by every layer.
+_MARKS = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
+
+
 class _Graph:
     """The parts of a ModelIR that the diff compares, with the dead branches left out."""
 
@@ -143,11 +147,11 @@ class _Graph:
             layer = ir.layers[n.layer]
             call = seen_calls.get(n.layer, 0)  # which call of its layer this is (a count, not a search)
             seen_calls[n.layer] = call + 1
-            self._marks.setdefault(layer.name, (len(n.outputs) > 1, len(calls_of[n.layer]) > 1))
+            self._marks.setdefault(layer.name, _MARKS[len(n.outputs) > 1, len(calls_of[n.layer]) > 1])
             for i, t in enumerate(n.outputs):
                 producer[t] = ("layer", layer.name, call, i)
         self.layers: Dict[str, _Layer] = {}
-        typecount: Dict[str, int] = {}
+        self.by_type: Dict[str, List[_Layer]] = {}  # type -> its layers in order: typepos is the index
         # Layers written alike (a `repeat` body) share one pair of argument dicts and one tuple per
         # output shape: both are read only, and one copy per layer made diff several times check's memory.
         arguments: Dict[tuple, Tuple[dict, dict]] = {}
@@ -174,20 +178,12 @@ class _Graph:
                 keys = tuple(producer.get(t) or ("tensor", t) for t in use.inputs)
                 out_shapes = tuple(ir.tensors[t].shape for t in use.outputs)
                 calls.append((keys, shapes.setdefault(out_shapes, out_shapes)))
-            pos = typecount.get(type_name, 0)
-            typecount[type_name] = pos + 1
-            self.layers[layer.name] = _Layer(layer.name, type_name, layer.kind, layer.model, written, config, calls,
-                                             len(self.layers), pos, _params(layer), label)
-        self.by_typepos = {(l.type, l.typepos): l for l in self.layers.values()}
-        # The live calls in topological order, for the structural keys: (layer name, sources, output tensors),
-        # a source being ("input", name) or ("node", index in this list, output index).
-        index = {n.id: i for i, n in enumerate(nodes)}
-        made: Dict[int, tuple] = {inp.tensor: ("input", inp.name) for inp in ir.inputs}
-        for n in nodes:
-            for i, t in enumerate(n.outputs):
-                made[t] = ("node", index[n.id], i)
-        self.calls = [(ir.layers[n.layer].name, tuple(made.get(t, ("tensor", t)) for t in n.inputs),
-                       tuple(n.outputs)) for n in nodes]
+            same_type = self.by_type.setdefault(type_name, [])
+            self.layers[layer.name] = _Layer(layer.name, type_name, layer.kind, layer.model, written, config,
+                                             tuple(calls), len(self.layers), len(same_type), _params(layer), label)
+            same_type.append(self.layers[layer.name])
+        # The live calls in topological order (the IR's own nodes, not a copy), for the structural keys.
+        self.nodes = nodes
         self.output_of = {}
         for o in ir.outputs:
             self.output_of.setdefault(o.tensor, []).append(o.name)

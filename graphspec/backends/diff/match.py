@@ -1,13 +1,13 @@
 """Pairing the two sides' inputs and layers: which old one is which new one (the algorithm only).
 
 Works on the per-side graph views of graphspec/backends/diff/compare.py (`_Graph`: `inputs`,
-`layers` by name in topological order, `calls`, `output_of`, `by_typepos`), with values already
+`layers` by name in topological order, `nodes`, `output_of`, `by_type`), with values already
 normalised. Every step is a dict lookup per layer or per call: linear in the graphs' size.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Tuple
 
 from graphspec.backends.diff.normalise import eq, vkey
 
@@ -53,37 +53,78 @@ def _structure(graph: "_Graph", input_names: Dict[str, str], intern: Dict[Any, i
     upstream of it are the same. The backward key: the same downstream, with the
     model outputs by name. A layer whose name moved (a binding renamed, a layer
     inserted before others of its type) is paired through them.
+
+    Keys are flat tuples of ints and names, a tag first (0 layer, 1 call, 2 use, 3 and 4 a layer
+    of several calls), each source two items: (forward key, output) of a call, (-1, name) of an
+    input, (-2, id) of a tensor nothing makes. `intern` keeps one tuple per distinct key, and
+    a layer called once has its call's key as its own: at 200,000 layers the nested tuples of
+    one key per call and per layer made diff several times check's memory.
     """
     def key(k):
         return intern.setdefault(k, len(intern))
 
-    vkeys: Dict[int, Any] = {}  # id of a config dict -> its vkey: layers written alike share one dict (compare.py)
-    base = {name: key(("layer", l.type, l.model, vkeys[id(l.config)] if id(l.config) in vkeys
-                       else vkeys.setdefault(id(l.config), vkey(l.config))))
-            for name, l in graph.layers.items()}
-    fwd_node = []
-    for name, sources, _ in graph.calls:
-        src = tuple(("input", input_names.get(s[1], s[1])) if s[0] == "input"
-                    else (fwd_node[s[1]], s[2]) if s[0] == "node" else s for s in sources)
-        fwd_node.append(key(("call", base[name], src)))
-    consumers: Dict[int, list] = {}
-    for i, (_, sources, _) in enumerate(graph.calls):
-        for slot, s in enumerate(sources):
-            if s[0] == "node":
-                consumers.setdefault(s[1], []).append((i, slot, s[2]))
-    bwd_node = [0] * len(graph.calls)
-    for i in range(len(graph.calls) - 1, -1, -1):
-        name, _, outs = graph.calls[i]
-        used = sorted((bwd_node[c], slot, out) for c, slot, out in consumers.get(i, ()))
-        named = tuple((j, tuple(graph.output_of.get(t, ()))) for j, t in enumerate(outs))
-        bwd_node[i] = key(("use", base[name], tuple(used), named))
-    fwd: Dict[str, list] = {}
-    bwd: Dict[str, list] = {}
-    for i, (name, _, _) in enumerate(graph.calls):
-        fwd.setdefault(name, []).append(fwd_node[i])
-        bwd.setdefault(name, []).append(bwd_node[i])
-    return ({n: key(("f",) + tuple(v)) for n, v in fwd.items()},
-            {n: key(("b",) + tuple(v)) for n, v in bwd.items()})
+    ir = graph.ir
+    layer_of = ir.layers
+    # Per (type, model, config dict): layers written alike share one dict (compare.py), so one vkey each.
+    bases: Dict[tuple, int] = {}
+
+    def base(name: str) -> int:
+        l = graph.layers[name]
+        b = bases.get((l.type, l.model, id(l.config)))
+        if b is None:
+            b = bases.setdefault((l.type, l.model, id(l.config)), key((0, l.type, l.model, vkey(l.config))))
+        return b
+
+    input_of = {inp.tensor: input_names.get(inp.name, inp.name) for inp in ir.inputs}
+    producer: Dict[int, tuple] = {}  # tensor -> (index of its call, output index)
+    names: List[str] = []
+    fwd_node: List[int] = []
+    for i, n in enumerate(graph.nodes):
+        name = layer_of[n.layer].name
+        src = [1, base(name)]
+        for t in n.inputs:
+            made_by = producer.get(t)
+            if made_by is not None:
+                src += (fwd_node[made_by[0]], made_by[1])
+            else:
+                src += (-1, input_of[t]) if t in input_of else (-2, t)
+        fwd_node.append(key(tuple(src)))
+        names.append(name)
+        for j, t in enumerate(n.outputs):
+            producer[t] = (i, j)
+    # Backward, each call's users are known when it is reached: every user comes later in the order.
+    users: Dict[int, list] = {}
+    bwd_node = [0] * len(fwd_node)
+    nodes = graph.nodes
+    for i in range(len(nodes) - 1, -1, -1):
+        n = nodes[i]
+        parts = [2, base(names[i])]
+        used = sorted(users.pop(i, ()))
+        parts.append(len(used))
+        for u in used:
+            parts.extend(u)
+        parts.append(len(n.outputs))
+        for t in n.outputs:
+            outputs = graph.output_of.get(t, ())
+            parts.append(len(outputs))
+            parts.extend(outputs)
+        bwd_node[i] = key(tuple(parts))
+        for slot, t in enumerate(n.inputs):
+            made_by = producer.get(t)
+            if made_by is not None:
+                users.setdefault(made_by[0], []).append((bwd_node[i], slot, made_by[1]))
+    fwd: Dict[str, Any] = {}
+    bwd: Dict[str, Any] = {}
+    several = {name for name, (_, calls) in graph._marks.items() if calls}
+    for i, name in enumerate(names):
+        if name in several:
+            fwd.setdefault(name, [3]).append(fwd_node[i])
+            bwd.setdefault(name, [4]).append(bwd_node[i])
+        else:
+            fwd[name], bwd[name] = fwd_node[i], bwd_node[i]
+    for name in several:
+        fwd[name], bwd[name] = key(tuple(fwd[name])), key(tuple(bwd[name]))
+    return fwd, bwd
 
 
 def pair_layers(old: "_Graph", new: "_Graph", inputs: Dict[str, str]) -> Dict[str, str]:
@@ -124,7 +165,8 @@ def pair_layers(old: "_Graph", new: "_Graph", inputs: Dict[str, str]) -> Dict[st
     for n in new.layers.values():  # topological order: a layer's sources are paired before it
         if n.name in taken:
             continue
-        o = old.by_typepos.get((n.type, n.typepos))
+        same_type = old.by_type.get(n.type, ())
+        o = same_type[n.typepos] if n.typepos < len(same_type) else None
         if o is None or o.name in mapping:
             continue
         if eq(o.config, n.config) or same_sources(o, n, inputs, mapping):
