@@ -208,7 +208,7 @@ def compile(path: Union[str, Path], model: Optional[str] = None, set: Optional[M
 
 def format(text: str, name: str = "<string>") -> str:
     """Spec text in canonical layout (what `graphspec fmt` writes); raises SpecError on syntax errors."""
-    from graphspec.backends.formatter import format_source
+    from graphspec.syntax.format import format_source
     from graphspec.source import Source
 
     formatted, diags = format_source(Source(name, text))

@@ -173,6 +173,6 @@ def test_any_value_round_trips(value):
 @given(st.text(st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs")) | st.sampled_from(' \\"\n\t\r'),
                max_size=30))
 def test_formatter_quotes_ordinary_strings_the_same(s):
-    from graphspec.backends import formatter
+    from graphspec.syntax import format as formatter
 
     assert text.quote(s) == formatter.quote(s)

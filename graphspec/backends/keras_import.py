@@ -1691,7 +1691,7 @@ def from_keras(model, *, keep_names: bool = True) -> str:
 def _canonical(text: str) -> str:
     """`text` in the layout of `graphspec fmt`, when the formatter is there and takes it."""
     try:
-        from graphspec.backends.formatter import format_source
+        from graphspec.syntax.format import format_source
         from graphspec.source import Source
 
         formatted, _ = format_source(Source("<keras import>", text))

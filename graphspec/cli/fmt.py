@@ -10,7 +10,7 @@ from graphspec.text import safe_text
 
 
 def _format_one(path: str, check: bool) -> int:
-    from graphspec.backends.formatter import FormatError, format_source
+    from graphspec.syntax.format import FormatError, format_source
     from graphspec.diagnostics.diagnostic import Diagnostics
     from graphspec.diagnostics.render import render_text
     from graphspec.passes.modules import decode

@@ -188,7 +188,7 @@ def build(debounce_ms: int = DEFAULT_DEBOUNCE_MS) -> GspecServer:
 
 def format_edits(text: str, name: str) -> Optional[List[T.TextEdit]]:
     """The edit that turns `text` into `graphspec fmt`'s text; [] when it is already; None on syntax errors."""
-    from graphspec.backends.formatter import FormatError, format_source
+    from graphspec.syntax.format import FormatError, format_source
     from graphspec.source import Source
 
     try:

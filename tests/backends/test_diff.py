@@ -86,7 +86,7 @@ def test_every_spec_against_itself_has_no_changes(path):
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.gspec")), ids=lambda p: p.name)
 def test_the_formatted_layout_has_no_changes(path):
-    from graphspec.backends.formatter import format_source
+    from graphspec.syntax.format import format_source
     from graphspec.source import Source
 
     formatted, _ = format_source(Source(str(path), path.read_text(encoding="utf-8")))

@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphspec.backends.formatter import WIDTH, format_module, format_source, quote
+from graphspec.syntax.format import WIDTH, format_module, format_source, quote
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.api import from_program
 from graphspec.passes.check import check_text

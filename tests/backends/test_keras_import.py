@@ -635,7 +635,7 @@ def test_cli_import_errors(tmp_path, capsys, monkeypatch):
 
 
 def test_text_is_in_the_formatter_layout():
-    formatter = pytest.importorskip("graphspec.backends.formatter")
+    formatter = pytest.importorskip("graphspec.syntax.format")
     from graphspec.source import Source
 
     for stem in ("ticket_sequences", "dual_camera", "inception_block"):
