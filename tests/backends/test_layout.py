@@ -8,7 +8,6 @@ reversed to break a cycle, and the same input gives the same picture.
 
 import subprocess
 import sys
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -173,10 +172,18 @@ def _ladder(n: int):
     return {nid: (120.0, 40.0) for nid in ids}, edges, cluster_of, labels
 
 
-def test_large_graphs_are_laid_out_in_well_under_a_second_per_thousand_nodes():
+def test_a_2000_node_ladder_is_laid_out_correctly():
+    """The big input keeps the properties (benchmarks/render.py measures its speed): checked in
+    linear time, since the pairwise checks of _check are quadratic."""
     sizes, edges, cluster_of, labels = _ladder(2000)
-    started = time.perf_counter()
     result = layout(sizes, edges, cluster_of, labels)
-    elapsed = time.perf_counter() - started
-    assert len(result.nodes) == 2000
-    assert elapsed < 5.0, f"2,000 nodes took {elapsed:.1f}s"
+    assert set(result.nodes) == set(sizes) and len(result.edges) == len(edges)
+    for (a, b), points in zip(edges, result.edges):  # acyclic: every edge goes down, port to port
+        assert result.layers[a] < result.layers[b]
+        assert _on_border(points[0], result.nodes[a]) and _on_border(points[-1], result.nodes[b])
+    by_layer = {}
+    for nid, layer in result.layers.items():
+        by_layer.setdefault(layer, []).append(result.nodes[nid])
+    for boxes in by_layer.values():  # neighbours in a layer do not overlap
+        boxes.sort(key=lambda box: box.x)
+        assert all(not _overlap(p, q) for p, q in zip(boxes, boxes[1:]))

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -337,12 +335,10 @@ def test_shutdown_and_exit_cleanly(tmp_path):
         client.kill()
 
 
-def test_a_1000_layer_file_is_rechecked_fast(tmp_path):
-    """A change to a 1,000-layer spec re-checks and re-publishes within the keystroke budget.
+def test_a_1000_layer_file_is_rechecked_from_the_new_text(tmp_path):
+    """Edits to a 1,000-layer spec re-check and re-publish, and hover answers from the latest text.
 
-    Measured as the server sees it: didChange with no debounce, then the hover that must
-    answer from the new text (tests run on a shared machine: the bound is loose, the median
-    is printed; benchmarks measure the number, about 60 ms here)."""
+    The speed of this re-check is measured by benchmarks/lsp.py, not here."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from generate import generate_spec
 
@@ -354,19 +350,15 @@ def test_a_1000_layer_file_is_rechecked_fast(tmp_path):
         uri = client.open(tmp_path / "big.gspec", text)
         assert client.diagnostics(uri, 1) == []
         line, char = position_of(text, "output y")
-        times = []
-        for version in range(2, 9):
+        for version in range(2, 5):
             edited = text.replace("const width = 32", f"const width = {30 + version}")
-            start = time.perf_counter()
             client.change(uri, edited, version)
             assert client.diagnostics(uri, version) == []
-            times.append(time.perf_counter() - start)
         hover = client.at("textDocument/hover", uri, line, char + 7)
         assert "(None, 10)" in hover["contents"]["value"]
-        median = statistics.median(times)
-        print(f"re-check of a 1,000-layer file in the server: median {median * 1000:.0f} ms "
-              f"(min {min(times) * 1000:.0f} ms)")
-        assert median < 0.5
+        # A broken edit must be reported: the server re-checks the new text, not a cached result.
+        client.change(uri, text.replace("const width = 32", "const width = -1"), 5)
+        assert client.diagnostics(uri, 5) != []
         assert client.close() == 0
     finally:
         client.kill()
