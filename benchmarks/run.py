@@ -324,12 +324,13 @@ def side_by_side(now: dict, base: dict, rev: str) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes")
-    p.add_argument("--only", choices=("a", "b", "c", "g", "s"), action="append",
-                   help="run only these parts (g: issue 9's goals, s: every command at the size limit)")
+    p.add_argument("--only", choices=("a", "b", "c", "g", "s", "l", "r"), action="append",
+                   help="run only these parts (g: issue 9's goals, s: every command at the size limit, "
+                        "l: benchmarks/lsp.py, r: benchmarks/render.py)")
     p.add_argument("--baseline", metavar="REV", help="also measure g and s on commit REV (a git worktree)")
     p.add_argument("--json", action="store_true", help="print the g and s measurements as JSON (for --baseline)")
     args = p.parse_args(argv)
-    parts = set(args.only or "abcgs")
+    parts = set(args.only or "abcgslr")
     if args.json:
         print(json.dumps(measure_goals(parts, args.quick)))
         return 0
@@ -344,6 +345,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if "c" in parts:
         print("(c) to_keras() vs hand-written Keras ...", flush=True)
         c = bench_to_keras(runs=3 if args.quick else 9)
+    for letter, stem in (("l", "lsp"), ("r", "render")):  # separate scripts, run by the same interpreter
+        if letter in parts:
+            print(f"({letter}) benchmarks/{stem}.py ...", flush=True)
+            _load_module(f"graphspec_bench_{stem}", HERE / f"{stem}.py").main(["--quick"] if args.quick else [])
     now = measure_goals(parts & {"g", "s"}, args.quick)
     print()
     print(report(a, b, c))

@@ -50,7 +50,11 @@ MODELS: Dict[str, str] = {
     "mobilenet_v2": "MobileNetV2",
     "vgg19": "VGG19",
     "densenet121": "DenseNet121",
+    "mobilenet_v3_small": "MobileNetV3Small",
+    "convnext_tiny": "ConvNeXtTiny",
 }
+# every spec of the folder must have its builder above (tests/test_benchmarks_smoke.py checks)
+ZOO_STEMS = sorted(path.stem for path in ZOO.glob("*.gspec"))
 
 
 def _load_module(name: str, path: Path):

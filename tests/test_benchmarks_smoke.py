@@ -79,3 +79,25 @@ def test_report_renders_every_part():
                          "ratio_named": 1.0, "runs": 1}},
     )
     assert "20.0x faster" in text and "10.0" in text and "0.500x" in text and "1.000x" in text
+
+
+lsp_bench = _module("graphspec_bench_lsp", BENCH / "lsp.py")
+render_bench = _module("graphspec_bench_render", BENCH / "render.py")
+zoo_bench = _module("graphspec_bench_zoo", BENCH / "zoo.py")
+
+
+def test_lsp_benchmark_runs():
+    result = lsp_bench.measure(layers=12, small=3, edits=2, runs=1)
+    assert result["big"]["median_s"] > 0 and result["small_recheck"]["median_s"] > 0 and result["check_s"] > 0
+    assert "12 layers" in lsp_bench.report(result)
+
+
+def test_render_benchmark_runs():
+    layout_s = render_bench.bench_layout(nodes=20, runs=1)
+    r = render_bench.bench_svg(Path(__file__).parents[1] / "specs" / "seeds" / "fashion_cnn.gspec", runs=1)
+    assert layout_s > 0 and all(v > 0 for v in r.values())
+    assert "layout of 20 nodes" in render_bench.report(layout_s, 20, r, "fashion_cnn")
+
+
+def test_zoo_benchmark_covers_every_zoo_spec():
+    assert zoo_bench.ZOO_STEMS and set(zoo_bench.ZOO_STEMS) == set(zoo_bench.MODELS)
