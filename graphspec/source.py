@@ -5,21 +5,44 @@ from __future__ import annotations
 import bisect
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 from graphspec.limits import MAX_FILE_BYTES
 
 
-@dataclass(frozen=True)
 class Span:
-    """A region of a source file; lines and columns are 1-based, `end` is exclusive."""
+    """A region of a source file; lines and columns are 1-based, `end` is exclusive. Never
+    changed once made (equal and hashed by value); a plain class rather than a frozen
+    dataclass, whose per-field object.__setattr__ made spans a tenth of parsing's time."""
 
-    file: str
+    __slots__ = ("file", "line", "col", "end_line", "end_col")
+    file: str  # the annotations are the IR's schema of a span (graphspec/ir/codec.py)
     line: int
     col: int
     end_line: int
     end_col: int
+
+    def __init__(self, file: str, line: int, col: int, end_line: int, end_col: int):
+        self.file = file
+        self.line = line
+        self.col = col
+        self.end_line = end_line
+        self.end_col = end_col
+
+    def _key(self) -> tuple:
+        return (self.file, self.line, self.col, self.end_line, self.end_col)
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not Span:
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Span(file={self.file!r}, line={self.line!r}, col={self.col!r}, "
+                f"end_line={self.end_line!r}, end_col={self.end_col!r})")
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
