@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Set
 
 from graphspec import graph as g
+from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPANSION_DEPTH, MAX_PARAMS
 from graphspec.passes.expand import ModelExpander
@@ -38,7 +39,7 @@ class Checker:
             return self.graphs[name]
         if name in self.building:
             cycle = " -> ".join(self.building[self.building.index(name):] + [name])
-            self.diags.error("E206", f"model `{name}` uses itself: {cycle}", use, label="cyclic use",
+            self.diags.error(codes.E206, f"model `{name}` uses itself: {cycle}", use, label="cyclic use",
                              help=f"remove this use of `{name}`: a model cannot contain itself (to repeat "
                                   "structure without sharing weights, write a block)")
             return None
@@ -48,7 +49,7 @@ class Checker:
             return None
         if len(self.building) + self.open_blocks >= MAX_EXPANSION_DEPTH:
             what = "models and blocks" if self.open_blocks else "models"
-            self.diags.error("E206", f"{what} nested more than {MAX_EXPANSION_DEPTH} deep", use, label="too deep",
+            self.diags.error(codes.E206, f"{what} nested more than {MAX_EXPANSION_DEPTH} deep", use, label="too deep",
                              help="a model used as a layer may itself use models, up to this depth; flatten the "
                                   "hierarchy with blocks")
             return None
@@ -84,15 +85,15 @@ class Checker:
         parent, span = mdef.extends
         if parent in seen:
             chain = " -> ".join(seen[seen.index(parent):] + [parent])
-            self.diags.error("E206", f"model `{mdef.name}` extends itself: {chain}", span, label="cyclic extends")
+            self.diags.error(codes.E206, f"model `{mdef.name}` extends itself: {chain}", span, label="cyclic extends")
             return None
         pdef = self.globals.models.get(parent)
         if pdef is None:
-            self.diags.error("E201", f"unknown model `{parent}`", span, label="not defined",
+            self.diags.error(codes.E201, f"unknown model `{parent}`", span, label="not defined",
                              help=did_you_mean(parent, self.globals.models))
             return None
         if len(seen) >= MAX_EXPANSION_DEPTH:
-            self.diags.error("E206", f"`extends` chains more than {MAX_EXPANSION_DEPTH} models deep", span,
+            self.diags.error(codes.E206, f"`extends` chains more than {MAX_EXPANSION_DEPTH} models deep", span,
                              label="too deep", help="flatten the hierarchy: copy the shared statements into a block")
             return None
         base = self.body_of(pdef, seen)
@@ -112,7 +113,7 @@ def param_limit(graph: g.Graph, limit: int, diags: Diagnostics) -> None:
         what = f"model `{layer.model}`" if layer.kind == "model" else f"layer `{layer.name}` ({layer.type})"
         message = (f"{what} has {count:,} parameters, more than the limit of {limit:,}" if alone else
                    f"{what} brings the model to {total:,} parameters, more than the limit of {limit:,}")
-        diags.error("E005", message, layer.span, label="too many parameters",
+        diags.error(codes.E005, message, layer.span, label="too many parameters",
                     help=f"make the layer{'' if alone else 's'} smaller; if the model really is this large, raise "
                          "the limit with `--max-params N` (or `max-params` in `[tool.graphspec]`, "
                          "`max_params=` in Python)")
@@ -136,12 +137,12 @@ def constant_layers(graph: g.Graph, diags: Diagnostics) -> None:
         fix = "derive the tensor from an input, e.g. `positions = (tokens -> ops.zeros_like()) + ops.arange(12)`"
         named = [o.name for o in graph.outputs if o.tensor in node.outputs]
         if named and layer.type == "Identity":  # the Identity graphspec adds to name an output
-            diags.error("E404", f"output `{named[0]}` depends on no model input; received shape {shapes}, made "
+            diags.error(codes.E404, f"output `{named[0]}` depends on no model input; received shape {shapes}, made "
                                 "from constants alone", node.span or layer.span, label="depends on no input",
                         help=f"a Keras model computes its outputs from its inputs; {fix}")
             continue
         what = f"model `{layer.model}`" if layer.kind == "model" else f"`{layer.type}`"
-        diags.error("E404", f"{what} is applied to a tensor that depends on no model input; received shape "
+        diags.error(codes.E404, f"{what} is applied to a tensor that depends on no model input; received shape "
                             f"{shapes}, made from constants alone", node.span or layer.span,
                     label="depends on no input",
                     help=f"Keras would run the layer once while building the model and keep its output as a "
@@ -153,7 +154,7 @@ def unused_inputs(graph: g.Graph, diags: Diagnostics) -> None:
     reached, _ = g.upstream(graph)
     for inp in graph.inputs:
         if inp.tensor not in reached and graph.outputs:
-            diags.warning("W101", f"input `{inp.name}` is not used by any output", inp.span,
+            diags.warning(codes.W101, f"input `{inp.name}` is not used by any output", inp.span,
                           label="unused input", help="remove it, or connect it to an output")
 
 
@@ -204,7 +205,7 @@ def pick_root(main: ast.Module, modules: List[ast.Module], model: Optional[str],
     if model is not None:
         if model not in globals_.models:
             # A command-line mistake, not a place in the file: no span.
-            diags.error("E207", f"`--model {model}`: there is no model `{model}` in {main.source.name} or its imports",
+            diags.error(codes.E207, f"`--model {model}`: there is no model `{model}` in {main.source.name} or its imports",
                         None,
                         help=did_you_mean(model, globals_.models)
                         or f"the models are: {', '.join(globals_.models) or 'none'}")
@@ -219,10 +220,10 @@ def pick_root(main: ast.Module, modules: List[ast.Module], model: Optional[str],
     if not roots and main.models:
         return None  # every model is used by another: a cycle (E206), or `run` says so after checking
     if not roots:
-        diags.error("E207", "this file defines no model to build", main.source.span(0, 0),
+        diags.error(codes.E207, "this file defines no model to build", main.source.span(0, 0),
                     help="add `model NAME { ... }`, or pick an imported model with --model")
     else:
-        diags.error("E207", f"several models could be the root: {', '.join(roots)}",
+        diags.error(codes.E207, f"several models could be the root: {', '.join(roots)}",
                     main.models[[m.name for m in main.models].index(roots[1])].name_span,
                     help=f"pick one with --model (e.g. `--model {roots[0]}`) or "
                          f"`graphspec.load(..., model=\"{roots[0]}\")`")
@@ -239,7 +240,7 @@ def run(loader: Loader, main: Optional[ast.Module], diags: Diagnostics, *, model
     globals_ = Globals(modules, diags, overrides)
     for name in (overrides or {}):
         if name not in globals_.consts:
-            diags.error("E213", f"`--set {name}=...`: there is no const `{name}` in {main.source.name} or its imports",
+            diags.error(codes.E213, f"`--set {name}=...`: there is no const `{name}` in {main.source.name} or its imports",
                         None,
                         help=did_you_mean(name, globals_.consts) or
                         (f"the consts are: {', '.join(globals_.consts)}" if globals_.consts
@@ -255,7 +256,7 @@ def run(loader: Loader, main: Optional[ast.Module], diags: Diagnostics, *, model
     for name in names:
         checker.graph(name)
     if require_root and root is None and model is None and main.models and not diags.has_errors:
-        diags.error("E207", "every model of this file is used by another model, so none is the root",
+        diags.error(codes.E207, "every model of this file is used by another model, so none is the root",
                     main.models[0].name_span, help=f"pick one with --model (e.g. `--model {main.models[0].name}`)")
     consts = globals_.const_values()
     if diags.has_errors:
@@ -306,7 +307,7 @@ def _too_deep_to_check(diags: Diagnostics, name: str) -> None:
     """The last resort when checking exhausts Python's recursion limit. The limits in
     graphspec/limits.py keep every input well inside it (tests/test_bad_input.py builds the
     deepest specs they allow); this only fires when the caller's own stack is already deep."""
-    diags.error("E103", "the spec is nested too deeply to check here (imports, models, blocks and values "
+    diags.error(codes.E103, "the spec is nested too deeply to check here (imports, models, blocks and values "
                         "inside one another exhaust Python's recursion limit)", Span(name, 1, 1, 1, 1),
                 help="flatten the nesting, or check the spec from a shallower call stack")
 
