@@ -174,7 +174,7 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
             return
         if s.name in frame.tensors:
             self.diags.error(codes.E202, f"`{s.name}` is already defined", s.name_span, label="defined again",
-                             notes=[f"first defined at {frame.tensors[s.name].span}"],
+                             related=[Label(frame.tensors[s.name].span, "first defined here")],
                              help="give this input another name: inputs are named uniquely")
             return
         if s.shape is None:
