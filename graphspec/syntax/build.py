@@ -34,13 +34,15 @@ def builders(src) -> dict:
     `_rule`s inlined), each already built, a token as its entry (text, start, end, 0, terminal);
     start and end are the offsets lark's `propagate_positions` gives the node."""
     starts = src._starts
+    n_lines = len(starts)
     file = src.name
 
     def span(s, e):  # == src.span(s, e) for offsets inside the text
         if e < s:
             e = s
         line = bisect_right(starts, s)
-        end_line = bisect_right(starts, e)
+        # Most nodes end on the line they start on: one search, and one int object for both.
+        end_line = line if line < n_lines and e < starts[line] else bisect_right(starts, e)
         return Span(file, line, s - starts[line - 1] + 1, end_line, e - starts[end_line - 1] + 1)
 
     Literal, Ref, BinOp, Neg = ast.Literal, ast.Ref, ast.BinOp, ast.Neg
