@@ -126,20 +126,28 @@ def test_14_7_a_failed_or_killed_write_leaves_no_temporary_file(tmp_path):
     # ~16M parameters: a save of ~64 MB, long enough to be caught in the act.
     (work / "big.gspec").write_text("model big {\n    input x: (4000,)\n    output y = x -> Dense(4000)\n}\n")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    proc = subprocess.Popen([sys.executable, "-m", "graphspec", "compile", "big.gspec", "-o", "big.keras"],
-                            cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    try:
-        while not [n for n in os.listdir(work) if n.startswith(".big.keras.")]:
-            assert proc.poll() is None, "the save finished before it could be interrupted: " + proc.stderr.read()
-            assert time.monotonic() < deadline, "no temporary file appeared"
-            time.sleep(0.002)
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert "Traceback" not in err, err
+    # On a loaded machine the save can finish between seeing its temp file and the signal landing:
+    # such a run must still leave exactly the finished file; try again until one is caught mid-write.
+    for _attempt in range(5):
+        proc = subprocess.Popen([sys.executable, "-m", "graphspec", "compile", "big.gspec", "-o", "big.keras"],
+                                cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 300
+        try:
+            while not [n for n in os.listdir(work) if n.startswith(".big.keras.")]:
+                assert proc.poll() is None, "the save finished before it could be interrupted: " + proc.stderr.read()
+                assert time.monotonic() < deadline, "no temporary file appeared"
+                time.sleep(0.002)
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert "Traceback" not in err, err
+        if proc.returncode == 0:  # finished first: the target is whole and no temp file is left
+            assert sorted(os.listdir(work)) == ["big.gspec", "big.keras"], os.listdir(work)
+            (work / "big.keras").unlink()
+            continue
+        break
     assert proc.returncode == 143, (proc.returncode, err)
     assert sorted(os.listdir(work)) == ["big.gspec"], os.listdir(work)
 
