@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, load_module
 from graphspec.backends.layout import DIRECTIONS, layout
 
 EPS = 1e-6
@@ -163,19 +163,11 @@ def test_an_empty_graph():
     assert result.nodes == {} and result.edges == [] and result.width > 0
 
 
-def _ladder(n: int):
-    """A long chain with skip edges and clusters of four: the shape of a deep residual network."""
-    ids = [f"v{i}" for i in range(n)]
-    edges = list(zip(ids, ids[1:])) + [(ids[i], ids[i + 3]) for i in range(0, n - 3, 2)]
-    cluster_of = {nid: (f"s{i // 40}", f"b{i // 4}") for i, nid in enumerate(ids)}
-    labels = {p: (80.0, 16.0) for path in cluster_of.values() for p in (path[:1], path)}
-    return {nid: (120.0, 40.0) for nid in ids}, edges, cluster_of, labels
-
-
 def test_a_2000_node_ladder_is_laid_out_correctly():
     """The big input keeps the properties (benchmarks/render.py measures its speed): checked in
     linear time, since the pairwise checks of _check are quadratic."""
-    sizes, edges, cluster_of, labels = _ladder(2000)
+    # The graph the benchmark times: one definition of it (benchmarks/render.py).
+    sizes, edges, cluster_of, labels = load_module(ROOT / "benchmarks" / "render.py").ladder(2000)
     result = layout(sizes, edges, cluster_of, labels)
     assert set(result.nodes) == set(sizes) and len(result.edges) == len(edges)
     for (a, b), points in zip(edges, result.edges):  # acyclic: every edge goes down, port to port
