@@ -18,32 +18,41 @@ configuration runs nothing; graphspec/cli/plugins.py decides when its plugins ar
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Tuple
 
-_WARNING_CODE = re.compile(r"^W[0-9]{3}$")
-
+from graphspec.record import FrozenRecord
 from graphspec.source import read_limited
 
 __all__ = ["ConfigError", "ProjectConfig", "project_config"]
 
 _MAX_CONFIG_BYTES = 1024 * 1024  # a pyproject.toml larger than this is not a configuration
 
+# Patterns as strings, compiled (and cached) by `re` on first use: most runs need neither.
+_WARNING_CODE = r"^W[0-9]{3}$"
+# A line that may start a [tool.graphspec] table or give one keys: its header (`[tool.graphspec]`,
+# `[ "tool" . graphspec.x ]`), a dotted key `tool.graphspec.ignore = ...`, or a `[tool]` table or
+# `tool = {...}` inline table (whose `graphspec` key this does not look for). A file without one
+# has no table of ours, and tomllib (most of a check's start-up in a project that names graphspec
+# only as a dependency) is not imported for it.
+_MAY_CONFIGURE = rb"""(?m)^[ \t]*(?:\[[ \t]*)?["']?tool["']?[ \t]*(?:\.[ \t]*["']?graphspec\b|[\]=])"""
+
 
 class ConfigError(Exception):
     """The configuration cannot be read or is malformed: one line naming the file and the problem."""
 
 
-@dataclass(frozen=True)
-class ProjectConfig:
+class ProjectConfig(FrozenRecord):
     """A `[tool.graphspec]` table: where it is, the plugins it names, the warnings it silences and
     the parameter limit it sets."""
 
+    __slots__ = _fields = ("path", "plugins", "ignore", "max_params")
+    _defaults = {"ignore": (), "max_params": None}
+
     path: Path  # the pyproject.toml
     plugins: Tuple[str, ...]  # as written: .py paths (relative to the file's folder) or module names
-    ignore: Tuple[str, ...] = ()  # warning codes silenced in every spec
-    max_params: Optional[int] = None  # `max-params`; None: limits.MAX_PARAMS
+    ignore: Tuple[str, ...]  # warning codes silenced in every spec
+    max_params: Optional[int]  # `max-params`; None: limits.MAX_PARAMS
 
     def plugin_targets(self) -> Tuple[str, ...]:
         """The plugins as absolute .py paths or module names."""
@@ -83,7 +92,7 @@ def _table(path: Path, data: dict) -> Optional[dict]:
         raise ConfigError(f"{path}: [tool.graphspec] plugins must be a list of file or module names "
                           f"(strings); received {plugins!r:.60}")
     ignore = table.get("ignore", [])
-    if not isinstance(ignore, list) or not all(isinstance(c, str) and _WARNING_CODE.match(c.strip().upper())
+    if not isinstance(ignore, list) or not all(isinstance(c, str) and re.match(_WARNING_CODE, c.strip().upper())
                                                for c in ignore):
         raise ConfigError(f"{path}: [tool.graphspec] ignore must be a list of warning codes such as \"W104\" "
                           f"(errors cannot be ignored); received {ignore!r:.60}")
@@ -104,8 +113,8 @@ def _read(path: Path) -> Optional[dict]:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(data) > _MAX_CONFIG_BYTES:
         raise ConfigError(f"cannot read {path}: larger than {_MAX_CONFIG_BYTES:,} bytes")
-    if b"graphspec" not in data:  # no table of ours: not worth parsing (nor failing on)
-        return None
+    if b"graphspec" not in data or re.search(_MAY_CONFIGURE, data) is None:
+        return None  # no table of ours: not worth parsing (nor failing on)
     return _table(path, _parse(path, data))
 
 

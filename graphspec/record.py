@@ -1,15 +1,19 @@
-"""A minimal record base class for the syntax tree and graph.
+"""Minimal record base classes for the syntax tree, the graph, the catalogue and the passes.
 
-`dataclasses` generates and compiles code for every class at import time, which
-costs `graphspec check` (a pre-commit hook) several milliseconds per run; these
-records are declared by a `_fields` tuple instead, like Python's own `ast` nodes.
+`dataclasses` generates and compiles code for every class at import time (and imports
+inspect, ast and dis), which costs `graphspec check` (a pre-commit hook) several
+milliseconds per run; these records are declared by a `_fields` tuple instead, like
+Python's own `ast` nodes. `FrozenRecord` is what a frozen dataclass was: immutable,
+equal and hashed by value; `replace` is `dataclasses.replace`.
 """
 
 from __future__ import annotations
 
 
 class Record:
-    """Fields by position or keyword; `_defaults` maps a field to a value or a factory."""
+    """Fields by position or keyword; `_defaults` maps a field to a value or a factory (a callable,
+    so a default that is itself a function is written `lambda: function`); a `__post_init__`
+    method, if any, runs after the fields are set."""
 
     __slots__ = ()
     _fields: tuple = ()
@@ -24,18 +28,22 @@ class Record:
         fields = self._fields
         if len(args) > len(fields):
             raise TypeError(f"{type(self).__name__} takes {len(fields)} fields; received {len(args)}")
+        set_ = object.__setattr__  # past a FrozenRecord's refusal
         for name, value in zip(fields, args):
-            setattr(self, name, value)
+            set_(self, name, value)
         for name in fields[len(args):]:
             if name in kwargs:
-                setattr(self, name, kwargs.pop(name))
+                set_(self, name, kwargs.pop(name))
             elif name in self._defaults:
                 default = self._defaults[name]
-                setattr(self, name, default() if callable(default) else default)
+                set_(self, name, default() if callable(default) else default)
             else:
                 raise TypeError(f"{type(self).__name__} needs field `{name}`")
         if kwargs:
             raise TypeError(f"{type(self).__name__} has no field `{next(iter(kwargs))}`")
+        post = getattr(self, "__post_init__", None)
+        if post is not None:
+            post()
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields)
@@ -66,22 +74,64 @@ def _compiled_init(cls):
     """An __init__ for `cls` taking its fields in order, defaults as `_defaults` says (the
     generic one where the fields do not allow it: a required field after a defaulted one)."""
     fields, defaults = cls._fields, cls._defaults
+    frozen = issubclass(cls, FrozenRecord)
     params, body, defaulted = [], [], False
     for f in fields:
-        if not f.isidentifier() or f in ("_self", "_MISSING", "_d") or (defaulted and f not in defaults):
+        if not f.isidentifier() or f in ("_self", "_MISSING", "_d", "_set") or (defaulted and f not in defaults):
             return Record.__init__
+        value = f
         if f in defaults:
             defaulted = True
             params.append(f"{f}=_MISSING")
-            body.append(f"    _self.{f} = {f} if {f} is not _MISSING else "
-                        f"(_d[{f!r}]() if callable(_d[{f!r}]) else _d[{f!r}])")
+            value = f"{f} if {f} is not _MISSING else (_d[{f!r}]() if callable(_d[{f!r}]) else _d[{f!r}])"
         else:
             params.append(f)
-            body.append(f"    _self.{f} = {f}")
+        body.append(f"    _set(_self, {f!r}, {value})" if frozen else f"    _self.{f} = {value}")
+    if hasattr(cls, "__post_init__"):
+        body.append("    _self.__post_init__()")
     code = f"def __init__(_self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
-    namespace = {"_MISSING": _MISSING, "_d": defaults}
+    namespace = {"_MISSING": _MISSING, "_d": defaults, "_set": object.__setattr__}
     try:
         exec(code, namespace)  # only the class's own field names, each an identifier (checked above)
     except SyntaxError:  # a field named like a keyword
         return Record.__init__
     return namespace["__init__"]
+
+
+class FrozenRecord(Record):
+    """A record that cannot change once made, equal and hashed by its fields' values (as a frozen
+    dataclass is: a catalogue entry, a call value, a dict key)."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field `{name}` of a frozen {type(self).__name__}")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field `{name}` of a frozen {type(self).__name__}")
+
+    def __eq__(self, other) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return values(self) == values(other)
+
+    def __hash__(self) -> int:
+        return hash(values(self))
+
+    def __reduce__(self):
+        # pickle and copy: through __init__, since the default restores slots by setattr
+        return type(self), values(self)
+
+
+def values(record: Record) -> tuple:
+    """The record's field values, in field order."""
+    return tuple(getattr(record, f) for f in record._fields)
+
+
+def replace(record: Record, **changes) -> Record:
+    """A copy of `record` (of its own class, through its __init__) with some fields changed."""
+    fields = record._fields
+    unknown = [name for name in changes if name not in fields]
+    if unknown:
+        raise TypeError(f"{type(record).__name__} has no field `{unknown[0]}`")
+    return type(record)(**{f: changes[f] if f in changes else getattr(record, f) for f in fields})

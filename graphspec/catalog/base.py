@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.codes import Code, code_id
+from graphspec.record import FrozenRecord
 
 # A static shape includes the batch axis: (None, 28, 28, 1). Unknown dims are None.
 Shape = Tuple[Optional[int], ...]
@@ -35,18 +35,20 @@ class ArgError(Exception):
         self.code = code_id(code)  # the id, as a Diagnostic holds it
 
 
-@dataclass(frozen=True)
-class CallValue:
+class CallValue(FrozenRecord):
     """A call written as an argument value: `L2(1e-4)`, `LSTM(16)` inside `Bidirectional(...)`.
 
     `config` holds the arguments bound to names (positional ones resolved through the
     callee's signature, defaults filled in) when the callee is a catalogue layer.
     """
 
+    __slots__ = _fields = ("callee", "args", "kwargs", "config")
+    _defaults = {"args": (), "kwargs": (), "config": None}
+
     callee: str
-    args: tuple = ()
-    kwargs: tuple = ()  # tuple of (name, value) pairs, in source order
-    config: Any = None  # dict for catalogue layers, else None
+    args: tuple
+    kwargs: tuple  # tuple of (name, value) pairs, in source order
+    config: Any  # dict for catalogue layers, else None
 
     def kwargs_dict(self) -> dict:
         return dict(self.kwargs)
@@ -58,25 +60,33 @@ LIST = "list"  # layer([a, b, ...])            merge layers
 ATTENTION = "attention"  # layer(query, value[, key])   MultiHeadAttention & co.
 
 
-@dataclass(frozen=True)
-class LayerEntry:
+def _no_params(cfg, shapes) -> Tuple[int, int]:
+    return 0, 0
+
+
+class LayerEntry(FrozenRecord):
     """Everything graphspec knows about one Keras layer class."""
+
+    __slots__ = _fields = ("name", "shape", "params", "call", "min_inputs", "max_inputs", "validate",
+                           "aliases", "summary", "layer_params", "dtype")
+    _defaults = {"params": lambda: _no_params, "call": SINGLE, "min_inputs": 1, "max_inputs": 1,
+                 "validate": None, "aliases": (), "summary": "", "layer_params": (), "dtype": None}
 
     name: str  # canonical Keras class name, e.g. "Conv2D"
     shape: Callable[[dict, Sequence[Shape]], ShapeResult]
-    params: Callable[[dict, Sequence[Shape]], Tuple[int, int]] = lambda cfg, shapes: (0, 0)
-    call: str = SINGLE
-    min_inputs: int = 1
-    max_inputs: Optional[int] = 1
+    params: Callable[[dict, Sequence[Shape]], Tuple[int, int]]  # default: no weights
+    call: str  # default SINGLE
+    min_inputs: int  # default 1
+    max_inputs: Optional[int]  # default 1
     # Extra validation of the bound config beyond types/ranges known per parameter name.
-    validate: Optional[Callable[[dict], None]] = None
-    aliases: Tuple[str, ...] = ()
-    summary: str = ""  # one-line shape rule, for `graphspec layers` and docs
+    validate: Optional[Callable[[dict], None]]
+    aliases: Tuple[str, ...]
+    summary: str  # one-line shape rule, for `graphspec layers` and docs
     # Parameter names whose value is itself a layer call (Bidirectional's `layer`).
-    layer_params: Tuple[str, ...] = field(default_factory=tuple)
+    layer_params: Tuple[str, ...]
     # Output dtype from (config, input dtypes), where it is not the layer's float compute
     # dtype (int64 lookup indices, a Reshape of int ids); None means the compute dtype.
-    dtype: Optional[Callable[[dict, Sequence[str]], Optional[str]]] = None
+    dtype: Optional[Callable[[dict, Sequence[str]], Optional[str]]]
 
 
 # Keras classes that load or run code: a spec may not name them anywhere (as a step, as an

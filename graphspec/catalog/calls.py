@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict
 
 from graphspec.catalog.signatures import decode_default
+from graphspec.record import FrozenRecord
 
 DATA_FILE = "keras_call_signatures.json"
 
@@ -24,9 +24,10 @@ FLAG = "flag"
 VALUE = "value"
 
 
-@dataclass(frozen=True)
-class CallParam:
+class CallParam(FrozenRecord):
     """One call-time keyword of a layer."""
+
+    __slots__ = _fields = ("name", "kind", "default")
 
     name: str
     kind: str  # "tensor" | "tensors" | "flag" | "value"

@@ -25,19 +25,19 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 from graphspec.catalog import registry as _registry
 from graphspec.catalog import signatures as _sigs
 from graphspec.catalog.base import UNSAFE_CLASSES, ArgError, CallValue
 from graphspec.diagnostics import codes
+from graphspec.record import FrozenRecord
 from graphspec.suggest import closest, did_you_mean
 
 WRONG_TYPE = codes.E302
 OUT_OF_RANGE = codes.E305
 
-NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
+NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_.-]*\Z"  # compiled (and cached) by `re` on first use
 DATA_FORMATS = ("channels_last", "channels_first")
 MERGE_MODES = ("sum", "mul", "concat", "ave")
 
@@ -88,14 +88,16 @@ def type_phrase(value: Any) -> str:
 # --------------------------------------------------------------------------- rule plumbing
 
 
-@dataclass(frozen=True)
-class Ctx:
+class Ctx(FrozenRecord):
     """What a rule knows besides the value."""
+
+    __slots__ = _fields = ("layer", "param", "default", "has_default")
+    _defaults = {"default": None, "has_default": False}
 
     layer: str  # canonical layer name (or the name given, for unknown layers)
     param: str
-    default: Any = None
-    has_default: bool = False
+    default: Any
+    has_default: bool
 
     @property
     def rank(self) -> Optional[int]:
@@ -502,7 +504,7 @@ def layer_name(ctx: Ctx, value: Any):
     expected = "a name matching [A-Za-z_][A-Za-z0-9_.-]* (no \"/\")"
     if not isinstance(value, str):
         return [_err(WRONG_TYPE, ctx, value, expected)]
-    if NAME_PATTERN.match(value):
+    if re.match(NAME_PATTERN, value):
         return None
     fixed = re.sub(r"[^A-Za-z0-9_.-]", "_", value)
     if not fixed or not re.match(r"[A-Za-z_]", fixed):
@@ -914,16 +916,18 @@ ACTIVATION_LAYERS = ("Activation", "ELU", "LeakyReLU", "ReLU", "Softmax")
 RECURRENT_LAYERS = ("LSTM", "GRU", "SimpleRNN")
 
 
-@dataclass(frozen=True)
-class CallKind:
+class CallKind(FrozenRecord):
     """One kind of object a call may make: how messages name it, and which classes it holds."""
+
+    __slots__ = _fields = ("what", "example", "classes", "signature", "builder_kind", "layer")
+    _defaults = {"layer": False}
 
     what: str  # "an initializer"
     example: str  # a call of this kind, for messages
     classes: Callable[[], list]  # the names (canonical and aliases) a spec may call
     signature: Callable[[str], Optional[_sigs.Signature]]  # a name's signature, None outside the kind
     builder_kind: str  # where the Keras builder looks the class up (graphspec.backends.kinds.MODULES)
-    layer: bool = False  # a layer call: its arguments are checked as that layer's
+    layer: bool  # a layer call: its arguments are checked as that layer's (default False)
 
 
 def _objects(what: str, example: str, kind: str, builder_kind: str) -> CallKind:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import importlib
-from dataclasses import replace
 from typing import Dict, List, Optional, Tuple
 
 from graphspec.catalog import signatures
 from graphspec.catalog.base import ArgError, LayerEntry, ShapeError
 from graphspec.catalog.layers import MODULES
 from graphspec.diagnostics import codes
+from graphspec.record import replace
 from graphspec.text import spec_value
 
 

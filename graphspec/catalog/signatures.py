@@ -20,12 +20,12 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from graphspec.catalog.base import ArgError
 from graphspec.diagnostics import codes
+from graphspec.record import FrozenRecord
 from graphspec.suggest import did_you_mean
 
 DATA_FILE = "keras_signatures.json"
@@ -64,9 +64,10 @@ _KIND_ALIASES = {
 }
 
 
-@dataclass(frozen=True)
-class Opaque:
+class Opaque(FrozenRecord):
     """A default value that is not a plain literal; only its Python repr is known."""
+
+    __slots__ = _fields = ("repr",)
 
     repr: str
 
@@ -74,12 +75,16 @@ class Opaque:
         return self.repr
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(FrozenRecord):
+    """One constructor parameter."""
+
+    __slots__ = _fields = ("name", "kind", "required", "default")
+    _defaults = {"default": None}
+
     name: str
     kind: str  # "positional_or_keyword" | "keyword_only" (| "positional_only")
     required: bool
-    default: Any = None  # decoded; meaningless when `required`
+    default: Any  # decoded; meaningless when `required`
 
     @property
     def positional(self) -> bool:
@@ -90,19 +95,21 @@ class Param:
         return self.kind != POSITIONAL_ONLY
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(FrozenRecord):
     """The constructor signature of one Keras class."""
+
+    __slots__ = _fields = ("name", "params", "var_kwargs", "kind", "aliases", "forwarded")
+    _defaults = {"kind": "layer", "aliases": (), "forwarded": ()}
 
     name: str  # canonical class name
     params: tuple  # of Param, in signature order
     var_kwargs: bool  # the constructor takes **kwargs
-    kind: str = "layer"  # "layer" or one of OBJECT_KINDS
-    aliases: tuple = ()
+    kind: str  # "layer" (the default) or one of OBJECT_KINDS
+    aliases: tuple
     # Keywords the constructor takes through **kwargs (a base class's parameters such as
     # `lora_rank`, or a deprecated keyword it pops such as `rms_scaling`); in a config only
     # when given.
-    forwarded: tuple = ()
+    forwarded: tuple
 
     def forwarded_param(self, name: str) -> Optional[Param]:
         for p in self.forwarded:

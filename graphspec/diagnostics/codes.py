@@ -8,7 +8,6 @@ how) and docs/errors.md is generated from this table (`python scripts/build_erro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Dict, Optional, Union
 
 # How an example is written, and so how the example test runs it.
@@ -23,20 +22,44 @@ ERROR = "error"
 WARNING = "warning"
 
 
-@dataclass(frozen=True, eq=False)
 class Code:
     """A diagnostic code: its id (what is printed and serialised, `E302`), severity and explanation.
 
     A Code equals its id string and hashes like it, so a diagnostic's `code` (the id) compares
-    with `codes.E302` directly, and a table keyed by Codes is looked up by id."""
+    with `codes.E302` directly, and a table keyed by Codes is looked up by id. Immutable. (A plain
+    class: a dataclass, with the inspect module it imports, costs every `graphspec check` several
+    milliseconds of start-up.)"""
+
+    __slots__ = ("id", "title", "what", "example", "fix", "example_kind", "command")
 
     id: str
     title: str
     what: str  # what happened
     example: str  # a spec that triggers it (see example_kind)
     fix: str  # how to fix it
-    example_kind: str = SPEC
-    command: str = DEFAULT_COMMAND  # for SPEC examples: how the file is run
+    example_kind: str
+    command: str  # for SPEC examples: how the file is run
+
+    def __init__(self, id: str, title: str, what: str, example: str, fix: str, example_kind: str = SPEC,
+                 command: str = DEFAULT_COMMAND):
+        set_ = object.__setattr__  # past __setattr__'s refusal
+        set_(self, "id", id)
+        set_(self, "title", title)
+        set_(self, "what", what)
+        set_(self, "example", example)
+        set_(self, "fix", fix)
+        set_(self, "example_kind", example_kind)
+        set_(self, "command", command)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field `{name}` of a Code")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field `{name}` of a Code")
+
+    def __reduce__(self):
+        # pickle and copy: through __init__, since the default restores slots by setattr
+        return Code, (self.id, self.title, self.what, self.example, self.fix, self.example_kind, self.command)
 
     @property
     def severity(self) -> str:

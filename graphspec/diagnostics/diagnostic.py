@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import List, Optional, Union
 
 from graphspec.diagnostics.codes import ERROR, WARNING, Code, code_id, severity
+from graphspec.record import FrozenRecord, Record
 from graphspec.source import Span
 from graphspec.text import safe_text
 
 __all__ = ["ERROR", "WARNING", "Diagnostic", "Diagnostics", "Label", "Reporter", "SpecError"]
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(FrozenRecord):
     """A secondary location of a diagnostic: where a block was used, where a `--set` value came from."""
+
+    __slots__ = _fields = ("span", "text")
 
     span: Span
     text: str
@@ -23,21 +24,23 @@ class Label:
         return {"span": self.span.to_dict(), "label": self.text}
 
 
-@dataclass
-class Diagnostic:
+class Diagnostic(Record):
     """One problem in a spec: code, message, where, and how to fix it.
 
     Made with a Code (`codes.E302`); `code` then holds its id, the form that is printed and
     serialised. The severity is the code's: passing another one is a bug and raises."""
 
+    __slots__ = _fields = ("code", "message", "span", "severity", "label", "help", "notes", "related")
+    _defaults = {"severity": None, "label": "", "help": None, "notes": list, "related": list}
+
     code: str  # given as a Code (or, while call sites move over, its id)
     message: str
     span: Optional[Span]
-    severity: Optional[str] = None  # None: the code's
-    label: str = ""  # a few words printed under the caret
-    help: Optional[str] = None
-    notes: List[str] = field(default_factory=list)
-    related: List[Label] = field(default_factory=list)  # secondary locations, each with its label
+    severity: Optional[str]  # None (the default): the code's
+    label: str  # a few words printed under the caret
+    help: Optional[str]
+    notes: List[str]
+    related: List[Label]  # secondary locations, each with its label
 
     def __post_init__(self) -> None:
         self.code = code_id(self.code)

@@ -7,10 +7,10 @@ once, not by every expansion of it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
 from graphspec.diagnostics.diagnostic import Diagnostic, Diagnostics, Label, Reporter
+from graphspec.record import Record
 from graphspec.source import Span
 
 __all__ = ["Abort", "Binding", "Frame", "OncePerPlace", "counted", "fmt_shape"]
@@ -25,29 +25,35 @@ def fmt_shape(shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-@dataclass
-class Binding:
+class Binding(Record):
     """A name bound to a tensor, where it was bound, and whether it was read since."""
+
+    __slots__ = _fields = ("tensor", "span", "used")
+    _defaults = {"used": False}
 
     tensor: int
     span: Span
-    used: bool = False
+    used: bool
 
 
-@dataclass
-class Frame:
+class Frame(Record):
     """The scope of one model body or one block expansion."""
+
+    __slots__ = _fields = ("prefix", "values", "tensors", "layers", "layer_spans", "used_layers", "outputs",
+                           "blocks", "is_model", "origins")
+    _defaults = {"tensors": dict, "layers": dict, "layer_spans": dict, "used_layers": set, "outputs": list,
+                 "blocks": (), "is_model": True, "origins": dict}
 
     prefix: str
     values: Dict[str, object]
-    tensors: Dict[str, Binding] = field(default_factory=dict)
-    layers: Dict[str, int] = field(default_factory=dict)
-    layer_spans: Dict[str, Span] = field(default_factory=dict)
-    used_layers: set = field(default_factory=set)  # `layer` names referenced, even by a failing step
-    outputs: List[Tuple[str, int, Span]] = field(default_factory=list)
-    blocks: Tuple[str, ...] = ()
-    is_model: bool = True
-    origins: Dict[str, frozenset] = field(default_factory=dict)  # block parameter -> the `--set` consts it read
+    tensors: Dict[str, Binding]
+    layers: Dict[str, int]
+    layer_spans: Dict[str, Span]
+    used_layers: set  # `layer` names referenced, even by a failing step
+    outputs: List[Tuple[str, int, Span]]
+    blocks: Tuple[str, ...]
+    is_model: bool
+    origins: Dict[str, frozenset]  # block parameter -> the `--set` consts it read
 
 
 class OncePerPlace(Reporter):

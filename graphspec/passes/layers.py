@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
 from graphspec import custom
@@ -12,22 +11,25 @@ from graphspec.catalog.params import call_kind, call_problems, callee_signature,
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.passes.values import Evaluator, contains_invalid
+from graphspec.record import Record, replace
 from graphspec.source import Span
 from graphspec.suggest import closest
 from graphspec.syntax import ast
 from graphspec.text import spec_value
 
 
-@dataclass
-class LayerSpec:
+class LayerSpec(Record):
     """A validated layer call: its type, the arguments as written, and the full config."""
+
+    __slots__ = _fields = ("type", "kind", "explicit", "full", "entry", "custom")
+    _defaults = {"custom": None}
 
     type: str
     kind: str  # "layer" or "custom"
     explicit: Dict[str, object]  # arguments as written, bound to names
     full: Dict[str, object]  # with every default filled in (what shape rules see)
     entry: Optional[LayerEntry]
-    custom: Optional[custom.CustomLayer] = None
+    custom: Optional[custom.CustomLayer]
 
 
 def known_layer(name: str) -> Optional[str]:

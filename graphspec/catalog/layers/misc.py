@@ -4,7 +4,6 @@ SpectralNormalization and Pipeline."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import List, Optional, Tuple
 
 from graphspec.catalog.base import ATTENTION, LIST, SINGLE, ArgError, CallValue, LayerEntry, ShapeError
@@ -18,14 +17,16 @@ from graphspec.catalog.layers._util import (
     require_channels,
 )
 from graphspec.diagnostics import codes
+from graphspec.record import replace
 
 # --------------------------------------------------------------------------- EinsumDense
 
 _EQUATION_FORMS = (
-    # (pattern on the equation with "..." replaced by "0", ellipsis on the left, any ellipsis)
-    (re.compile(r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)"), False, False),
-    (re.compile(r"0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)"), True, True),
-    (re.compile(r"([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0"), False, True),
+    # (pattern on the equation with "..." replaced by "0", ellipsis on the left, any ellipsis);
+    # strings, compiled (and cached) by `re` on first use: most checks have no EinsumDense
+    (r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", False, False),
+    (r"0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)", True, True),
+    (r"([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0", False, True),
 )
 
 
@@ -33,9 +34,9 @@ def _parse_equation(equation):
     """(input spec, weight spec, output spec, left_elided, has_ellipsis) as Keras reads them, or None."""
     if not isinstance(equation, str):
         return None
-    text = re.sub(r"\.\.\.", "0", equation)
+    text = equation.replace("...", "0")
     for pattern, left, ellipsis in _EQUATION_FORMS:
-        m = pattern.match(text)  # a prefix match, as in Keras
+        m = re.match(pattern, text)  # a prefix match, as in Keras
         if m:
             return m.group(1), m.group(2), m.group(3), left, ellipsis
     return None

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import importlib
-from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from graphspec.catalog.base import ArgError, Shape, ShapeError
 from graphspec.diagnostics import codes
+from graphspec.record import FrozenRecord, replace
 
 MODULES = ("elementwise", "reduction", "shape", "linalg", "nn", "creation")
 
@@ -22,9 +22,10 @@ OPERATORS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "//": 
              "**": "power", "@": "matmul", "neg": "negative", "[]": "getitem"}
 
 
-@dataclass(frozen=True)
-class OpEntry:
+class OpEntry(FrozenRecord):
     """Everything graphspec knows about one keras.ops function."""
+
+    __slots__ = _fields = ("name", "keras", "tensors", "variadic", "shape", "dtype", "summary")
 
     name: str  # spec spelling after `ops.` ("mean") or an operator's op ("add")
     keras: str  # attribute under keras.ops the builder calls
