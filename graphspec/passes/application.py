@@ -123,11 +123,14 @@ class LayerApplication:
                 self.diags.error(codes.E403, problem[0], span, label="wrong dtype", help=problem[1])
                 return None
         try:
-            result = self.infer(spec, shapes)
-            if arguments:
-                result = self.call_arguments.outputs(layer, spec, shapes, result, arguments)
+            if arguments or spec.entry is None:
+                result, counts = self.infer(spec, shapes), None
+                if arguments:
+                    result = self.call_arguments.outputs(layer, spec, shapes, result, arguments)
+            else:
+                result, counts = self.rules(spec, shapes)
             if layer.uses == 0:
-                layer.params = L.param_counts(spec, shapes)
+                layer.params = counts if counts is not None else L.param_counts(spec, shapes)
                 if layer.shared:
                     self.first_shapes[lid] = shapes
             elif layer.shared and L.param_counts(spec, shapes) != layer.params:
@@ -166,6 +169,20 @@ class LayerApplication:
         out_ids = [self.new_tensor(tuple(s), dtype, node_id, i, span=span) for i, s in enumerate(outs)]
         self.graph.nodes.append(g.Node(node_id, lid, list(inputs), out_ids, call, span, dict(arguments or {})))
         return out_ids
+
+    def rules(self, spec: L.LayerSpec, shapes):
+        """(output shapes, parameter counts) of a catalogue layer on `shapes`, remembered per config and
+        input shapes: the catalogue's rules are pure, and the same layer call on the same shapes repeats
+        (a `repeat`, a block, a generated spec). Raises what the rules raise (never remembered)."""
+        try:
+            key = (id(spec.full), tuple(shapes))  # cached specs share one `full` dict (layer_spec)
+            hit = self._applied.get(key)
+        except TypeError:  # something unhashable in a shape: not remembered
+            return self.infer(spec, shapes), L.param_counts(spec, shapes)
+        if hit is None:
+            # The entry keeps `full` alive, so its id is not reused by another dict meanwhile.
+            hit = self._applied[key] = (spec.full, self.infer(spec, shapes), L.param_counts(spec, shapes))
+        return hit[1], hit[2]
 
     def infer(self, spec: L.LayerSpec, shapes):
         """The output shape(s) of a layer on input `shapes`, by its catalogue or custom rule."""
