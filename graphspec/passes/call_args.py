@@ -55,14 +55,15 @@ class CallArguments:
 
     def constructor_ok(self, call: ast.Call) -> bool:
         """False (reported) when a constructor argument is one of the layer's call-time arguments."""
-        canonical = L.known_layer(call.name)
+        canonical = L.known_layer(call.name) if call.kwargs else None
         if canonical is None:
             return True
         params = calls.call_params(canonical)
-        constructor = _constructor_params(canonical)
         ok = True
         for kw in call.kwargs:
-            if kw.name in params and kw.name not in constructor:
+            # The constructor's parameters are listed only for a call-time name (every layer call
+            # comes here; listing them each time was most of its cost).
+            if kw.name in params and kw.name not in _constructor_params(canonical):
                 ctor = _flat(ast.Call(call.name, call.name_span, call.args,
                                       [k for k in call.kwargs if k.name not in params], call.span))
                 self.ex.diags.error(codes.E301, f"`{kw.name}` is an argument of calling {call.name}, not of making it",
