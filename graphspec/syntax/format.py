@@ -37,10 +37,10 @@ import re
 from typing import List, Optional, Sequence, Tuple
 
 from graphspec.source import Source
-from graphspec.text import KEYWORDS
+from graphspec.text import KEYWORDS, quote
 from graphspec.syntax import ast
 
-__all__ = ["format_module", "format_source", "FormatError", "WIDTH", "INDENT"]
+__all__ = ["format_module", "format_source", "format_tree", "FormatError", "WIDTH", "INDENT"]
 
 WIDTH = 88
 INDENT = 4
@@ -64,50 +64,37 @@ _PREC_NOT = -0.5  # `not` binds looser than a comparison, tighter than `and`
 _NONASSOC = frozenset({"==", "!=", "<", "<=", ">", ">="})  # `a == b == c` is not in the language
 
 
-def _start(node) -> Pos:
+def _at(span) -> Optional[Pos]:
+    """Where a span starts; None for a node built without one (format_tree)."""
+    return None if span is None else (span.line, span.col)
+
+
+def _at_end(span) -> Optional[Pos]:
+    return None if span is None else (span.end_line, span.end_col)
+
+
+def _line(node) -> Optional[int]:
+    return None if node.span is None else node.span.line
+
+
+def _start(node) -> Optional[Pos]:
     if isinstance(node, ast.Kwarg):
-        return (node.name_span.line, node.name_span.col)
-    s = node.span
-    return (s.line, s.col)
+        return _at(node.name_span)
+    return _at(node.span)
 
 
-def _end(node) -> Pos:
+def _end(node) -> Optional[Pos]:
     if isinstance(node, ast.Kwarg):
         return _end(node.value)
-    s = node.span
-    return (s.end_line, s.end_col)
+    return _at_end(node.span)
 
 
-def _before(pos: Pos) -> Pos:
+def _before(pos: Optional[Pos]) -> Optional[Pos]:
     """The position of the last character of a span ending (exclusively) at `pos`."""
-    return (pos[0], max(pos[1] - 1, 1))
+    return None if pos is None else (pos[0], max(pos[1] - 1, 1))
 
 
 # ---------------------------------------------------------------- literals
-
-
-def quote(text: str) -> str:
-    """A double-quoted spec string whose value is `text`."""
-    out = ['"']
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif not ch.isprintable():
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000
-                       else f"\\U{code:08x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 def _number(lit: ast.Literal) -> str:
@@ -335,9 +322,19 @@ class _Formatter:
         self.comments = sorted((int(line), int(col), str(text).rstrip()) for line, col, text in comments)
         self.positions = [(line, col) for line, col, _ in self.comments]
 
+    def mark(self, node, span=None):
+        """What a line records to find the blank line above it later: its source line."""
+        return (span or node.span).line
+
+    def order(self, m: ast.Module) -> list:
+        """The top-level items: imports first, then the others in the order of the source."""
+        return list(m.imports) + sorted([*m.consts, *m.blocks, *m.models], key=_start)
+
     # comments that keep a construct broken ------------------------------------
     def forced(self, lo: Pos, hi: Pos) -> bool:
         """Is there a comment at a position in [lo, hi)?"""
+        if lo is None or hi is None:
+            return False
         i = bisect.bisect_left(self.positions, lo)
         return i < len(self.positions) and self.positions[i] < hi
 
@@ -415,12 +412,12 @@ class _Formatter:
             items = [("", a, _start(a)) for a in e.args]
             items += [(f"{k.name}=", k.value, _start(k)) for k in e.kwargs]
             name = f"ops.{e.name}" if isinstance(e, ast.OpCall) else e.name
-            return f"{name}(", ")", items, (e.name_span.end_line, e.name_span.end_col)
+            return f"{name}(", ")", items, _at_end(e.name_span)
         if isinstance(e, (ast.TupleExpr, ast.ListExpr)) and e.items:
             brackets = "()" if isinstance(e, ast.TupleExpr) else "[]"
             return brackets[0], brackets[1], [("", i, _start(i)) for i in e.items], _start(e)
         if isinstance(e, ast.DictExpr) and e.keys:
-            items = [(f"{dict_key(k)}: ", v, (s.line, s.col)) for (k, s), v in zip(e.keys, e.values)]
+            items = [(f"{dict_key(k)}: ", v, _at(s)) for (k, s), v in zip(e.keys, e.values)]
             return "{", "}", items, _start(e)
         return None
 
@@ -469,15 +466,16 @@ class _Formatter:
             return lines + f + [Ln(indent, ")", end, end, lead=inner)]
         lines = [Ln(indent, "(", _start(src), _start(src))]
         lines[0].opener = True
-        previous = src.span.line  # where the last element (or the opening parenthesis) started
+        previous = _line(src)  # where the last element (or the opening parenthesis) started
         for item in src.items:
             f = _cat(self.chain(item, inner, inner, 1), _one(","))
             f[0].indent = f[0].lead = inner
             f[0].kind = "elem"  # the source's blank lines between elements are kept
             # only a blank line between this element and the one before: one sharing its source line
             # has none of its own (the line above them is the statement's)
-            f[0].src_line = item.span.line if item.span.line != previous else None
-            previous = item.span.line
+            line = _line(item)
+            f[0].src_line = self.mark(item) if line is None or line != previous else None
+            previous = line
             lines += f
         end = _end(src)
         lines.append(Ln(indent, ")", _before(end), end, kind="close", lead=inner))
@@ -490,7 +488,7 @@ class _Formatter:
             lines = self.stmt(s, indent)
             lines[0].indent = lines[0].lead = indent
             lines[0].kind = "stmt"
-            lines[0].src_line = s.span.line
+            lines[0].src_line = self.mark(s)
             out += lines
         return out
 
@@ -507,7 +505,7 @@ class _Formatter:
     def stmt(self, s, indent: int) -> Frag:
         lo = _start(s)
         if isinstance(s, ast.InputStmt):
-            head = _one(f"input {s.name}", lo, (s.name_span.end_line, s.name_span.end_col))
+            head = _one(f"input {s.name}", lo, _at_end(s.name_span))
             if s.shape is None:
                 return head
             head = _cat(head, _one(": "))
@@ -531,21 +529,21 @@ class _Formatter:
             inner = indent + INDENT
             lines: Frag = []
             for setting in s.settings:
-                k = setting.key_span
-                f = _one(f"{setting.key} = ", (k.line, k.col), (k.line, k.col))
+                k = _at(setting.key_span)
+                f = _one(f"{setting.key} = ", k, k)
                 f = _cat(f, self.expr(setting.value, inner + len(f[0].text), inner, 0))
                 f[0].indent = f[0].lead = inner
                 f[0].kind = "stmt"
-                f[0].src_line = k.line
+                f[0].src_line = self.mark(setting, setting.key_span)
                 lines += f
-            head = _one(s.kind, lo, (lo[0], lo[1] + len(s.kind)))
+            head = _one(s.kind, lo, None if lo is None else (lo[0], lo[1] + len(s.kind)))
             return self.braced(head, lines, s, indent)
         if isinstance(s, ast.RepeatStmt):
             text = f"repeat {flat_expr(s.count)}"
             hi = _end(s.count)
             if s.index is not None:
                 text += f" as {s.index[0]}"
-                hi = (s.index[1].end_line, s.index[1].end_col)
+                hi = _at_end(s.index[1])
             return self.braced(_one(text, lo, hi), self.body(s.body, indent + INDENT), s, indent)
         if isinstance(s, ast.IfStmt):
             return self.if_stmt(s, indent)
@@ -555,13 +553,13 @@ class _Formatter:
         """`if COND { ... } else if COND { ... } else { ... }`, each `}` sharing its line with the `else`."""
         head = _one(f"if {flat_expr(s.cond)}", _start(s), _end(s.cond))
         inner = indent + INDENT
-        if s.else_span is None:
+        if s.else_span is None and (s.span is not None or not s.orelse):
             return self.braced(head, self.body(s.body, inner), s, indent)
-        els = s.else_span
-        lines = self.braced(head, self.body(s.body, inner), _Until((els.line, els.col)), indent)
+        els = _at(s.else_span)
+        lines = self.braced(head, self.body(s.body, inner), _Until(els), indent)
         if len(s.orelse) == 1 and isinstance(s.orelse[0], ast.IfStmt):
             return _cat(lines, _cat(_one(" else "), self.if_stmt(s.orelse[0], indent)))
-        word = _one(" else", (els.line, els.col), (els.line, els.col + 4))
+        word = _one(" else", els, None if els is None else (els[0], els[1] + 4))
         return _cat(lines, self.braced(word, self.body(s.orelse, inner), s, indent))
 
     # top level ------------------------------------------------------------------
@@ -573,24 +571,21 @@ class _Formatter:
             head = _one(f"const {it.name} = ", lo, lo)
             return _cat(head, self.expr(it.value, len(head[0].text), 0, 0))
         if isinstance(it, ast.ModelDef):
-            n = it.name_span
             # bare when it is a name, else quoted (`model "mobilenetv2_0.35_96"`): as a dict key is
-            head = _one(f"model {dict_key(it.name)}", lo, (n.end_line, n.end_col))
+            head = _one(f"model {dict_key(it.name)}", lo, _at_end(it.name_span))
             if it.extends is not None:
                 e = it.extends[1]
-                head = _cat(head, _one(f" extends {it.extends[0]}", (e.line, e.col), (e.end_line, e.end_col)))
+                head = _cat(head, _one(f" extends {it.extends[0]}", _at(e), _at_end(e)))
             return self.braced(head, self.body(it.body, INDENT), it, 0)
         if isinstance(it, ast.BlockDef):
-            n = it.name_span
-            name_end = (n.end_line, n.end_col)
+            name_end = _at_end(it.name_span)
             head = _one(f"block {it.name}", lo, name_end)
             if it.params:
-                items = [(p.name + ("=" if p.default is not None else ""), p.default, (p.span.line, p.span.col))
+                items = [(p.name + ("=" if p.default is not None else ""), p.default, _at(p.span))
                          for p in it.params]
                 flat = "(" + ", ".join(pfx + (flat_expr(v) if v is not None else "") for pfx, v, _ in items) + ")"
                 last = it.params[-1]
-                params_end = _end(last.default) if last.default is not None else (last.span.end_line,
-                                                                                   last.span.end_col)
+                params_end = _end(last.default) if last.default is not None else _at_end(last.span)
                 if len(head[0].text) + len(flat) + 2 <= WIDTH:
                     head = _cat(head, _one(flat, name_end, params_end))
                 else:
@@ -602,26 +597,24 @@ class _Formatter:
 
     # assembling -----------------------------------------------------------------
     def run(self) -> str:
-        m = self.module
-        others = sorted([*m.consts, *m.blocks, *m.models], key=_start)
-        items = list(m.imports) + others
+        items = self.order(self.module)
         lines: Frag = []
         kinds = []
         for it in items:
             f = self.item(it)
             f[0].kind = "item"
-            f[0].src_line = it.span.line
+            f[0].src_line = self.mark(it)
             kinds.append(type(it).__name__)
             lines += f
 
-        first_line = min((it.span.line for it in items), default=None)
-        header, rest = self._file_header(first_line)
+        header, rest = self._file_header(items)
         tail: List[Tuple[Pos, str]] = []
         self._place(rest, lines, tail)
         return self._emit(header, lines, kinds, tail)
 
-    def _file_header(self, first_line: Optional[int]):
+    def _file_header(self, items):
         """Comments above the first item and separated from it by a blank line stay at the top."""
+        first_line = min((it.span.line for it in items), default=None)
         if first_line is None:
             return [], list(self.comments)
         blank = max((n for n in range(1, first_line) if not self.src.line_text(n).strip()), default=0)
@@ -719,6 +712,28 @@ class _Formatter:
         return blanks
 
 
+class _TreeFormatter(_Formatter):
+    """The formatter of a tree built without spans (by an importer, not parsed): no comments to
+    place, the blank lines and the file's header comment given explicitly."""
+
+    def __init__(self, module: ast.Module, header: Sequence[str], blank_before):
+        super().__init__(module, ())
+        self.header = [str(h).rstrip() for h in header]
+        self.blank_ids = {id(n) for n in blank_before}
+
+    def mark(self, node, span=None):
+        return node  # the node itself: is it one of those given a blank line above?
+
+    def order(self, m: ast.Module) -> list:
+        return [*m.imports, *m.consts, *m.blocks, *m.models]  # the tree says no other order
+
+    def _file_header(self, items):
+        return [(n, 1, text) for n, text in enumerate(self.header, 1)], []
+
+    def _blank_above(self, mark) -> bool:
+        return mark is not None and not isinstance(mark, int) and id(mark) in self.blank_ids
+
+
 class _Until:
     """A node's stand-in that ends at `pos`: the `then` body of an `if`, closed by the `}` before `else`."""
 
@@ -727,8 +742,8 @@ class _Until:
             self.line = self.end_line = pos[0]
             self.col = self.end_col = pos[1]
 
-    def __init__(self, pos: Pos):
-        self.span = self._Span(pos)
+    def __init__(self, pos: Optional[Pos]):
+        self.span = None if pos is None else self._Span(pos)
 
 
 def _neg(pos: Pos) -> Tuple[int, int]:
@@ -738,6 +753,14 @@ def _neg(pos: Pos) -> Tuple[int, int]:
 def format_module(module: ast.Module, comments) -> str:
     """The canonical text of a parsed module; `comments` from scan_comments(module.source.text)."""
     return _Formatter(module, comments).run()
+
+
+def format_tree(module: ast.Module, header: Sequence[str] = (), blank_before=()) -> str:
+    """The canonical text of a tree built without spans (every `span` None, as an importer makes
+    it): `header` comment lines (`# ...`) at the top, one blank line above each node of
+    `blank_before` (statements, settings, consts; compared by identity). Its items are printed
+    imports, consts, blocks, models, each in list order."""
+    return _TreeFormatter(module, header, blank_before).run()
 
 
 def format_source(source: Source):
