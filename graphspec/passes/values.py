@@ -90,17 +90,34 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+_SCALARS = frozenset({int, float, str, bool, type(None)})
+
+
 def contains_invalid(value) -> bool:
     """True when `value` or anything inside it failed to evaluate."""
     if value is INVALID:
         return True
+    kind = type(value)
+    if kind in _SCALARS:  # most values (every layer call's arguments are walked): no isinstance chain
+        return False
+    # Plain loops: a generator per container was most of the walk's cost.
+    if kind is CallValue or isinstance(value, CallValue):
+        for v in value.args:
+            if contains_invalid(v):
+                return True
+        for _, v in value.kwargs:
+            if contains_invalid(v):
+                return True
+        return False
     if isinstance(value, (list, tuple)):
-        return any(contains_invalid(v) for v in value)
+        for v in value:
+            if contains_invalid(v):
+                return True
+        return False
     if isinstance(value, dict):
-        return any(contains_invalid(v) for v in value.values())
-    if isinstance(value, CallValue):
-        return any(contains_invalid(v) for v in value.args) or any(
-            contains_invalid(v) for _, v in value.kwargs)
+        for v in value.values():
+            if contains_invalid(v):
+                return True
     return False
 
 
@@ -129,6 +146,9 @@ def code_help(name: str) -> str:
             "code, register a custom layer from Python with `graphspec.register_layer`")
 
 
+_METHODS: dict = {}  # node class -> Evaluator's method for it
+
+
 class Evaluator:
     """Evaluates expressions against a lookup of names (consts, parameters, indices)."""
 
@@ -142,7 +162,9 @@ class Evaluator:
 
     def eval(self, expr: ast.Expr):
         """Evaluate `expr`; report problems and return INVALID for them."""
-        method = getattr(self, "_" + type(expr).__name__)
+        method = _METHODS.get(type(expr))
+        if method is None:  # the method named for the node's class, found once per class
+            method = _METHODS[type(expr)] = getattr(Evaluator, "_" + type(expr).__name__)
         self.depth += 1
         try:
             if self.depth > MAX_VALUE_DEPTH:  # a const defined through consts each nested deep (limits.py)
@@ -150,7 +172,7 @@ class Evaluator:
                                  "the consts it is defined through", expr.span, label="too deep",
                                  help="give one of these consts a simpler value")
                 return INVALID
-            return method(expr)
+            return method(self, expr)
         finally:
             self.depth -= 1
 
