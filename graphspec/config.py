@@ -28,14 +28,7 @@ __all__ = ["ConfigError", "ProjectConfig", "project_config"]
 
 _MAX_CONFIG_BYTES = 1024 * 1024  # a pyproject.toml larger than this is not a configuration
 
-# Patterns as strings, compiled (and cached) by `re` on first use: most runs need neither.
-_WARNING_CODE = r"^W[0-9]{3}$"
-# A line that may start a [tool.graphspec] table or give one keys: its header (`[tool.graphspec]`,
-# `[ "tool" . graphspec.x ]`), a dotted key `tool.graphspec.ignore = ...`, or a `[tool]` table or
-# `tool = {...}` inline table (whose `graphspec` key this does not look for). A file without one
-# has no table of ours, and tomllib (most of a check's start-up in a project that names graphspec
-# only as a dependency) is not imported for it.
-_MAY_CONFIGURE = rb"""(?m)^[ \t]*(?:\[[ \t]*)?["']?tool["']?[ \t]*(?:\.[ \t]*["']?graphspec\b|[\]=])"""
+_WARNING_CODE = r"^W[0-9]{3}$"  # compiled (and cached) by `re` on first use: most projects ignore nothing
 
 
 class ConfigError(Exception):
@@ -113,9 +106,23 @@ def _read(path: Path) -> Optional[dict]:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(data) > _MAX_CONFIG_BYTES:
         raise ConfigError(f"cannot read {path}: larger than {_MAX_CONFIG_BYTES:,} bytes")
-    if b"graphspec" not in data or re.search(_MAY_CONFIGURE, data) is None:
+    if b"graphspec" not in data or not _may_configure(data):
         return None  # no table of ours: not worth parsing (nor failing on)
     return _table(path, _parse(path, data))
+
+
+def _may_configure(data: bytes) -> bool:
+    """Whether a line of a pyproject.toml may start or fill a [tool.graphspec] table: its header
+    (`[tool.graphspec]`, `[ "tool" . graphspec.x ]`), a dotted key (`tool.graphspec.ignore = ...`),
+    or a `[tool]` table or `tool = {...}` inline table (whose `graphspec` key is not looked for).
+    A file with none has no table of ours, and tomllib (most of a check's start-up in a project
+    that names graphspec only as a dependency) is not imported for it."""
+    for line in data.splitlines():
+        if b"tool" in line:
+            key = line.lstrip(b" \t[").replace(b" ", b"").replace(b"\t", b"").replace(b'"', b"").replace(b"'", b"")
+            if key.startswith((b"tool.graphspec", b"tool]", b"tool=")):
+                return True
+    return False
 
 
 def project_config(start: Optional[Path] = None) -> Optional[ProjectConfig]:

@@ -59,15 +59,23 @@ class Record:
 _MISSING = object()
 
 
+_COMPILE_AFTER = 32  # records of a class made by the generic __init__ before its own is compiled
+_made: dict = {}  # class -> records made so far by the generic __init__
+
+
 def _first_init(self, *args, **kwargs):
-    """The first record of a class compiles that class's own __init__ (plain assignments, as
-    dataclasses writes, for only the classes a run uses): parsing makes ~8 records per layer,
-    and the generic loop of Record.__init__ cost twice what the compiled one does."""
+    """A class's records are made by the generic Record.__init__ until the 32nd, which compiles the
+    class's own __init__ (plain assignments, as dataclasses writes): parsing makes ~8 records per
+    layer, and the generic loop cost twice what the compiled one does; but compiling costs as much
+    as 30 to 90 generic records, and most classes of a small spec's check make only a few."""
     cls = type(self)
     if cls.__dict__.get("__init__") is _first_init:
-        cls.__init__ = _compiled_init(cls)
-        return cls.__init__(self, *args, **kwargs)
-    return Record.__init__(self, *args, **kwargs)  # a subclass with its own __init__ calling up
+        made = _made.get(cls, 0) + 1
+        if made >= _COMPILE_AFTER:
+            cls.__init__ = _compiled_init(cls)
+            return cls.__init__(self, *args, **kwargs)
+        _made[cls] = made
+    return Record.__init__(self, *args, **kwargs)  # also a subclass with its own __init__ calling up
 
 
 def _compiled_init(cls):
@@ -75,15 +83,19 @@ def _compiled_init(cls):
     generic one where the fields do not allow it: a required field after a defaulted one)."""
     fields, defaults = cls._fields, cls._defaults
     frozen = issubclass(cls, FrozenRecord)
-    params, body, defaulted = [], [], False
+    params, body, values = [], [], []
     for f in fields:
-        if not f.isidentifier() or f in ("_self", "_MISSING", "_d", "_set") or (defaulted and f not in defaults):
+        if not f.isidentifier() or f in ("_self", "_MISSING", "_d", "_set") or (values and f not in defaults):
             return Record.__init__
         value = f
         if f in defaults:
-            defaulted = True
             params.append(f"{f}=_MISSING")
-            value = f"{f} if {f} is not _MISSING else (_d[{f!r}]() if callable(_d[{f!r}]) else _d[{f!r}])"
+            default = defaults[f]
+            if callable(default):  # a factory, called per record
+                values.append(_MISSING)
+                value = f"{f} if {f} is not _MISSING else _d[{f!r}]()"
+            else:  # a value: the parameter's own default (set below; the code stays short to compile)
+                values.append(default)
         else:
             params.append(f)
         body.append(f"    _set(_self, {f!r}, {value})" if frozen else f"    _self.{f} = {value}")
@@ -95,7 +107,9 @@ def _compiled_init(cls):
         exec(code, namespace)  # only the class's own field names, each an identifier (checked above)
     except SyntaxError:  # a field named like a keyword
         return Record.__init__
-    return namespace["__init__"]
+    init = namespace["__init__"]
+    init.__defaults__ = tuple(values) or None
+    return init
 
 
 class FrozenRecord(Record):

@@ -7,6 +7,7 @@ No Keras import.
 
 from __future__ import annotations
 
+import _thread
 import functools
 import importlib
 from typing import Dict, List, Optional, Tuple
@@ -94,17 +95,33 @@ def _guarded(name: str, rule, validate: bool = False):
     return run
 
 
-@functools.lru_cache(maxsize=None)
+_loaded: Dict[str, LayerEntry] = {}  # the entries of the family modules imported so far, in module order
+_next_module = 0  # the index in MODULES of the next family module to import
+_lock = _thread.RLock()  # two threads (the language server's) never import the same family twice
+
+
+def _find(name: Optional[str]) -> Optional[LayerEntry]:
+    """The entry of `name` as its module defines it (None: no module does), importing the family
+    modules in order until one has it: a small spec's check needs a few families of the fifteen."""
+    global _next_module
+    entry = _loaded.get(name)
+    if entry is not None or _next_module == len(MODULES):
+        return entry
+    with _lock:
+        while name not in _loaded and _next_module < len(MODULES):
+            module = importlib.import_module(f"graphspec.catalog.layers.{MODULES[_next_module]}")
+            for entry in module.ENTRIES:
+                if entry.name in _loaded:
+                    raise RuntimeError(f"layer {entry.name} is defined twice in graphspec.catalog.layers")
+                _loaded[entry.name] = entry
+            _next_module += 1
+    return _loaded.get(name)
+
+
 def _entries() -> Dict[str, LayerEntry]:
-    """The entries as the modules define them (their param counts wrapped by `get`)."""
-    out: Dict[str, LayerEntry] = {}
-    for module_name in MODULES:
-        module = importlib.import_module(f"graphspec.catalog.layers.{module_name}")
-        for entry in module.ENTRIES:
-            if entry.name in out:
-                raise RuntimeError(f"layer {entry.name} is defined twice in graphspec.catalog.layers")
-            out[entry.name] = entry
-    return out
+    """Every entry as the modules define them (their param counts wrapped by `get`), in module order."""
+    _find(None)  # a name no module defines: imports them all
+    return _loaded
 
 
 _wrapped: Dict[str, LayerEntry] = {}  # filled as layers are asked for: a check needs a few of them
@@ -114,7 +131,7 @@ def get(name: str) -> Optional[LayerEntry]:
     """The entry of a layer by its canonical Keras class name, or None."""
     entry = _wrapped.get(name)
     if entry is None:
-        entry = _entries().get(name)
+        entry = _find(name)
         if entry is None:
             return None
         entry = _wrapped[name] = replace(
