@@ -76,7 +76,9 @@ from graphspec.catalog import registry, signatures
 from graphspec.catalog.ops import keras_classes
 from graphspec.catalog.base import ATTENTION, LIST
 from graphspec.passes.scope import model_name_problem
-from graphspec.text import dict_key, quote, safe_text
+from graphspec.syntax import ast
+from graphspec.syntax.format import flat_expr
+from graphspec.text import dict_key, safe_text
 
 __all__ = ["from_keras", "load_keras_file", "KerasImportError", "KerasFileError", "ImportProblem"]
 
@@ -162,8 +164,26 @@ class _Unsupported(Exception):
 # =========================================================================== values
 
 
-class _Raw(str):
-    """Spec text already rendered (a call): written as is."""
+_NODES = (ast.Literal, ast.Ref, ast.BinOp, ast.Neg, ast.TupleExpr, ast.ListExpr, ast.DictExpr, ast.Call)
+
+
+def _lit(value) -> ast.Literal:
+    """A literal node without a span: the importer's trees are laid out by format_tree."""
+    return ast.Literal(value, None)
+
+
+def _number(text: str) -> ast.Literal:
+    """A number's literal node from its spelling (`1e-05`, `3`)."""
+    return ast.Literal(int(text) if re.fullmatch(r"-?\d+", text) else float(text), None, text)
+
+
+def _float_node(value: float):
+    """`1e-05`, `0.5`, or `1 / 255` for a float that is the inverse of a short number."""
+    text = _float_text(value)
+    if " / " in text:
+        left, right = text.split(" / ")
+        return ast.BinOp("/", _number(left), _number(right), None)
+    return _number(text)
 
 
 def _float_text(value: float) -> str:
@@ -188,34 +208,33 @@ def _float_text(value: float) -> str:
     return text + ".0"
 
 
-def _literal(value: Any) -> str:
-    """Spec text for a plain value (no Keras objects)."""
-    if isinstance(value, _Raw):
-        return str(value)
+def _literal(value: Any):
+    """The syntax-tree node of a plain value (no Keras objects; a node is kept as it is)."""
+    if isinstance(value, _NODES):
+        return value
     if value is None or isinstance(value, bool):
-        return repr(value)
+        return _lit(value)
     if isinstance(value, (int, np.integer)):
         value = int(value)
         if abs(value) > _MAX_INT:
             raise _Unsupported(f"the integer {value} is beyond the spec's limit of 2**53")
-        return str(value)
+        return _lit(value)
     if isinstance(value, (float, np.floating)):
-        return _float_text(float(value))
+        return _float_node(float(value))
     if isinstance(value, str):
-        return quote(value)  # the one quoting rule (graphspec.text)
+        return _lit(value)  # quoted by the formatter, with the one quoting rule (graphspec.text)
     if isinstance(value, tuple):
-        inner = ", ".join(_literal(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
+        return ast.TupleExpr([_literal(v) for v in value], None)
     if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
+        return ast.ListExpr([_literal(v) for v in value], None)
     if isinstance(value, dict):
-        items = []
+        keys, values = [], []
         for k, v in value.items():
             if not isinstance(k, str):
                 raise _Unsupported(f"the dict key {k!r} is not a string")
-            key = k if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k) and k not in _RESERVED else quote(k)
-            items.append(f"{key}: {_literal(v)}")
-        return "{" + ", ".join(items) + "}"
+            keys.append((k, None))
+            values.append(_literal(v))
+        return ast.DictExpr(keys, values, None)
     if isinstance(value, np.ndarray):
         return _literal(value.tolist())
     raise _Unsupported(f"the value {value!r} ({type(value).__name__}) has no spec literal")
@@ -315,9 +334,9 @@ class _Node:
     style: str = "single"  # how the spec passes the inputs: "single", "list", "attention", "expr"
     done: bool = False
     active: bool = False
-    op_text: str = ""  # kind "op" written as a step: `ops.mean(axis=1)`
+    op_text: Any = None  # kind "op" written as a step: the node of `ops.mean(axis=1)`
     operator: str = ""  # kind "op" written as an expression: "+", "neg", "[]", ...
-    operands: list = None  # the expression's operands: ("t", KerasTensor) or ("c", number text)
+    operands: list = None  # the expression's operands: ("t", KerasTensor) or ("c", number node)
     call_args: Dict[str, Any] = field(default_factory=dict)  # call-time keywords (KerasTensors in them)
     arg_refs: list = field(default_factory=list)  # the KerasTensors among the call-time keywords
 
@@ -361,34 +380,33 @@ class _Chain:
 
 @dataclass
 class _CallForm:
-    """A call's arguments as spec text: what blocks compare and parameterise."""
+    """A call's arguments as value nodes: what blocks compare (by their text) and parameterise."""
 
     callee: str
     names: List[str]  # the parameters in signature order
     required: frozenset
     leading: bool  # the first parameter is written by position
-    parts: Dict[str, str]  # parameter -> its value's spec text, in writing order
-    defaults: Dict[str, str]  # parameter -> its default's spec text (what an omitted one means)
+    parts: Dict[str, Any]  # parameter -> its value's node, in writing order
+    defaults: Dict[str, Any]  # parameter -> its default's node (what an omitted one means)
 
-    def render(self, parts: Optional[Dict[str, str]] = None) -> str:
+    def render(self, parts: Optional[Dict[str, Any]] = None) -> ast.Call:
         """`Callee(a, b, key=value)`: required arguments (and a `leading` first one) by position."""
         parts = self.parts if parts is None else parts
         ordered = [p for p in self.names if p in parts] + [k for k in parts if k not in self.names]
-        out, positional = [], True
+        args, kwargs = [], []
         for key in ordered:
-            if positional and (key in self.required or (self.leading and self.names and key == self.names[0])):
-                out.append(parts[key])
+            if not kwargs and (key in self.required or (self.leading and self.names and key == self.names[0])):
+                args.append(parts[key])
             else:
-                positional = False
-                out.append(f"{key}={parts[key]}")
-        return f"{self.callee}({', '.join(out)})"
+                kwargs.append(ast.Kwarg(key, None, parts[key]))
+        return ast.Call(self.callee, None, args, kwargs, None)
 
 
 @dataclass(eq=False)
 class _BlockUse:
     """A block call standing for a segment of the graph: one tensor in, one out."""
 
-    text: str  # the step, `residual(64, strides=2)`
+    text: Any  # the step's call node, `residual(64, strides=2)`
     word: str  # the block's name, for a binding
     inputs: List[int]
     outputs: List[int]
@@ -485,6 +503,11 @@ def _subscript(key) -> str:
     return ", ".join(out)
 
 
+def _text(value) -> str:
+    """A value node's text (what the importer compares), or a subscript's text as it is."""
+    return value if isinstance(value, str) else flat_expr(value)
+
+
 def _call_value_ok(value) -> bool:
     """A call-time value a spec can write: tensors (or tuples of them), numbers, flags, strings."""
     if isinstance(value, (list, tuple)):
@@ -496,8 +519,8 @@ def _op_key(rec) -> str:
     """What two op nodes share when they are the same step of a block: the operator and its number
     operands in their places, or the op step's text."""
     if rec.operator:
-        return f"{rec.operator}(" + ", ".join("t" if kind == "t" else v for kind, v in rec.operands) + ")"
-    return rec.op_text
+        return f"{rec.operator}(" + ", ".join("t" if kind == "t" else _text(v) for kind, v in rec.operands) + ")"
+    return flat_expr(rec.op_text)
 
 
 # =========================================================================== helpers
@@ -602,7 +625,7 @@ class _Importer:
         self.last_form: Optional[_CallForm] = None  # the form of the last top-level layer_call
         self.block_names = _Names(_RESERVED)
         self.block_texts: List[str] = []
-        self.consts: Dict[str, str] = {}  # const name -> its value's text
+        self.consts: Dict[str, Any] = {}  # const name -> its value's node
 
     def problem(self, model: str, layer: str, cls: str, reason: str) -> None:
         key = (model, layer, reason)
@@ -765,7 +788,7 @@ class _Importer:
 
     @staticmethod
     def _operand(value) -> Tuple[str, Any]:
-        """("t", tensor) or ("c", the number's spec text)."""
+        """("t", tensor) or ("c", the number's node)."""
         if isinstance(value, keras.KerasTensor):
             return "t", value
         if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
@@ -789,11 +812,11 @@ class _Importer:
             raise _Unsupported(f"`ops.{name}` called with a tensor by keyword")
         params, _var = signature(entry.keras)
         defaults = {p.name: p.default for p in params if not p.required}
-        parts = [f"{k}={_literal(v)}" for k, v in config.items()
-                 if not (k in defaults and _same(v, defaults[k]))]
+        kwargs = [ast.Kwarg(k, None, _literal(v)) for k, v in config.items()
+                  if not (k in defaults and _same(v, defaults[k]))]
         style = "list" if len(refs) > 1 else "single"
         return _Node(node=knode, op=op, kind="op", input_refs=refs, outputs=outputs, style=style,
-                     op_text=f"ops.{name}({', '.join(parts)})")
+                     op_text=ast.OpCall(name, None, [], kwargs, None))
 
     def _layer_kind(self, layer, mname: str):
         cls = type(layer)
@@ -952,12 +975,12 @@ class _Importer:
         return _CallForm(callee, names, frozenset(p for p, req in params if req), leading, parts, default_texts)
 
     def _render_call(self, callee: str, params: List[Tuple[str, bool]], values: dict,
-                     leading: bool = False, collapse=frozenset()) -> str:
+                     leading: bool = False, collapse=frozenset()) -> ast.Call:
         """`Callee(a, b, key=value)`: required arguments (and a `leading` first one) by position."""
         return self._form(callee, params, values, leading, collapse).render()
 
-    def _value(self, value: Any, param: str) -> str:
-        """Spec text of a config value; serialized Keras objects become calls."""
+    def _value(self, value: Any, param: str):
+        """The node of a config value; serialized Keras objects become calls."""
         if _is_serialized(value):
             if param == "dtype":
                 if value.get("class_name") != "DTypePolicy":
@@ -965,15 +988,14 @@ class _Importer:
                 return _literal(value["config"]["name"])
             return self._object_call(value, param)
         if isinstance(value, tuple):
-            inner = ", ".join(self._value(v, param) for v in value)
-            return f"({inner},)" if len(value) == 1 else f"({inner})"
+            return ast.TupleExpr([self._value(v, param) for v in value], None)
         if isinstance(value, list):
-            return "[" + ", ".join(self._value(v, param) for v in value) + "]"
+            return ast.ListExpr([self._value(v, param) for v in value], None)
         if isinstance(value, dict):
-            return _literal({k: _Raw(self._value(v, param)) for k, v in value.items()})
+            return _literal({k: self._value(v, param) for k, v in value.items()})
         return _literal(value)
 
-    def _object_call(self, value: dict, param: str) -> str:
+    def _object_call(self, value: dict, param: str):
         """`L2(0.0001)`, `Adam(learning_rate=0.0003)`, `LSTM(16, return_sequences=True)`."""
         class_name = value["class_name"]
         module = value.get("module") or ""
@@ -1020,7 +1042,7 @@ class _Importer:
                   and kind in ("initializers", "regularizers", "constraints"))
         return self._render_call(class_name, params, values, leading=single)
 
-    def layer_call(self, class_name: str, config: dict, layer=None, inputs=None) -> str:
+    def layer_call(self, class_name: str, config: dict, layer=None, inputs=None) -> ast.Call:
         """The spec call of a catalogue layer (or registered custom layer) from its config;
         `inputs` are the (args, kwargs) of a call, for layers whose config is completed on build."""
         cls = type(layer) if layer is not None else getattr(keras.layers, class_name, None)
@@ -1109,18 +1131,21 @@ class _Importer:
         total = root.count_params()
         header = (f"# Imported from Keras {keras.__version__} by graphspec: the model `{safe_text(root.name)}`, "
                   f"{total:,} parameters.\n")
-        consts = "".join(f"const {name} = {text}\n" for name, text in self.consts.items())
+        consts = "".join(f"const {name} = {flat_expr(node)}\n" for name, node in self.consts.items())
         return header + "\n" + (consts + "\n" if consts else "") + "\n".join(self.block_texts + texts)
 
     def _make_consts(self) -> None:
         """A float argument written CONST_MIN times or more under one parameter becomes a const
         named after it (`const epsilon = 1.001e-05`)."""
         counts: Dict[Tuple[str, str], int] = {}
+        nodes: Dict[Tuple[str, str], Any] = {}
         forms = [f for plan in self.order for f in (plan.forms or {}).values()]
         for f in forms:
-            for key, text in f.parts.items():
+            for key, node in f.parts.items():
+                text = flat_expr(node)
                 if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?", text) and not re.fullmatch(r"-?\d+", text):
                     counts[(key, text)] = counts.get((key, text), 0) + 1
+                    nodes.setdefault((key, text), node)
         taken = set(_RESERVED) | self.model_names
         chosen: Dict[Tuple[str, str], str] = {}
         for (key, text), n in sorted(counts.items(), key=lambda kv: -kv[1]):
@@ -1131,14 +1156,15 @@ class _Importer:
                 continue
             taken.add(name)
             chosen[(key, text)] = name
-            self.consts[name] = text
+            self.consts[name] = nodes[(key, text)]
         if not chosen:
             return
         for plan in self.order:
             for lid, f in (plan.forms or {}).items():
-                for key, text in list(f.parts.items()):
-                    if (key, text) in chosen:
-                        f.parts[key] = chosen[(key, text)]
+                for key, node in list(f.parts.items()):
+                    name = chosen.get((key, flat_expr(node)))
+                    if name is not None:
+                        f.parts[key] = ast.Ref(name, None)
                 if lid in plan.layer_texts:  # (an op's form has no arguments)
                     text, keep = plan.layer_texts[lid]
                     plan.layer_texts[lid] = (f.render(), keep)
@@ -1191,24 +1217,24 @@ class _Importer:
             if n.kind in ("layer", "custom") and calls[id(n.op)] > 1 and id(n.op) not in decls:
                 word = _layer_word(n.op)
                 decls[id(n.op)] = names.allocate(word if word not in names.taken else f"{word}_layer")
-                decl_lines.append(f"layer {decls[id(n.op)]} = {plan.layer_texts[id(n.op)][0]}")
+                decl_lines.append(f"layer {decls[id(n.op)]} = {flat_expr(plan.layer_texts[id(n.op)][0])}")
         if decl_lines:
             body += [""] + decl_lines
 
         def step(n) -> str:
             if n.kind == "block":
-                return n.text
-            if n.kind == "op":
-                return n.op_text  # an operator's node has none: chain_to writes the expression
+                return flat_expr(n.text)
+            if n.kind == "op":  # an operator's node has none: chain_to writes the expression
+                return flat_expr(n.op_text) if n.op_text is not None else ""
             if n.kind == "model":
                 return self.plans[id(n.op)].name
             if id(n.op) in decls:
                 return decls[id(n.op)]
-            text, keep = plan.layer_texts[id(n.op)]
+            node, keep = plan.layer_texts[id(n.op)]
             if keep and keep not in keras_output_layers:  # output layers are named after the output
                 form = plan.forms[id(n.op)]
-                text = form.render({**form.parts, "name": quote(keep)})
-            return text
+                node = form.render({**form.parts, "name": _lit(keep)})
+            return flat_expr(node)
 
         def word(n, i: int, uses: int, consumer) -> str:
             if n.kind == "block":
@@ -1290,9 +1316,10 @@ class _Importer:
     def _block(self, plan: _Plan, group: list) -> Optional[List[_BlockUse]]:
         """A block for the segments of `group` (same structure): parameters for what differs."""
         template = group[0][0]
-        slots: List[Dict[str, Any]] = []  # per node: parameter -> fixed text or ("param", slot index)
+        slots: List[Dict[str, Any]] = []  # per node: parameter -> fixed node or ("param", slot index)
         varying: List[tuple] = []  # the value texts, per instance, of each differing argument
         keys_of: List[Tuple[int, str]] = []
+        node_of: Dict[str, Any] = {}  # a value's text -> a node of it (values are compared by text)
         for j, node in enumerate(template):
             forms = [plan.forms[id(seg[0][j].op)] for seg in group]
             keys = []
@@ -1300,11 +1327,13 @@ class _Importer:
                 keys += [k for k in f.parts if k not in keys and k != "name"]
             row = {}
             for key in keys:
-                texts = tuple(f.parts.get(key, f.defaults.get(key)) for f in forms)
-                if any(t is None for t in texts):
+                values = [f.parts.get(key, f.defaults.get(key)) for f in forms]
+                if any(v is None for v in values):
                     return None
+                texts = tuple(flat_expr(v) for v in values)
+                node_of.update(zip(texts, values))
                 if len(set(texts)) == 1:
-                    row[key] = texts[0]
+                    row[key] = values[0]
                 else:
                     row[key] = ("param", len(varying))
                     varying.append(texts)
@@ -1315,21 +1344,21 @@ class _Importer:
         # written `4 * filters`.
         pnames = _Names({"x", "y"} | set(_RESERVED) | set(self.consts))
         params: List[Tuple[str, tuple]] = []
-        slot_text: Dict[int, str] = {}
+        slot_node: Dict[int, Any] = {}
         # Smaller values first: the larger ones may be their multiples.
         for v, texts in sorted(enumerate(varying), key=lambda vt: _size(vt[1])):
             same = next((p for p, t in params if t == texts), None)
             if same is not None:
-                slot_text[v] = same
+                slot_node[v] = ast.Ref(same, None)
                 continue
             multiple = _multiple_of(texts, params)
             if multiple is not None:
-                slot_text[v] = multiple
+                slot_node[v] = multiple
                 continue
             key = keys_of[v][1]
             pname = pnames.allocate(_PARAM_WORDS.get(key, _ident(key, "p")))
             params.append((pname, texts))
-            slot_text[v] = pname
+            slot_node[v] = ast.Ref(pname, None)
         # A parameter whose most common value is shared gets it as its default.
         defaults: Dict[str, str] = {}
         for pname, texts in params:
@@ -1345,11 +1374,11 @@ class _Importer:
 
         def block_step(n) -> str:
             if n.kind == "op":
-                return n.op_text
+                return flat_expr(n.op_text) if n.op_text is not None else ""
             j = template.index(n)
             form = plan.forms[id(n.op)]
-            parts = {k: (slot_text[t[1]] if isinstance(t, tuple) else t) for k, t in slots[j].items()}
-            return form.render(parts)
+            parts = {k: (slot_node[t[1]] if isinstance(t, tuple) else t) for k, t in slots[j].items()}
+            return flat_expr(form.render(parts))
 
         def block_word(n, i, uses, consumer) -> str:
             return _class_word(n.op)
@@ -1362,19 +1391,20 @@ class _Importer:
 
         uses = []
         for k, (nodes, a, b) in enumerate(group):
-            args, keyword = [], False
+            args, kwargs, keyword = [], [], False
             for pname, texts in ordered:
                 value = texts[k]
                 if pname in defaults:
                     if value == defaults[pname]:
                         keyword = True
                         continue
-                    args.append(f"{pname}={value}")
+                    kwargs.append(ast.Kwarg(pname, None, node_of[value]))
                 elif keyword:
-                    args.append(f"{pname}={value}")
+                    kwargs.append(ast.Kwarg(pname, None, node_of[value]))
                 else:
-                    args.append(value)
-            uses.append(_BlockUse(text=f"{bname}({', '.join(args)})", word=bname, inputs=[a], outputs=[b]))
+                    args.append(node_of[value])
+            uses.append(_BlockUse(text=ast.Call(bname, None, args, kwargs, None), word=bname, inputs=[a],
+                                  outputs=[b]))
         return uses
 
     def _input_type(self, t, layer, mname: str) -> str:
@@ -1432,7 +1462,7 @@ class _Importer:
             if isinstance(value, dict) and not _is_serialized(value):
                 value = {rename.get(k, k): v for k, v in value.items()}
             try:
-                lines.append(f"{key} = {self._value(value, key)}")
+                lines.append(f"{key} = {flat_expr(self._value(value, key))}")
             except _Unsupported as exc:
                 self.problem(model.name, model.name, type(model).__name__, f"compile `{key}`: {exc}")
         return ["compile {"] + [INDENT + line for line in lines] + ["}"] if lines else []
@@ -1495,7 +1525,7 @@ def _class_word(op) -> str:
     return _ident(to_snake_case(type(op).__name__), "t")
 
 
-def _multiple_of(texts: tuple, params: List[Tuple[str, tuple]]) -> Optional[str]:
+def _multiple_of(texts: tuple, params: List[Tuple[str, tuple]]):
     """`4 * filters` when each of `texts` is the same whole multiple of a parameter's values."""
     if not all(re.fullmatch(r"-?\d+", t) for t in texts):
         return None
@@ -1508,7 +1538,7 @@ def _multiple_of(texts: tuple, params: List[Tuple[str, tuple]]) -> Optional[str]
             continue
         factor = values[0] // base[0]
         if factor > 1 and all(v == factor * u for v, u in zip(values, base)):
-            return f"{factor} * {pname}"
+            return ast.BinOp("*", _lit(factor), ast.Ref(pname, None), None)
     return None
 
 
@@ -1560,7 +1590,7 @@ def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[i
         if isinstance(value, (list, tuple)):
             inner = ", ".join(value_text(v) for v in value)
             return f"({inner},)" if len(value) == 1 else f"({inner})"
-        return _literal(value)
+        return flat_expr(_literal(value))
 
     def full_step(n) -> Optional[str]:
         """The step with its call-time arguments in a second parenthesis."""
@@ -1582,7 +1612,7 @@ def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[i
             n = producer[u]
             out.append(full_step(n))
         if getattr(n, "operator", ""):  # an expression is the chain's source, not a step
-            texts = [operand(id(v)) if kind == "t" else (v, _number_prec(v)) for kind, v in n.operands]
+            texts = [operand(id(v)) if kind == "t" else (_text(v), _number_prec(_text(v))) for kind, v in n.operands]
             text, prec = _expression(n.operator, texts)
             rest = out[::-1][1:]
             return _Chain(text, rest, prec if not rest else 0)
