@@ -13,6 +13,7 @@ so `run.py --baseline REV` measures an older commit with the same code. The proc
 directory first on sys.path, ahead of a baseline's PYTHONPATH) with .pyc files written.
 
     python benchmarks/goals.py --runs 21 --baseline REV   # g1 alone: this tree and REV, interleaved
+    python benchmarks/goals.py --g4 --runs 3 --baseline 998c30f   # g4 alone, on 998c30f's specs
 """
 
 from __future__ import annotations
@@ -134,20 +135,45 @@ def g3_100k_process(generate, run_measured) -> dict:
     return {"s": seconds, "mib": mib}
 
 
+def _corpus(tmp: str, copies: int, root: Path = ROOT) -> List[str]:
+    """The seed and zoo specs of `root` copied `copies` times under `tmp` (in their folders, imports intact)."""
+    files = []
+    for k in range(copies):
+        for folder in ("seeds", "zoo"):
+            dest = Path(tmp) / f"c{k}" / folder
+            shutil.copytree(root / "specs" / folder, dest)
+            files.extend(sorted(str(p) for p in dest.glob("*.gspec")))
+    return files
+
+
 def g4_many_files(copies: int = 63) -> dict:
-    """One `check` call over the seed and zoo specs copied `copies` times (in their folders, imports intact)."""
+    """One `check` call over the seed and zoo specs copied `copies` times."""
     with tempfile.TemporaryDirectory(prefix="gs-many-") as tmp:
-        files = []
-        for k in range(copies):
-            for folder in ("seeds", "zoo"):
-                dest = Path(tmp) / f"c{k}" / folder
-                shutil.copytree(ROOT / "specs" / folder, dest)
-                files.extend(sorted(str(p) for p in dest.glob("*.gspec")))
+        files = _corpus(tmp, copies)
         start = time.perf_counter()
         proc = subprocess.run(_graphspec() + ["check", *files], cwd=tmp, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
         seconds = time.perf_counter() - start
     return {"files": len(files), "s": seconds, "status": proc.returncode}
+
+
+def g4_side_by_side(rounds: int, trees: Dict[str, Optional[Path]], corpus_root: Path,
+                    copies: int = 63) -> Dict[str, dict]:
+    """g4 for several graphspecs on one corpus (`corpus_root`'s specs: an older tree cannot read newer
+    specs, so the goal's baseline sets the corpus), the runs interleaved; medians of wall time."""
+    with tempfile.TemporaryDirectory(prefix="gs-many-") as tmp:
+        files = _corpus(tmp, copies, corpus_root)
+        times: Dict[str, List[float]] = {label: [] for label in trees}
+        status: Dict[str, int] = {}
+        for _ in range(rounds):
+            for label, tree in trees.items():
+                start = time.perf_counter()
+                proc = subprocess.run(_graphspec() + ["check", *files], cwd=tmp, env=_env(tree),
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                times[label].append(time.perf_counter() - start)
+                status[label] = proc.returncode
+    return {label: {"files": len(files), "s": statistics.median(t), "status": status[label]}
+            for label, t in times.items()}
 
 
 def g5_commands_vs_check(runs: int) -> Dict[str, dict]:
@@ -208,10 +234,23 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--baseline", metavar="REV", action="append", default=[],
                    help="also measure commit REV (a git worktree), interleaved; repeatable")
     p.add_argument("--spec", type=Path, default=SEED, help=f"the spec to check (default {SEED.relative_to(ROOT)})")
+    p.add_argument("--g4", action="store_true",
+                   help="measure g4 instead (many files in one check) on the first baseline's specs; "
+                        "--runs rounds")
     args = p.parse_args(argv)
     trees: Dict[str, Optional[Path]] = {"now": None}
     for rev in args.baseline:
         trees[rev] = _worktree(rev)
+    if args.g4:
+        corpus = trees[args.baseline[0]] if args.baseline else ROOT
+        results = g4_side_by_side(args.runs, trees, corpus)
+        print(f"medians of {args.runs} interleaved rounds; corpus: the specs of "
+              f"{args.baseline[0] if args.baseline else 'this tree'}; goal: >= 3x faster than 998c30f")
+        for label, r in results.items():
+            print(f"g4 {label:>10}: {r['files']} files in {r['s']:.2f} s (exit {r['status']})")
+        for rev in args.baseline:
+            print(f"{rev} / now: {results[rev]['s'] / results['now']['s']:.2f}x")
+        return 0
     results = g1_side_by_side(args.runs, trees, args.spec.resolve())
     print(f"medians of {args.runs} interleaved processes each; goal: check <= 4x python -c pass")
     for label, r in results.items():

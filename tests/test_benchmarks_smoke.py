@@ -101,3 +101,11 @@ def test_render_benchmark_runs():
 
 def test_zoo_benchmark_covers_every_zoo_spec():
     assert zoo_bench.ZOO_STEMS and set(zoo_bench.ZOO_STEMS) == set(zoo_bench.MODELS)
+
+
+@pytest.mark.slow
+def test_many_files_side_by_side_runs():
+    # One copy of the corpus, this tree alone: the harness works and the specs check clean.
+    goals = _module("graphspec_bench_goals", BENCH / "goals.py")
+    result = goals.g4_side_by_side(1, {"now": None}, goals.ROOT, copies=1)
+    assert result["now"]["files"] >= 10 and result["now"]["status"] == 0 and result["now"]["s"] > 0
