@@ -17,7 +17,6 @@ from graphspec.passes import layers as L
 from graphspec.passes.values import INVALID, contains_invalid, describe
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
-from graphspec.text import spec_value
 
 _TENSOR_KINDS = (calls.TENSOR, calls.TENSORS)
 
@@ -28,23 +27,14 @@ def _constructor_params(layer_type: str) -> List[str]:
 
 
 def _flat(e) -> str:
-    """A short spelling of an argument expression for a hint (not the formatter: passes sit below it)."""
-    if isinstance(e, ast.Literal):
-        return e.text or spec_value(e.value)
-    if isinstance(e, ast.Ref):
-        return e.name
-    if isinstance(e, ast.TupleExpr):
-        items = [_flat(i) for i in e.items]
-        return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
-    if isinstance(e, ast.ListExpr):
-        return "[" + ", ".join(_flat(i) for i in e.items) + "]"
-    if isinstance(e, ast.BinOp):
-        return f"{_flat(e.left)} {e.op} {_flat(e.right)}"
-    if isinstance(e, ast.Neg):
-        return e.op + _flat(e.operand)
-    if isinstance(e, ast.Call):
-        return f"{e.name}(" + ", ".join([_flat(a) for a in e.args] + [f"{k.name}={_flat(k.value)}" for k in e.kwargs]) + ")"
-    return "..."
+    """An argument expression on one line, for a hint: the formatter's spelling (syntax/format.py, imported
+    only when a hint is written; a node it cannot print yet is `...`)."""
+    from graphspec.syntax.format import FormatError, flat_expr
+
+    try:
+        return flat_expr(e)
+    except FormatError:
+        return "..."
 
 
 class CallArguments:
