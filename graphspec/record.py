@@ -59,19 +59,20 @@ class Record:
 _MISSING = object()
 
 
-_COMPILE_AFTER = 32  # records of a class made by the generic __init__ before its own is compiled
+_RECORDS_PER_FIELD = 8  # a class's records made by the generic __init__, per field, before its own is compiled
 _made: dict = {}  # class -> records made so far by the generic __init__
 
 
 def _first_init(self, *args, **kwargs):
-    """A class's records are made by the generic Record.__init__ until the 32nd, which compiles the
-    class's own __init__ (plain assignments, as dataclasses writes): parsing makes ~8 records per
-    layer, and the generic loop cost twice what the compiled one does; but compiling costs as much
-    as 30 to 90 generic records, and most classes of a small spec's check make only a few."""
+    """A class's records are made by the generic Record.__init__ until 8 per field are, and the
+    next compiles the class's own __init__ (plain assignments, as dataclasses writes): parsing
+    makes ~8 records per layer, and the generic loop costs 3-4 times what the compiled one does;
+    but compiling costs as much as ~9 generic records per field (30 for 3 fields, 90 for 11), and
+    most classes of a small spec's check make only a few."""
     cls = type(self)
     if cls.__dict__.get("__init__") is _first_init:
         made = _made.get(cls, 0) + 1
-        if made >= _COMPILE_AFTER:
+        if made > _RECORDS_PER_FIELD * len(cls._fields):
             cls.__init__ = _compiled_init(cls)
             return cls.__init__(self, *args, **kwargs)
         _made[cls] = made
