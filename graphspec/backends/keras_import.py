@@ -77,13 +77,12 @@ from graphspec.catalog.ops import keras_classes
 from graphspec.catalog.base import ATTENTION, LIST
 from graphspec.passes.scope import model_name_problem
 from graphspec.syntax import ast
-from graphspec.syntax.format import flat_expr
-from graphspec.text import dict_key, safe_text
+from graphspec.syntax.format import flat_expr, format_tree, subscript_item
+from graphspec.text import safe_text
 
 __all__ = ["from_keras", "load_keras_file", "KerasImportError", "KerasFileError", "ImportProblem"]
 
 INLINE_STEPS = 3  # a merge input made of at most this many steps is written inside the tuple
-INDENT = "    "
 
 # Names a spec cannot use for a binding, a layer or a model.
 _RESERVED = frozenset(
@@ -357,25 +356,24 @@ class _Node:
 
 @dataclass
 class _Chain:
-    """`source -> step -> step`: the source is a name or a tuple of chains."""
+    """`source -> step -> step`: the source is a source node (a name, an expression) or a tuple of chains."""
 
-    source: Any  # str | List[_Chain]
-    steps: List[str]
-    prec: int = 0  # how tightly it binds as an operand (see _PREC); 0: it ends in steps
+    source: Any  # a source node | List[_Chain]
+    steps: List[Any]  # step nodes: calls, names, `ops.` calls
 
-    def operand(self) -> Tuple[str, int]:
-        """(text, precedence) as an operand of an operator."""
-        if not self.steps and isinstance(self.source, str):
-            return self.source, self.prec
-        return self.flat(), 0
-
-    def flat(self) -> str:
-        return " -> ".join([self.source_text()] + self.steps)
-
-    def source_text(self) -> str:
-        if isinstance(self.source, str):
+    def operand(self):
+        """The node of the chain as an operand of a tensor operator (a chain with steps is bracketed)."""
+        if not self.steps and not isinstance(self.source, list):
             return self.source
-        return "(" + ", ".join(e.flat() for e in self.source) + ")"
+        return self.node()
+
+    def node(self) -> ast.Chain:
+        return ast.Chain(self.source_node(), list(self.steps), None)
+
+    def source_node(self):
+        if isinstance(self.source, list):
+            return ast.TupleSource([c.node() for c in self.source], None)
+        return self.source
 
 
 @dataclass
@@ -435,7 +433,7 @@ class _Plan:
     raw_output_names: List[str] = None
     name: str = ""
     output_names: List[str] = None
-    layer_texts: Dict[int, Tuple[str, str]] = None  # id(layer) -> (call text, name to keep or "")
+    layer_texts: Dict[int, Tuple[Any, str]] = None  # id(layer) -> (call node, name to keep or "")
     forms: Dict[int, "_CallForm"] = None  # id(layer) -> its call's arguments
 
 
@@ -443,69 +441,60 @@ class _Plan:
 
 # The binary operators a spec writes, by op (graphspec.catalog.ops.OPERATORS read backwards).
 _OPERATOR_OF = {op: sym for sym, op in op_catalog.OPERATORS.items() if sym not in ("neg", "[]")}
-# How tightly each operator binds, as in Python: an operand that binds looser is parenthesised.
-_PREC = {"+": 4, "-": 4, "*": 5, "/": 5, "//": 5, "%": 5, "@": 5, "neg": 6, "**": 7, "[]": 9}
-_ATOM = 10
 
 
-def _number_prec(text: str) -> int:
-    """A number's text as an operand: `-3.0` is a unary minus, `1 / 6` a division."""
-    if " / " in text:
-        return _PREC["/"]
-    return _PREC["neg"] if text.startswith("-") else _ATOM
+def _tensor_number(node):
+    """A number operand of a tensor operator: a value node as a tensor expression reads it (`-3.0`
+    is a unary minus, `1 / 255` a division; the formatter brackets them where precedence needs)."""
+    if isinstance(node, ast.BinOp):
+        return ast.TensorOp(node.op, _tensor_number(node.left), _tensor_number(node.right), None)
+    if isinstance(node, ast.Literal) and not isinstance(node.value, bool) and node.value < 0:
+        text = node.text[1:] if node.text and node.text.startswith("-") else None
+        return ast.TensorNeg(ast.Literal(-node.value, None, text), None)
+    return node
 
 
-def _wrap(operand: Tuple[str, int], need: int) -> str:
-    text, prec = operand
-    return text if prec >= need else f"({text})"
-
-
-def _expression(operator: str, operands: List[Tuple[str, int]]) -> Tuple[str, int]:
-    """(text, precedence) of one operator over its operands' (text, precedence)."""
-    p = _PREC[operator]
+def _expression(operator: str, operands: list):
+    """The node of one operator over its operands' nodes (the subscript's: its items)."""
     if operator == "neg":
-        return "-" + _wrap(operands[0], p + 1), p
+        return ast.TensorNeg(operands[0], None)
     if operator == "[]":
-        return f"{_wrap(operands[0], p)}[{operands[1][0]}]", p
-    left, right = operands
-    if operator == "**":  # right-associative; a unary minus may follow it (`x ** -1`)
-        return f"{_wrap(left, p + 1)} ** {_wrap(right, _PREC['neg'])}", p
-    return f"{_wrap(left, p)} {operator} {_wrap(right, p + 1)}", p
+        return ast.Subscript(operands[0], operands[1], None)
+    return ast.TensorOp(operator, operands[0], operands[1], None)
 
 
-def _subscript(key) -> str:
-    """`:, 0` for the key `(slice(None), 0)` of a GetItem."""
+def _subscript(key) -> list:
+    """The items of `x[:, 0]` for the key `(slice(None), 0)` of a GetItem."""
     if isinstance(key, list) and any(k is None or k is Ellipsis or isinstance(k, slice) for k in key):
         key = tuple(key)  # a .keras file stores the key `(slice, 0)` as a list
     items = key if isinstance(key, tuple) else (key,)
     out = []
     for item in items:
         if item is Ellipsis:
-            out.append("...")
+            out.append(ast.EllipsisItem(None))
         elif item is None:
-            out.append("None")
+            out.append(_lit(None))
         elif isinstance(item, slice):
             parts = [item.start, item.stop, item.step]
             for v in parts:
                 if v is not None and not (isinstance(v, (int, np.integer)) and not isinstance(v, bool)):
                     raise _Unsupported(f"a slice bound {v!r} that is not an integer")
-            text = ":".join("" if v is None else str(int(v)) for v in parts[:2])
-            if item.step is not None:
-                text += f":{int(item.step)}"
-            out.append(text)
+            out.append(ast.SliceItem(*(None if v is None else _lit(int(v)) for v in parts), None))
         elif isinstance(item, (int, np.integer)) and not isinstance(item, bool):
-            out.append(str(int(item)))
+            out.append(_lit(int(item)))
         else:
             raise _Unsupported(f"an index {type(item).__name__} (a spec indexes with integers, slices, "
                                "`...` and `None`)")
     if not out:
         raise _Unsupported("an empty index")
-    return ", ".join(out)
+    return out
 
 
 def _text(value) -> str:
-    """A value node's text (what the importer compares), or a subscript's text as it is."""
-    return value if isinstance(value, str) else flat_expr(value)
+    """A value node's text (what the importer compares), or a subscript's items' text."""
+    if isinstance(value, list):
+        return ", ".join(subscript_item(i) for i in value)
+    return flat_expr(value)
 
 
 def _call_value_ok(value) -> bool:
@@ -624,7 +613,8 @@ class _Importer:
         self._wrapper: List[tuple] = []  # keys managed by the wrapper whose inner layer is written
         self.last_form: Optional[_CallForm] = None  # the form of the last top-level layer_call
         self.block_names = _Names(_RESERVED)
-        self.block_texts: List[str] = []
+        self.blocks: List[ast.BlockDef] = []
+        self.blanks: list = []  # the statements written with a blank line above them
         self.consts: Dict[str, Any] = {}  # const name -> its value's node
 
     def problem(self, model: str, layer: str, cls: str, reason: str) -> None:
@@ -1115,8 +1105,9 @@ class _Importer:
             forms[id(op)] = self.last_form
         plan.layer_texts, plan.forms = texts, forms
 
-    # ------------------------------------------------------------------ the text
-    def write(self, root) -> str:
+    # ------------------------------------------------------------------ the tree
+    def write(self, root) -> Tuple[ast.Module, List[str]]:
+        """The spec's syntax tree (spans None; the blank lines in `self.blanks`) and its header comment."""
         root_plan = self.plan(root)
         for plan in self.order:
             self._layer_texts(plan)
@@ -1125,14 +1116,14 @@ class _Importer:
         self._name_models(root_plan)
         self.block_names.taken |= self.model_names
         self._make_consts()
-        texts = [self._model_text(plan, compiled=plan is root_plan) for plan in self.order]
+        models = [self._model_def(plan, compiled=plan is root_plan) for plan in self.order]
         if self.problems:
             raise KerasImportError(self.problems)
         total = root.count_params()
         header = (f"# Imported from Keras {keras.__version__} by graphspec: the model `{safe_text(root.name)}`, "
-                  f"{total:,} parameters.\n")
-        consts = "".join(f"const {name} = {flat_expr(node)}\n" for name, node in self.consts.items())
-        return header + "\n" + (consts + "\n" if consts else "") + "\n".join(self.block_texts + texts)
+                  f"{total:,} parameters.")
+        consts = [ast.ConstDef(name, None, node, None) for name, node in self.consts.items()]
+        return ast.Module(None, consts=consts, blocks=self.blocks, models=models), [header]
 
     def _make_consts(self) -> None:
         """A float argument written CONST_MIN times or more under one parameter becomes a const
@@ -1185,17 +1176,18 @@ class _Importer:
                 plan.name = models.allocate(_ident(plan.keras_model.name, "model"))
         self.model_names = {plan.name for plan in self.order}
 
-    def _model_text(self, plan: _Plan, compiled: bool) -> str:
+    def _model_def(self, plan: _Plan, compiled: bool) -> ast.ModelDef:
         tensors, order = plan.tensors, plan.order
         names = _Names(self.model_names)
-        body: List[str] = []
+        body: list = []
 
         bound_inputs: Dict[int, str] = {}
         for t in plan.inputs:
             layer = t._keras_history.operation
             name = names.allocate(_layer_word(layer))
             bound_inputs[id(t)] = name
-            body.append(f"input {name}: {self._input_type(t, layer, plan.keras_model.name)}")
+            shape, dtype = self._input_type(t, layer, plan.keras_model.name)
+            body.append(ast.InputStmt(name, None, shape, dtype, None, None))
 
         # Output names are reserved for the tensors they name.
         plan.output_names = []
@@ -1217,24 +1209,23 @@ class _Importer:
             if n.kind in ("layer", "custom") and calls[id(n.op)] > 1 and id(n.op) not in decls:
                 word = _layer_word(n.op)
                 decls[id(n.op)] = names.allocate(word if word not in names.taken else f"{word}_layer")
-                decl_lines.append(f"layer {decls[id(n.op)]} = {flat_expr(plan.layer_texts[id(n.op)][0])}")
-        if decl_lines:
-            body += [""] + decl_lines
+                decl_lines.append(ast.LayerStmt(decls[id(n.op)], None, plan.layer_texts[id(n.op)][0], None))
+        self._paragraph(body, decl_lines)
 
-        def step(n) -> str:
+        def step(n):
             if n.kind == "block":
-                return flat_expr(n.text)
+                return n.text
             if n.kind == "op":  # an operator's node has none: chain_to writes the expression
-                return flat_expr(n.op_text) if n.op_text is not None else ""
+                return n.op_text
             if n.kind == "model":
-                return self.plans[id(n.op)].name
+                return ast.StepName(self.plans[id(n.op)].name, None)
             if id(n.op) in decls:
-                return decls[id(n.op)]
+                return ast.StepName(decls[id(n.op)], None)
             node, keep = plan.layer_texts[id(n.op)]
             if keep and keep not in keras_output_layers:  # output layers are named after the output
                 form = plan.forms[id(n.op)]
                 node = form.render({**form.parts, "name": _lit(keep)})
-            return flat_expr(node)
+            return node
 
         def word(n, i: int, uses: int, consumer) -> str:
             if n.kind == "block":
@@ -1252,22 +1243,24 @@ class _Importer:
         reduced = self._find_blocks(plan, order, calls, [id(t) for t in plan.inputs],
                                     [id(t) for t in plan.outputs])
         outputs = [(id(t), plan.output_names[k]) for k, t in enumerate(plan.outputs)]
-        body.append("")
-        body += _write_body(reduced, bound_inputs, outputs, step, word, names)
+        self._paragraph(body, _write_body(reduced, bound_inputs, outputs, step, word, names))
         if compiled:
             block = self._compile_block(plan)
-            if block:
-                body += [""] + block
-        while body and not body[-1]:
-            body.pop()
-        lines = [INDENT + line if line else "" for line in body]
-        return f"model {dict_key(plan.name)} {{\n" + "\n".join(lines) + "\n}\n"  # bare or quoted
+            if block is not None:
+                self._paragraph(body, [block])
+        return ast.ModelDef(plan.name, None, None, body, None)  # the formatter quotes a name that needs it
+
+    def _paragraph(self, body: list, stmts: list) -> None:
+        """`stmts` after `body`, a blank line between the two."""
+        if stmts:
+            self.blanks.append(stmts[0])
+            body += stmts
 
     # ------------------------------------------------------------------ blocks
     def _find_blocks(self, plan: _Plan, order: list, calls: Dict[int, int], inputs: List[int],
                      outputs: List[int]) -> list:
         """`order` with each repeated segment (one tensor in, one out, made of several layers)
-        replaced by a call of a block written for it; the blocks' text goes to `block_texts`."""
+        replaced by a call of a block written for it; the blocks go to `blocks`."""
         segments = [seg for seg in _segments(order, inputs, outputs)
                     if all(n.kind in ("layer", "custom", "op") and calls[id(n.op)] == 1 and len(n.outputs) == 1
                            and id(n.op) in plan.forms and not n.call_args for n in seg[0])]
@@ -1370,24 +1363,23 @@ class _Importer:
         last = next((n for n in reversed(template) if n.merges), template[-1])
         bname = self.block_names.allocate(_BLOCK_WORDS.get(type(last.op).__name__,
                                                            _class_word(last.op) + "_block"))
-        header = ", ".join(p if p not in defaults else f"{p}={defaults[p]}" for p, _ in ordered)
+        header = [ast.Param(p, None, node_of[defaults[p]] if p in defaults else None) for p, _ in ordered]
 
-        def block_step(n) -> str:
+        def block_step(n):
             if n.kind == "op":
-                return flat_expr(n.op_text) if n.op_text is not None else ""
+                return n.op_text
             j = template.index(n)
             form = plan.forms[id(n.op)]
             parts = {k: (slot_node[t[1]] if isinstance(t, tuple) else t) for k, t in slots[j].items()}
-            return flat_expr(form.render(parts))
+            return form.render(parts)
 
         def block_word(n, i, uses, consumer) -> str:
             return _class_word(n.op)
 
         _, a, b = group[0]
         body = _write_body(template, {a: "x"}, [(b, "y")], block_step, block_word, _Names({"x", "y"}))
-        lines = [f"block {bname}({header}) {{", INDENT + "input x"] + \
-            [INDENT + line if line else "" for line in body] + ["}"]
-        self.block_texts.append("\n".join(lines) + "\n")
+        head = ast.InputStmt("x", None, None, None, None, None)
+        self.blocks.append(ast.BlockDef(bname, None, header, [head, *body], None))
 
         uses = []
         for k, (nodes, a, b) in enumerate(group):
@@ -1407,13 +1399,13 @@ class _Importer:
                                   outputs=[b]))
         return uses
 
-    def _input_type(self, t, layer, mname: str) -> str:
-        """`(28, 28, 1)`, `(None,) int32`."""
+    def _input_type(self, t, layer, mname: str) -> Tuple[ast.TupleExpr, Optional[str]]:
+        """The shape's node and the dtype (None for float32): `(28, 28, 1)`, `(None,) int32`."""
         shape = tuple(t.shape)
         cls = type(layer).__name__
         if not shape:
             self.problem(mname, layer.name, cls, "a scalar input, without a batch axis, has no spec syntax")
-            return "()"
+            return ast.TupleExpr([], None), None
         if shape[0] is not None:
             self.problem(mname, layer.name, cls,
                          f"the input has a fixed batch size ({shape[0]}); a spec's input shapes leave the "
@@ -1424,23 +1416,20 @@ class _Importer:
         for d in shape[1:]:
             if d is not None and (not isinstance(d, int) or d <= 0):
                 self.problem(mname, layer.name, cls, f"the input dimension {d!r} is not a positive size")
-            dims.append("None" if d is None else str(d))
-        text = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+            dims.append(_lit(d if d is None or isinstance(d, int) else str(d)))  # (a bad one is refused above)
         dtype = keras.backend.standardize_dtype(t.dtype)
         if dtype not in _SPEC_DTYPES:
             self.problem(mname, layer.name, cls, f"the input dtype {dtype} has no spec syntax")
-        elif dtype != "float32":
-            text += f" {dtype}"
-        return text
+        return ast.TupleExpr(dims, None), (dtype if dtype in _SPEC_DTYPES and dtype != "float32" else None)
 
-    def _compile_block(self, plan: _Plan) -> List[str]:
+    def _compile_block(self, plan: _Plan) -> Optional[ast.SettingsStmt]:
         model = plan.keras_model
         if not getattr(model, "compiled", False):
-            return []
+            return None
         try:
             config = model.get_compile_config() or {}
         except Exception:  # noqa: BLE001 - nothing to read
-            return []
+            return None
         out_names = list(plan.output_names)
         rename = dict(zip(plan.raw_output_names, out_names))
         lines = []
@@ -1462,10 +1451,10 @@ class _Importer:
             if isinstance(value, dict) and not _is_serialized(value):
                 value = {rename.get(k, k): v for k, v in value.items()}
             try:
-                lines.append(f"{key} = {flat_expr(self._value(value, key))}")
+                lines.append(ast.Setting(key, None, self._value(value, key)))
             except _Unsupported as exc:
                 self.problem(model.name, model.name, type(model).__name__, f"compile `{key}`: {exc}")
-        return ["compile {"] + [INDENT + line for line in lines] + ["}"] if lines else []
+        return ast.SettingsStmt("compile", lines, None) if lines else None
 
 
 # =========================================================================== blocks and bodies
@@ -1543,9 +1532,9 @@ def _multiple_of(texts: tuple, params: List[Tuple[str, tuple]]):
 
 
 def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[int, str]], step, word,
-                names: "_Names") -> List[str]:
-    """The statements of a graph (a model's or a block's), one per line, for the formatter to lay
-    out: chains, not one line per layer; a name bound only where a tensor fans out, a layer has
+                names: "_Names") -> list:
+    """The statement nodes of a graph (a model's or a block's), for the formatter to lay out:
+    chains, not one line per layer; a name bound only where a tensor fans out, a layer has
     several outputs, or a long branch feeds a merge; outputs in order."""
     uses: Dict[int, int] = {}
     consumer: Dict[int, Any] = {}
@@ -1584,23 +1573,27 @@ def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[i
             if c is not None and c.merges and not short:
                 bound.add(tid)
 
-    def value_text(value) -> str:
+    def value_node(value):
         if isinstance(value, keras.KerasTensor):
-            return name[id(value)]
+            return ast.Ref(name[id(value)], None)
         if isinstance(value, (list, tuple)):
-            inner = ", ".join(value_text(v) for v in value)
-            return f"({inner},)" if len(value) == 1 else f"({inner})"
-        return flat_expr(_literal(value))
+            return ast.TupleExpr([value_node(v) for v in value], None)
+        return _literal(value)
 
-    def full_step(n) -> Optional[str]:
-        """The step with its call-time arguments in a second parenthesis."""
-        text = step(n)
+    def full_step(n):
+        """The step's node, with its call-time arguments in a second parenthesis."""
+        node = step(n)
         if getattr(n, "call_args", None):
-            text += "(" + ", ".join(f"{k}={value_text(v)}" for k, v in n.call_args.items()) + ")"
-        return text
+            kwargs = [ast.Kwarg(k, None, value_node(v)) for k, v in n.call_args.items()]
+            if isinstance(node, ast.Call):
+                node = ast.Call(node.name, None, node.args, node.kwargs, None,
+                                call_args=ast.CallArgs([], kwargs, None))
+            else:  # a declared layer or a model, by name: `lstm(initial_state=(h, c))`
+                node = ast.Call(node.name, None, [], kwargs, None)
+        return node
 
-    def operand(u: int) -> Tuple[str, int]:
-        return (name[u], _ATOM) if u in bound else chain_to(producer[u]).operand()
+    def operand(u: int):
+        return ast.NameSource(name[u], None) if u in bound else chain_to(producer[u]).operand()
 
     def chain_to(n) -> _Chain:
         """The chain whose last step is node `n`, back to named tensors."""
@@ -1608,15 +1601,15 @@ def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[i
         while not n.merges:
             u = n.inputs[0]
             if u in bound:
-                return _Chain(name[u], out[::-1])
+                return _Chain(ast.NameSource(name[u], None), out[::-1])
             n = producer[u]
             out.append(full_step(n))
         if getattr(n, "operator", ""):  # an expression is the chain's source, not a step
-            texts = [operand(id(v)) if kind == "t" else (_text(v), _number_prec(_text(v))) for kind, v in n.operands]
-            text, prec = _expression(n.operator, texts)
-            rest = out[::-1][1:]
-            return _Chain(text, rest, prec if not rest else 0)
-        return _Chain([_Chain(name[u], []) if u in bound else chain_to(producer[u]) for u in n.inputs], out[::-1])
+            operands = [operand(id(v)) if kind == "t" else v if n.operator == "[]" else _tensor_number(v)
+                        for kind, v in n.operands]
+            return _Chain(_expression(n.operator, operands), out[::-1][1:])
+        return _Chain([_Chain(ast.NameSource(name[u], None), []) if u in bound else chain_to(producer[u])
+                       for u in n.inputs], out[::-1])
 
     claimed: Dict[str, int] = {}
     for tid, oname in outputs:
@@ -1631,8 +1624,14 @@ def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[i
                 return own
         return names.allocate(word(n, i, uses.get(tid, 0), consumer.get(tid)))
 
-    lines: List[str] = []
+    lines: list = []
     written: set = set()
+
+    def named_output(oname: str, tid: int) -> ast.OutputStmt:
+        """`output y`, or `output y = x` for a tensor bound under another name."""
+        if name[tid] == oname:
+            return ast.OutputStmt(oname, None, None, None)
+        return ast.OutputStmt(oname, None, ast.Chain(ast.NameSource(name[tid], None), [], None), None)
 
     def flush() -> None:
         """The outputs whose tensors have names, in order (each after every earlier one)."""
@@ -1642,7 +1641,7 @@ def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[i
             if tid not in name:
                 return
             written.add(k)
-            lines.append(f"output {oname}" if name[tid] == oname else f"output {oname} = {name[tid]}")
+            lines.append(named_output(oname, tid))
 
     flush()
     for n in nodes:
@@ -1651,46 +1650,58 @@ def _write_body(nodes: list, bound_inputs: Dict[int, str], outputs: List[Tuple[i
             if targets[0] in output_of:  # used by nothing else: the output's own chain
                 k = output_of[targets[0]][0]
                 written.add(k)
-                lines += _statement(f"output {outputs[k][1]}", chain_to(n), names)
+                lines += _statement(outputs[k][1], [], chain_to(n), names)
         else:
             chain = chain_to(n)
             for i, tid in enumerate(targets):
                 name[tid] = binding(tid, n, i)
-            lines += _statement(", ".join(name[t] for t in targets), chain, names)
+            lines += _statement(None, [name[t] for t in targets], chain, names)
         flush()
     for k, (tid, oname) in enumerate(outputs):  # whatever is left, in order
         if k not in written and tid in name:
             written.add(k)
-            lines.append(f"output {oname}" if name[tid] == oname else f"output {oname} = {name[tid]}")
+            lines.append(named_output(oname, tid))
     return lines
 
 
-def _statement(lhs: str, chain: _Chain, names: "_Names") -> List[str]:
-    """`lhs = chain` on one line; a run of REPEAT_MIN or more identical steps becomes a `repeat`
-    over a name of its own."""
+def _step_text(step) -> str:
+    return step.name if isinstance(step, ast.StepName) else flat_expr(step)
+
+
+def _statement(output: Optional[str], targets: List[str], chain: _Chain, names: "_Names") -> list:
+    """`output NAME = chain` (or `targets = chain`) as one statement; a run of REPEAT_MIN or more
+    identical steps becomes a `repeat` over a name of its own."""
     steps, runs, i = chain.steps, [], 0
+    texts = [_step_text(st) for st in steps]
     first = 1 if isinstance(chain.source, list) else 0  # a tuple source needs its merge step first
     while i < len(steps):
         j = i
-        while j < len(steps) and steps[j] == steps[i]:
+        while j < len(steps) and texts[j] == texts[i]:
             j += 1
         if j - i >= REPEAT_MIN and i >= first:
             runs.append((i, j - i))
         i = j
-    if not runs or ("," in lhs and runs[-1][0] + runs[-1][1] == len(steps)):
-        return [f"{lhs} = {chain.flat()}"]
-    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", lhs) is not None
-    var = lhs if plain else names.allocate("x")
-    out, source, at = [], chain.source_text(), 0
+
+    def bind(names_: List[str], ch: _Chain):
+        return ast.BindStmt([(t, None) for t in names_], ch.node(), None)
+
+    def last(ch: _Chain):
+        return ast.OutputStmt(output, None, ch.node(), None) if output is not None else bind(targets, ch)
+
+    if not runs or (len(targets) > 1 and runs[-1][0] + runs[-1][1] == len(steps)):
+        return [last(chain)]
+    var = targets[0] if output is None and len(targets) == 1 else names.allocate("x")
+    out, source, at = [], chain.source, 0
     for start, count in runs:
         head = steps[at:start]
-        if head or source != var:
-            out.append(f"{var} = " + " -> ".join([source] + head))
-        out += [f"repeat {count} {{", f"{INDENT}{var} = {var} -> {steps[start]}", "}"]
-        source, at = var, start + count
+        if head or not (isinstance(source, ast.NameSource) and source.name == var):
+            out.append(bind([var], _Chain(source, head)))
+        inner = bind([var], _Chain(ast.NameSource(var, None), [steps[start]]))
+        out.append(ast.RepeatStmt(_lit(count), None, [inner], None))
+        source, at = ast.NameSource(var, None), start + count
     tail = steps[at:]
-    if tail or lhs != var:
-        out.append(f"{lhs} = " + " -> ".join([source] + tail))
+    if tail or output is not None or targets != [var]:
+        out.append(last(_Chain(source, tail)))
     return out
 
 
@@ -1715,19 +1726,9 @@ def from_keras(model, *, keep_names: bool = True) -> str:
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"from_keras expects a keras.Model; received {type(model).__name__}")
-    return _canonical(_Importer(keep_names=keep_names).write(model))
-
-
-def _canonical(text: str) -> str:
-    """`text` in the layout of `graphspec fmt`, when the formatter is there and takes it."""
-    try:
-        from graphspec.syntax.format import format_source
-        from graphspec.source import Source
-
-        formatted, _ = format_source(Source("<keras import>", text))
-    except Exception:  # noqa: BLE001 - the layout above is already a readable one
-        return text
-    return formatted if isinstance(formatted, str) and formatted.strip() else text
+    importer = _Importer(keep_names=keep_names)
+    module, header = importer.write(model)
+    return format_tree(module, header=header, blank_before=importer.blanks)  # the one layout: `graphspec fmt`'s
 
 
 # =========================================================================== reading a .keras file

@@ -199,7 +199,8 @@ def _t_prec(src) -> int:
     return _T_ATOM
 
 
-def _sub_item(item) -> str:
+def subscript_item(item) -> str:
+    """One item of a subscript on one line: `1:3`, `...`, `0`."""
     if isinstance(item, ast.EllipsisItem):
         return "..."
     if isinstance(item, ast.SliceItem):
@@ -237,7 +238,7 @@ def flat_tensor(src, source) -> Optional[str]:
         if target is None:
             return None
         target = target if _t_prec(src.target) >= _T_POSTFIX else f"({target})"
-        return f"{target}[{', '.join(_sub_item(i) for i in src.items)}]"
+        return f"{target}[{', '.join(subscript_item(i) for i in src.items)}]"
     return source(src)
 
 
