@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import _thread
 import functools
-import importlib
+import sys
 from typing import Dict, List, Optional, Tuple
 
 from graphspec.catalog import signatures
@@ -109,7 +109,9 @@ def _find(name: Optional[str]) -> Optional[LayerEntry]:
         return entry
     with _lock:
         while name not in _loaded and _next_module < len(MODULES):
-            module = importlib.import_module(f"graphspec.catalog.layers.{MODULES[_next_module]}")
+            module_name = f"graphspec.catalog.layers.{MODULES[_next_module]}"
+            __import__(module_name)  # importlib.import_module without importing importlib (every check)
+            module = sys.modules[module_name]
             for entry in module.ENTRIES:
                 if entry.name in _loaded:
                     raise RuntimeError(f"layer {entry.name} is defined twice in graphspec.catalog.layers")

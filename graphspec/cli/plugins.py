@@ -16,7 +16,6 @@ for it in this invocation or for the project they are working in:
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from pathlib import Path
@@ -67,6 +66,8 @@ def _import(name: str, base: Path) -> bool:
             # (a `keras.py` beside the configuration is not Keras).
             if str(base) not in sys.path:
                 sys.path.append(str(base))
+            import importlib  # lazy: a check that imports no plugin does not pay for it
+
             importlib.import_module(name)
     except Usage:
         raise

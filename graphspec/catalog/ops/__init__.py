@@ -9,7 +9,7 @@ through `OPERATORS`; a number operand is a shape-() tensor of weak dtype "int" o
 from __future__ import annotations
 
 import functools
-import importlib
+import sys
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from graphspec.catalog.base import ArgError, Shape, ShapeError
@@ -40,7 +40,8 @@ class OpEntry(FrozenRecord):
 def _entries() -> Dict[str, OpEntry]:
     out: Dict[str, OpEntry] = {}
     for module_name in MODULES:
-        module = importlib.import_module(f"graphspec.catalog.ops.{module_name}")
+        __import__(f"graphspec.catalog.ops.{module_name}")  # importlib.import_module without importlib
+        module = sys.modules[f"graphspec.catalog.ops.{module_name}"]
         for entry in module.ENTRIES:
             if entry.name in out:
                 raise RuntimeError(f"op {entry.name} is defined twice in graphspec.catalog.ops")
