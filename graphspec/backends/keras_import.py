@@ -333,7 +333,7 @@ class _Node:
     style: str = "single"  # how the spec passes the inputs: "single", "list", "attention", "expr"
     done: bool = False
     active: bool = False
-    op_text: Any = None  # kind "op" written as a step: the node of `ops.mean(axis=1)`
+    op_step: Any = None  # kind "op" written as a step: the node of `ops.mean(axis=1)`
     operator: str = ""  # kind "op" written as an expression: "+", "neg", "[]", ...
     operands: list = None  # the expression's operands: ("t", KerasTensor) or ("c", number node)
     call_args: Dict[str, Any] = field(default_factory=dict)  # call-time keywords (KerasTensors in them)
@@ -404,7 +404,7 @@ class _CallForm:
 class _BlockUse:
     """A block call standing for a segment of the graph: one tensor in, one out."""
 
-    text: Any  # the step's call node, `residual(64, strides=2)`
+    call: ast.Call  # the step, `residual(64, strides=2)`
     word: str  # the block's name, for a binding
     inputs: List[int]
     outputs: List[int]
@@ -433,7 +433,7 @@ class _Plan:
     raw_output_names: List[str] = None
     name: str = ""
     output_names: List[str] = None
-    layer_texts: Dict[int, Tuple[Any, str]] = None  # id(layer) -> (call node, name to keep or "")
+    layer_calls: Dict[int, Tuple[Any, str]] = None  # id(layer) -> (call node, name to keep or "")
     forms: Dict[int, "_CallForm"] = None  # id(layer) -> its call's arguments
 
 
@@ -509,7 +509,7 @@ def _op_key(rec) -> str:
     operands in their places, or the op step's text."""
     if rec.operator:
         return f"{rec.operator}(" + ", ".join("t" if kind == "t" else _text(v) for kind, v in rec.operands) + ")"
-    return flat_expr(rec.op_text)
+    return flat_expr(rec.op_step)
 
 
 # =========================================================================== helpers
@@ -806,7 +806,7 @@ class _Importer:
                   if not (k in defaults and _same(v, defaults[k]))]
         style = "list" if len(refs) > 1 else "single"
         return _Node(node=knode, op=op, kind="op", input_refs=refs, outputs=outputs, style=style,
-                     op_text=ast.OpCall(name, None, [], kwargs, None))
+                     op_step=ast.OpCall(name, None, [], kwargs, None))
 
     def _layer_kind(self, layer, mname: str):
         cls = type(layer)
@@ -949,20 +949,20 @@ class _Importer:
 
     def _form(self, callee: str, params: List[Tuple[str, bool]], values: dict,
               leading: bool = False, collapse=frozenset(), defaults: Optional[dict] = None) -> "_CallForm":
-        """The call's arguments as spec text, keyed by parameter (and its defaults' text, for blocks)."""
+        """The call's arguments as value nodes, keyed by parameter (and its defaults', for blocks)."""
         names = [p for p, _ in params]
         ordered = [p for p in names if p in values] + [k for k in values if k not in names]
         parts = {}
         for key in ordered:
             value = _collapse(values[key]) if key in collapse else values[key]
             parts[key] = self._value(value, key)
-        default_texts = {}
+        default_nodes = {}
         for key, value in (defaults or {}).items():
             try:
-                default_texts[key] = self._value(_collapse(value) if key in collapse else value, key)
+                default_nodes[key] = self._value(_collapse(value) if key in collapse else value, key)
             except Exception:  # noqa: BLE001 - a default without spec text: never filled in
                 continue
-        return _CallForm(callee, names, frozenset(p for p, req in params if req), leading, parts, default_texts)
+        return _CallForm(callee, names, frozenset(p for p, req in params if req), leading, parts, default_nodes)
 
     def _render_call(self, callee: str, params: List[Tuple[str, bool]], values: dict,
                      leading: bool = False, collapse=frozenset()) -> ast.Call:
@@ -1075,9 +1075,9 @@ class _Importer:
             self.last_form = form
         return form.render()
 
-    def _layer_texts(self, plan: _Plan) -> None:
+    def _layer_calls(self, plan: _Plan) -> None:
         """The call of every layer of `plan` (problems recorded per layer)."""
-        texts: Dict[int, Tuple[str, str]] = {}
+        calls: Dict[int, Tuple[ast.Call, str]] = {}
         forms: Dict[int, _CallForm] = {}
         mname = plan.keras_model.name
         for rec in plan.order:
@@ -1085,7 +1085,7 @@ class _Importer:
             if rec.kind == "op":  # no arguments to parameterise: its whole text is what blocks compare
                 forms[id(op)] = _CallForm(_op_key(rec), [], frozenset(), False, {}, {})
                 continue
-            if rec.kind not in ("layer", "custom") or id(op) in texts:
+            if rec.kind not in ("layer", "custom") or id(op) in calls:
                 continue
             owner = self._layer_owner.setdefault(id(op), mname)
             if owner != mname:
@@ -1093,7 +1093,7 @@ class _Importer:
                              f"the layer is also used in model `{owner}`; a spec shares weights between "
                              "models only through a nested model")
             try:
-                text = self.layer_call(type(op).__name__, op.get_config(), layer=op, inputs=_call_args(rec))
+                call = self.layer_call(type(op).__name__, op.get_config(), layer=op, inputs=_call_args(rec))
             except _Unsupported as exc:
                 self.problem(mname, op.name, type(op).__name__, str(exc))
                 continue
@@ -1101,16 +1101,16 @@ class _Importer:
                 self.problem(mname, op.name, type(op).__name__, f"its config cannot be read back: {exc}")
                 continue
             keep = op.name if self.keep_names and not _auto_name(op) else ""
-            texts[id(op)] = (text, keep)
+            calls[id(op)] = (call, keep)
             forms[id(op)] = self.last_form
-        plan.layer_texts, plan.forms = texts, forms
+        plan.layer_calls, plan.forms = calls, forms
 
     # ------------------------------------------------------------------ the tree
     def write(self, root) -> Tuple[ast.Module, List[str]]:
         """The spec's syntax tree (spans None; the blank lines in `self.blanks`) and its header comment."""
         root_plan = self.plan(root)
         for plan in self.order:
-            self._layer_texts(plan)
+            self._layer_calls(plan)
         if root_plan is None or self.problems:
             raise KerasImportError(self.problems)
         self._name_models(root_plan)
@@ -1156,9 +1156,9 @@ class _Importer:
                     name = chosen.get((key, flat_expr(node)))
                     if name is not None:
                         f.parts[key] = ast.Ref(name, None)
-                if lid in plan.layer_texts:  # (an op's form has no arguments)
-                    text, keep = plan.layer_texts[lid]
-                    plan.layer_texts[lid] = (f.render(), keep)
+                if lid in plan.layer_calls:  # (an op's form has no arguments)
+                    _, keep = plan.layer_calls[lid]
+                    plan.layer_calls[lid] = (f.render(), keep)
 
     def _name_models(self, root_plan: _Plan) -> None:
         """The root model keeps its Keras name exactly (quoted when it is not an identifier:
@@ -1209,19 +1209,19 @@ class _Importer:
             if n.kind in ("layer", "custom") and calls[id(n.op)] > 1 and id(n.op) not in decls:
                 word = _layer_word(n.op)
                 decls[id(n.op)] = names.allocate(word if word not in names.taken else f"{word}_layer")
-                decl_lines.append(ast.LayerStmt(decls[id(n.op)], None, plan.layer_texts[id(n.op)][0], None))
+                decl_lines.append(ast.LayerStmt(decls[id(n.op)], None, plan.layer_calls[id(n.op)][0], None))
         self._paragraph(body, decl_lines)
 
         def step(n):
             if n.kind == "block":
-                return n.text
+                return n.call
             if n.kind == "op":  # an operator's node has none: chain_to writes the expression
-                return n.op_text
+                return n.op_step
             if n.kind == "model":
                 return ast.StepName(self.plans[id(n.op)].name, None)
             if id(n.op) in decls:
                 return ast.StepName(decls[id(n.op)], None)
-            node, keep = plan.layer_texts[id(n.op)]
+            node, keep = plan.layer_calls[id(n.op)]
             if keep and keep not in keras_output_layers:  # output layers are named after the output
                 form = plan.forms[id(n.op)]
                 node = form.render({**form.parts, "name": _lit(keep)})
@@ -1367,7 +1367,7 @@ class _Importer:
 
         def block_step(n):
             if n.kind == "op":
-                return n.op_text
+                return n.op_step
             j = template.index(n)
             form = plan.forms[id(n.op)]
             parts = {k: (slot_node[t[1]] if isinstance(t, tuple) else t) for k, t in slots[j].items()}
@@ -1395,7 +1395,7 @@ class _Importer:
                     kwargs.append(ast.Kwarg(pname, None, node_of[value]))
                 else:
                     args.append(node_of[value])
-            uses.append(_BlockUse(text=ast.Call(bname, None, args, kwargs, None), word=bname, inputs=[a],
+            uses.append(_BlockUse(call=ast.Call(bname, None, args, kwargs, None), word=bname, inputs=[a],
                                   outputs=[b]))
         return uses
 
