@@ -171,21 +171,9 @@ def _lit(value) -> ast.Literal:
     return ast.Literal(value, None)
 
 
-def _number(text: str) -> ast.Literal:
-    """A number's literal node from its spelling (`1e-05`, `3`)."""
-    return ast.Literal(int(text) if re.fullmatch(r"-?\d+", text) else float(text), None, text)
-
-
 def _float_node(value: float):
-    """`1e-05`, `0.5`, or `1 / 255` for a float that is the inverse of a short number."""
-    text = _float_text(value)
-    if " / " in text:
-        left, right = text.split(" / ")
-        return ast.BinOp("/", _number(left), _number(right), None)
-    return _number(text)
-
-
-def _float_text(value: float) -> str:
+    """The node of a float: its shortest spelling (`1e-05`, `0.0003` for a float32 read back as
+    float64), or `1 / 255` for the inverse of a short number."""
     if math.isnan(value) or math.isinf(value):
         raise _Unsupported(f"the value {value!r} has no spec literal")
     text = repr(value)
@@ -200,11 +188,12 @@ def _float_text(value: float) -> str:
     if 0 < abs(value) < 1 and len(text) > 8:  # 0.00392156862745098 -> 1 / 255, 1 / 127.5
         n = round(1 / abs(value), 3)
         if 1 < n <= 100000 and 1 / n == abs(value):
-            n_text = str(int(n)) if n == int(n) else repr(n)
-            text = f"{'-' if value < 0 else ''}1 / {n_text}"
-    if "e" in text or "." in text or "/" in text or "inf" in text or "nan" in text:
-        return text
-    return text + ".0"
+            one = _lit(-1 if value < 0 else 1)
+            denominator = _lit(int(n)) if n == int(n) else ast.Literal(n, None, repr(n))
+            return ast.BinOp("/", one, denominator, None)
+    if "e" not in text and "." not in text and "inf" not in text and "nan" not in text:
+        text += ".0"
+    return ast.Literal(float(text), None, text)
 
 
 def _literal(value: Any):
