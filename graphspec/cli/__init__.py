@@ -386,7 +386,7 @@ def _stale_tables(exc: RuntimeError) -> bool:
     return lalr is not None and isinstance(exc, lalr.StaleTables)
 
 
-def _run(argv: Optional[List[str]]) -> int:
+def _run(argv: Optional[List[str]], ran: List[str]) -> int:
     words = sys.argv[1:] if argv is None else argv
     parser = _parser(words[0] if words else None)
     try:
@@ -398,7 +398,9 @@ def _run(argv: Optional[List[str]]) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return COMMANDS[name].run(args)
+        status = COMMANDS[name].run(args)
+        ran.append(name)
+        return status
     except (Usage, ValueError) as exc:  # ValueError: a malformed --set value
         print(f"graphspec: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -419,6 +421,28 @@ def _run(argv: Optional[List[str]]) -> int:
         return EXIT_INTERRUPTED
 
 
+# Commands that write nothing but stdout and stderr: their process may end without the interpreter's
+# teardown, which frees every module and the catalogue one object at a time (~7 ms of a ~60 ms
+# `graphspec check` on a seed spec, paid by a pre-commit hook on every commit).
+_QUICK_EXIT = frozenset({"check"})
+
+
+def _quick_exit(status: int) -> None:
+    """End the process with `status` now, when the teardown has nothing else to do: no atexit callback
+    (a plugin's, a coverage tool's, multiprocessing's), no other thread, the streams flushed."""
+    import atexit
+
+    threading = sys.modules.get("threading")
+    if getattr(atexit, "_ncallbacks", lambda: 1)() or (threading is not None and threading.active_count() > 1):
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed or broken stream: let the usual exit deal with it
+        return
+    os._exit(status)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the CLI; return the exit status."""
     _setup_streams()
@@ -428,12 +452,16 @@ def main(argv: Optional[List[str]] = None) -> int:
             previous = _signal.signal(_signal.SIGTERM, _terminated)
         except (ValueError, OSError):  # not the main thread
             previous = None
+    ran: List[str] = []
     try:
-        return _run(argv)
+        status = _run(argv, ran)
     finally:
         _finish_streams()
         if previous is not None:
             _signal.signal(_signal.SIGTERM, previous)
+    if argv is None and ran and ran[0] in _QUICK_EXIT:
+        _quick_exit(status)
+    return status
 
 
 if __name__ == "__main__":
