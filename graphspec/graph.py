@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Dict, List, Literal, Optional, Set, Tuple
 
-from graphspec.record import Record
+from graphspec.record import Record, replace
 from graphspec.source import Span
 
 VALUE = "graphspec.value"  # marks a spec value: None, bool, int, float, str, tuple, list, dict, CallValue,
@@ -164,11 +164,11 @@ class Graph(Record):
 
     def replace(self, **changes) -> "Graph":
         """A shallow copy with some fields changed."""
-        return _replace(self, changes)
+        return replace(self, **changes)
 
     def model_copy(self, update: Optional[dict] = None) -> "Graph":
         """`replace(**update)`, under the name the former Pydantic IR had (benchmarks/run.py uses it)."""
-        return _replace(self, update or {})
+        return replace(self, **(update or {}))
 
 
 def frozen_params(counts: Tuple[int, int]) -> Tuple[int, int]:
@@ -220,17 +220,8 @@ class Program(Record):
 
     def replace(self, **changes) -> "Program":
         """A shallow copy (of the same class) with some fields changed."""
-        return _replace(self, changes)
+        return replace(self, **changes)
 
     def model_copy(self, update: Optional[dict] = None) -> "Program":
         """`replace(**update)`, under the name the former Pydantic IR had (benchmarks/run.py uses it)."""
-        return _replace(self, update or {})
-
-
-def _replace(record: Record, changes: dict):
-    values = {f: getattr(record, f) for f in record._fields}
-    unknown = set(changes) - set(values)
-    if unknown:
-        raise TypeError(f"{type(record).__name__} has no field `{sorted(unknown)[0]}`")
-    values.update(changes)
-    return type(record)(**values)
+        return replace(self, **(update or {}))
