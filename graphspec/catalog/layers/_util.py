@@ -164,10 +164,12 @@ def family_rank_help(prefix: str, spatial: int, shape: Shape, last: bool = True,
     return reshape or (f"use {sibling} for an input of rank {len(shape)}" if sibling else None)
 
 
-def check_rank(name: str, shape: Shape, rank: int, layout: str, help: Optional[str] = None,
-               keep_first: bool = False) -> None:
-    """Keras's InputSpec(ndim=rank)."""
+def check_rank(name: str, shape: Shape, rank: int, layout: str, help=None, keep_first: bool = False) -> None:
+    """Keras's InputSpec(ndim=rank). `help`: the fix, or a function making it (called only on a wrong rank:
+    rules run on every layer call, and most help texts cost more than the check)."""
     if len(shape) != rank:
+        if callable(help):
+            help = help()
         raise ShapeError(
             f"{name} expects an input of rank {rank} ({layout}); received shape {fmt(shape)}",
             help if help is not None else reshape_help(shape, rank, keep_first=keep_first),

@@ -40,7 +40,7 @@ def make_adaptive(kind: str, spatial: int) -> LayerEntry:
         shape = tuple(inputs[0])
         last = channels_last(config)
         check_rank(name, shape, spatial + 2, spatial_layout(spatial, last),
-                   family_rank_help(f"Adaptive{kind}Pooling", spatial, shape, last, per_step=True))
+                   lambda: family_rank_help(f"Adaptive{kind}Pooling", spatial, shape, last, per_step=True))
         sizes = ntuple(config["output_size"], spatial, "output_size")
         if kind == "Max":
             # The backend pools the axes one after the other; a too long window on the last

@@ -33,7 +33,7 @@ def conv_geometry(name: str, spatial: int, config: dict, shape):
     prefix = name[: name.index(f"{spatial}D")]
     available = (1, 2) if prefix in ("SeparableConv", "DepthwiseConv") else (1, 2, 3)
     check_rank(name, shape, spatial + 2, spatial_layout(spatial, last),
-               rank_help(spatial, shape, last, prefix, available))
+               lambda: rank_help(spatial, shape, last, prefix, available))
     channels = require_channels(name, config, shape, spatial)
     groups = config.get("groups", 1) or 1
     if channels % groups != 0:
@@ -132,7 +132,7 @@ def make_conv_transpose(spatial: int):
         shape = tuple(shape)
         last = channels_last(config)
         check_rank(name, shape, spatial + 2, spatial_layout(spatial, last),
-                   rank_help(spatial, shape, last, suffix="Transpose"))
+                   lambda: rank_help(spatial, shape, last, suffix="Transpose"))
         channels = require_channels(name, config, shape, spatial)
         kernel = ntuple(config["kernel_size"], spatial, "kernel_size")
         strides = ntuple(config.get("strides", 1), spatial, "strides")

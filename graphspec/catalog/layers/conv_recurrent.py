@@ -44,7 +44,7 @@ def make_conv_lstm(spatial: int) -> LayerEntry:
         """Validate the input; return (channels, per-step output shape without the batch axis)."""
         shape = tuple(shape)
         last = channels_last(config)
-        check_rank(name, shape, spatial + 3, _LAYOUTS[(spatial, last)], _rank_help(spatial, shape))
+        check_rank(name, shape, spatial + 3, _LAYOUTS[(spatial, last)], lambda: _rank_help(spatial, shape))
         step = (shape[0],) + shape[2:]
         dims = spatial_dims(step, last)
         if None in dims:

@@ -23,7 +23,7 @@ def make_pooling(kind: str, spatial: int):
         shape = tuple(inputs[0])
         last = channels_last(config)
         check_rank(name, shape, spatial + 2, spatial_layout(spatial, last),
-                   family_rank_help(f"{kind}Pooling", spatial, shape, last, per_step=True))
+                   lambda: family_rank_help(f"{kind}Pooling", spatial, shape, last, per_step=True))
         sizes = ntuple(config.get("pool_size", 2), spatial, "pool_size")
         strides = config.get("strides")
         strides = sizes if strides is None else ntuple(strides, spatial, "strides")
@@ -63,7 +63,7 @@ def make_global(kind: str, spatial: int):
         shape = tuple(inputs[0])
         last = channels_last(config)
         check_rank(name, shape, spatial + 2, spatial_layout(spatial, last),
-                   family_rank_help(f"Global{kind}Pooling", spatial, shape, last, per_step=True))
+                   lambda: family_rank_help(f"Global{kind}Pooling", spatial, shape, last, per_step=True))
         channels = shape[-1] if last else shape[1]
         if config.get("keepdims"):
             return with_spatial(shape, last, (1,) * spatial, channels)

@@ -36,7 +36,7 @@ def _rank_help(shape) -> str | None:
 def rnn_input(name: str, config: dict, shape) -> int:
     """Validate a sequence input for an RNN; return its (defined) feature size."""
     shape = tuple(shape)
-    check_rank(name, shape, 3, SEQUENCE_LAYOUT, _rank_help(shape))
+    check_rank(name, shape, 3, SEQUENCE_LAYOUT, lambda: _rank_help(shape))
     if shape[-1] is None:
         raise ShapeError(
             f"the last axis of the input (features) must be defined; received shape {fmt(shape)}",

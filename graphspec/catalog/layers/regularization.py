@@ -17,7 +17,7 @@ def make_spatial_dropout(spatial: int):
         shape = tuple(inputs[0])
         last = channels_last(config)
         check_rank(name, shape, spatial + 2, spatial_layout(spatial, last),
-                   family_rank_help("SpatialDropout", spatial, shape, last))
+                   lambda: family_rank_help("SpatialDropout", spatial, shape, last))
         return shape
 
     layout = spatial_layout(spatial)

@@ -22,7 +22,7 @@ from graphspec.catalog.layers._util import (
 
 def _check(prefix: str, spatial: int, config: dict, shape, last: bool = True):
     check_rank(f"{prefix}{spatial}D", shape, spatial + 2, spatial_layout(spatial, last),
-               family_rank_help(prefix, spatial, shape, last))
+               lambda: family_rank_help(prefix, spatial, shape, last))
 
 
 # --------------------------------------------------------------------------- Permute, RepeatVector
