@@ -38,8 +38,23 @@ def test_check_skips_the_teardown_and_keeps_its_status(tmp_path):
     assert failed.returncode == 1 and "torn down" not in failed.stdout
 
 
+def test_files_written_before_a_quick_exit_are_whole(tmp_path):
+    out = tmp_path / "m.mmd"
+    done = _probe(["plot", str(SEED), "-o", str(out)])
+    assert done.returncode == 0 and "torn down" not in done.stdout
+    from graphspec.cli import main
+
+    again = tmp_path / "again.mmd"
+    assert main(["plot", str(SEED), "-o", str(again)]) == 0  # in process: no quick exit
+    assert out.read_text().startswith("flowchart") and out.read_bytes() == again.read_bytes()
+    messy = tmp_path / "messy.gspec"
+    messy.write_text(SEED.read_text().replace("    ", "  "))
+    assert _probe(["fmt", str(messy)]).returncode == 0
+    assert messy.read_text() == SEED.read_text()
+
+
 def test_other_commands_and_pending_exit_work_tear_down(tmp_path):
-    assert "torn down" in _probe(["layers"]).stdout  # not a quick-exit command
+    assert "torn down" in _probe(["check", "--help"]).stdout  # argparse ended it: no command ran
     marker = tmp_path / "atexit-ran"
     # An atexit callback (a plugin's, a coverage tool's) must still run: the usual exit is taken.
     done = _probe(["check", str(SEED)], setup=f"import atexit; atexit.register(open, {str(marker)!r}, 'w')")
