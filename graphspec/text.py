@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional
 __all__ = ["spec_value", "python_value", "label_value", "shape_text", "safe_text", "quote",
            "dict_key", "KEYWORDS", "BIDI"]
 
-# Words the spec parser reads as keywords (graphspec/syntax/tables.py STRINGS; tests/test_text.py
+# Words the spec parser reads as keywords (graphspec/syntax/tables.py STRINGS; tests/text/test_text.py
 # keeps the two equal): never printed as a bare dict key.
 KEYWORDS = frozenset("model block input layer output compile fit const import repeat as extends "
                      "if else and or not True False None".split())

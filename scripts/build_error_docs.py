@@ -112,7 +112,7 @@ def render_markdown(fixtures: Optional[Path] = None) -> str:
         "",
         "`graphspec explain CODE` prints a code's explanation; `graphspec explain --list`",
         "lists them all. The outputs under \"What you see\" are the golden outputs of",
-        "tests/test_diagnostics_golden.py, printed as they are on a terminal without colour.",
+        "tests/diagnostics/test_diagnostics_golden.py, printed as they are on a terminal without colour.",
         "",
         "## Silencing warnings",
         "",

@@ -310,7 +310,7 @@ def _gc_paused():
 
 def _too_deep_to_check(diags: Diagnostics, name: str) -> None:
     """The last resort when checking exhausts Python's recursion limit. The limits in
-    graphspec/limits.py keep every input well inside it (tests/test_bad_input.py builds the
+    graphspec/limits.py keep every input well inside it (tests/security/test_bad_input.py builds the
     deepest specs they allow); this only fires when the caller's own stack is already deep."""
     diags.error(codes.E103, "the spec is nested too deeply to check here (imports, models, blocks and values "
                         "inside one another exhaust Python's recursion limit)", Span(name, 1, 1, 1, 1),

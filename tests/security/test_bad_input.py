@@ -47,7 +47,7 @@ from graphspec import limits
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.passes.check import check_path, check_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SPECS = sorted((ROOT / "specs").rglob("*.gspec"))
 TIMEOUT = 120  # seconds; every case here finishes in a few
 

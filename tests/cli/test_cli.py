@@ -19,7 +19,7 @@ from typing import Dict, Optional
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FASHION = ROOT / "specs" / "seeds" / "fashion_cnn.gspec"
 
 GOOD = """\

@@ -6,7 +6,7 @@ import pytest
 
 import graphspec
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 SEEDS = ROOT / "specs" / "seeds"
 
 

@@ -18,7 +18,7 @@ from graphspec import cli
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.codes import CLI, CODES, DESCRIPTION, FRAGMENT, SPEC
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 def _explain(*args: str) -> subprocess.CompletedProcess:

@@ -45,7 +45,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer"),
 ]
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 SPECS = ROOT / "specs"
 SEEDS = ROOT / "specs" / "seeds"
 README = ROOT / "README.md"

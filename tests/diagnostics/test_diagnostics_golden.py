@@ -12,7 +12,7 @@ Inputs that cannot live in a text file (a missing file, bytes that are not UTF-8
 a file over 5 MiB, a failing shape rule) are generated in `GENERATED` below; their
 goldens live next to the others.
 
-    GRAPHSPEC_UPDATE_GOLDENS=1 pytest tests/test_diagnostics_golden.py
+    GRAPHSPEC_UPDATE_GOLDENS=1 pytest tests/diagnostics/test_diagnostics_golden.py
 
 rewrites every `.err` file from the current output (read the diff before committing).
 """
@@ -34,8 +34,8 @@ import pytest
 from graphspec import cli
 from graphspec.diagnostics.codes import CODES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "diagnostics"
-PACKAGE = Path(__file__).parents[1] / "graphspec"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "diagnostics"
+PACKAGE = Path(__file__).parents[2] / "graphspec"
 UPDATE = os.environ.get("GRAPHSPEC_UPDATE_GOLDENS") == "1"
 _FIXTURE_NAME = re.compile(r"^([EW]\d{3})_[a-z0-9_]+$")
 

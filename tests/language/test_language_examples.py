@@ -24,7 +24,7 @@ from graphspec import cli
 from graphspec.diagnostics.diagnostic import Diagnostics, SpecError
 from graphspec.passes.check import check_path, check_text
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 LANGUAGE_MD = ROOT / "docs" / "language.md"
 MISSING = f"the language reference is not here: {LANGUAGE_MD}"
 # The models of the original contract; their examples must keep working as written.

@@ -29,7 +29,7 @@ from graphspec.passes.check import check_text
 
 pytestmark = pytest.mark.slow
 
-PAGE = Path(__file__).parents[1] / "docs" / "patterns.md"
+PAGE = Path(__file__).parents[2] / "docs" / "patterns.md"
 _FENCE = re.compile(r"^```gspec\n(.*?)^```[ \t]*$", re.S | re.M)
 _MODEL = re.compile(r"^model\s+([A-Za-z_][A-Za-z0-9_]*)", re.M)
 
