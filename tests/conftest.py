@@ -19,6 +19,19 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 UPDATE_GOLDENS = os.environ.get("GRAPHSPEC_UPDATE_GOLDENS") == "1"
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _keras_state_freed_after_each_module():
+    """Keras keeps what every model built in its global state: a test worker that ran many building
+    modules could not build ConvNeXt later (ResourceExhaustedError). Freed after each module."""
+    yield
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        import gc
+
+        keras.backend.clear_session()
+        gc.collect()
+
+
 def run_cli(*args: str, cwd: Path, env: Optional[Dict[str, str]] = None, script: bool = False,
             timeout: float = 120, input: Optional[str] = None) -> subprocess.CompletedProcess:
     """Run `python -m graphspec ARGS` (or the installed script) as a user would; never a traceback."""

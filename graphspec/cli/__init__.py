@@ -366,9 +366,21 @@ def _finish_streams() -> None:
         setattr(sys, name, stream._stream)
 
 
+_SIGNALLED: List[int] = []  # the SIGTERM that is ending this run, once it has arrived
+
+
 def _terminated(signum, frame):
-    """SIGTERM as an exception, so that `finally` blocks run (an atomic write removes its temporary file)."""
+    """SIGTERM as an exception, so that `finally` blocks run (an atomic write removes its temporary file).
+    Library code may turn it into an error of its own on the way out (zipfile: "Can't close the ZIP
+    file while there is an open writing handle"), and a half-written object may fail in its finaliser:
+    from here on, neither is reported, and the run ends with EXIT_TERMINATED (main)."""
+    _SIGNALLED.append(signum)
+    sys.unraisablehook = _ignore_unraisable
     raise SystemExit(EXIT_TERMINATED)
+
+
+def _ignore_unraisable(unraisable) -> None:
+    """After SIGTERM: a finaliser's error (a ZipFile closing over a removed temporary file) is noise."""
 
 
 # --------------------------------------------------------------------------- main
@@ -402,6 +414,8 @@ def _run(argv: Optional[List[str]], ran: List[str]) -> int:
         ran.append(name)
         return status
     except (Usage, ValueError) as exc:  # ValueError: a malformed --set value
+        if _SIGNALLED:  # what the signal became inside a library, not a usage error
+            return EXIT_TERMINATED
         print(f"graphspec: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ImportError as exc:
@@ -428,19 +442,22 @@ def _run(argv: Optional[List[str]], ran: List[str]) -> int:
 _QUICK_EXIT = frozenset({"check", "ir", "explain", "summary", "layers", "plot", "fmt", "diff"})
 
 
-def _quick_exit(status: int) -> None:
+def _quick_exit(status: int, force: bool = False) -> None:
     """End the process with `status` now, when the teardown has nothing else to do: no atexit callback
-    (a plugin's, a coverage tool's, multiprocessing's), no other thread, the streams flushed."""
+    (a plugin's, a coverage tool's, multiprocessing's), no other thread, the streams flushed. `force`:
+    whatever is pending (after SIGTERM)."""
     import atexit
 
     threading = sys.modules.get("threading")
-    if getattr(atexit, "_ncallbacks", lambda: 1)() or (threading is not None and threading.active_count() > 1):
+    if not force and (getattr(atexit, "_ncallbacks", lambda: 1)()
+                      or (threading is not None and threading.active_count() > 1)):
         return
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):  # a closed or broken stream: let the usual exit deal with it
-        return
+        if not force:
+            return
     os._exit(status)
 
 
@@ -456,10 +473,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     ran: List[str] = []
     try:
         status = _run(argv, ran)
+    except BaseException:
+        if not _SIGNALLED:
+            raise
+        status = EXIT_TERMINATED  # SIGTERM, whatever a library turned it into on the way out
     finally:
         _finish_streams()
         if previous is not None:
             _signal.signal(_signal.SIGTERM, previous)
+    if _SIGNALLED:
+        # Told to stop, with every `finally` run (no temporary file is left): end as the signal's
+        # default action would, without the teardown that finalises half-written objects.
+        _quick_exit(EXIT_TERMINATED, force=True)
     if argv is None and ran and ran[0] in _QUICK_EXIT:
         _quick_exit(status)
     return status
