@@ -129,11 +129,13 @@ class LayerApplication:
                     result = self.call_arguments.outputs(layer, spec, shapes, result, arguments)
             else:
                 result, counts = self.rules(spec, shapes)
+            if counts is None and (layer.uses == 0 or layer.shared):  # counted only where they are read
+                counts = L.param_counts(spec, shapes)
             if layer.uses == 0:
-                layer.params = counts if counts is not None else L.param_counts(spec, shapes)
+                layer.params = counts
                 if layer.shared:
                     self.first_shapes[lid] = shapes
-            elif layer.shared and L.param_counts(spec, shapes) != layer.params:
+            elif layer.shared and counts != layer.params:
                 # One layer object has one set of weights: Keras builds them for the first
                 # input it sees and rejects an input that would need other weights.
                 first = ", ".join(fmt_shape(s) for s in self.first_shapes.get(lid, ()))

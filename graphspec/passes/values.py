@@ -101,7 +101,7 @@ def contains_invalid(value) -> bool:
     if kind in _SCALARS:  # most values (every layer call's arguments are walked): no isinstance chain
         return False
     # Plain loops: a generator per container was most of the walk's cost.
-    if kind is CallValue or isinstance(value, CallValue):
+    if isinstance(value, CallValue):
         for v in value.args:
             if contains_invalid(v):
                 return True
