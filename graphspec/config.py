@@ -54,15 +54,13 @@ class ProjectConfig(FrozenRecord):
 
 
 def _parse(path: Path, data: bytes) -> dict:
+    from graphspec.vendor import tomli  # tomllib's code, without its 8 ms of imports (vendor/tomli.py)
+
     try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        return tomllib.loads(data.decode("utf-8"))
+        return tomli.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"cannot read {path}: it is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         raise ConfigError(f"cannot read {path}: invalid TOML: {exc}") from None
 
 
@@ -115,8 +113,7 @@ def _may_configure(data: bytes) -> bool:
     """Whether a line of a pyproject.toml may start or fill a [tool.graphspec] table: its header
     (`[tool.graphspec]`, `[ "tool" . graphspec.x ]`), a dotted key (`tool.graphspec.ignore = ...`),
     or a `[tool]` table or `tool = {...}` inline table (whose `graphspec` key is not looked for).
-    A file with none has no table of ours, and tomllib (most of a check's start-up in a project
-    that names graphspec only as a dependency) is not imported for it."""
+    A file with none has no table of ours, and the TOML parser is not imported for it."""
     for line in data.splitlines():
         if b"tool" in line:
             key = line.lstrip(b" \t[").replace(b" ", b"").replace(b"\t", b"").replace(b'"', b"").replace(b"'", b"")

@@ -61,8 +61,8 @@ def test_wheel_contents(wheel):
         requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
         core = {re.split(r"[<>=!~;\[ ]", r.split(":", 1)[1].strip())[0].lower()
                 for r in requires if "extra ==" not in r}
-        # The light core: lark and pydantic (and tomli on Python 3.10, for [tool.graphspec]); never Keras.
-        assert {"lark", "pydantic"} <= core <= {"lark", "pydantic", "tomli"}, core
+        # The light core: lark and pydantic (TOML is read by graphspec/vendor/tomli.py); never Keras.
+        assert core == {"lark", "pydantic"}, core
 
 
 @pytest.fixture(scope="module")
