@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Mapping, Optional, Union
 
 from graphspec.diagnostics.diagnostic import Diagnostics, SpecError
 from graphspec.graph import Program
 from graphspec.passes.check import check_path, check_text, parse_override
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Mapping, Optional, Union
 
 IR_SUFFIX = ".ir.json"  # what `graphspec.load` reads as IR JSON rather than as a spec
 

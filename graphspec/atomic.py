@@ -16,7 +16,10 @@ import errno
 import os
 import secrets
 import stat
-from typing import Callable, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Optional
 
 __all__ = ["write_bytes", "write_via"]
 

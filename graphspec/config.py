@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Optional, Tuple
 
 from graphspec.record import FrozenRecord
 from graphspec.source import read_limited
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Tuple
 
 __all__ = ["ConfigError", "ProjectConfig", "project_config"]
 

@@ -8,9 +8,11 @@ adds Keras-computed rules and then calls `add` here, so nothing below the backen
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional
-
 from graphspec.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Dict, Optional
 
 
 class CustomLayer(Record):

@@ -7,20 +7,35 @@ annotations below, field by field. Add a field here and it is in the JSON, the l
 the schema; give it a `_defaults` entry and the loader accepts IR JSON without it.
 
 `graphspec check` stops here, so that a pre-commit run never pays for importing Pydantic.
-The annotations are read only by `graphspec.ir`, through `typing.get_type_hints`.
+The annotations are read only by `graphspec.ir`, through `typing.get_type_hints` with
+`annotation_names()`.
 """
 
 from __future__ import annotations
-
-from typing import Annotated, Any, Dict, List, Literal, Optional, Set, Tuple
 
 from graphspec.record import Record, replace
 from graphspec.source import Span
 
 VALUE = "graphspec.value"  # marks a spec value: None, bool, int, float, str, tuple, list, dict, CallValue,
 # and in op configs and call-time arguments also slice, Ellipsis and TensorRef
-Value = Annotated[Any, VALUE]  # its JSON form is graphspec.ir's (docs/ir.md, "Values")
-Shape = Optional[Tuple[Optional[int], ...]]  # batch axis first; None: unknown because an earlier step failed
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # at run time, annotation_names() gives graphspec.ir these names
+    from typing import Annotated, Any, Dict, List, Literal, Optional, Set, Tuple
+
+    Value = Annotated[Any, VALUE]  # its JSON form is graphspec.ir's (docs/ir.md, "Values")
+    Shape = Optional[Tuple[Optional[int], ...]]  # batch axis first; None: unknown because an earlier step failed
+
+
+def annotation_names() -> dict:
+    """The names the records' annotations use, for typing.get_type_hints (graphspec.ir): `check`
+    never imports typing, a tenth of its start-up. Value and Shape as in the block above."""
+    from typing import Annotated, Any, Dict, List, Literal, Optional, Set, Tuple
+
+    names = dict(Annotated=Annotated, Any=Any, Dict=Dict, List=List, Literal=Literal, Optional=Optional, Set=Set,
+                 Tuple=Tuple)
+    names.update(Value=Annotated[Any, VALUE], Shape=Optional[Tuple[Optional[int], ...]])
+    return names
 
 
 class TensorRef(Record):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, Optional
 
 
 def closest(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> Optional[str]:

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
 
 __all__ = ["spec_value", "python_value", "label_value", "shape_text", "safe_text", "quote",
            "dict_key", "KEYWORDS", "BIDI"]

@@ -8,15 +8,17 @@ broadcast to the scores (batch, heads, target, source) after Keras expands it at
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
-
 from graphspec.catalog.base import ArgError, CallValue, ShapeError
 from graphspec.catalog.ops._broadcast import broadcast_shapes
 from graphspec.diagnostics import codes
 from graphspec.suggest import did_you_mean
 from graphspec.text import shape_text, spec_value
 
-Shape = Tuple[Optional[int], ...]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+    Shape = Tuple[Optional[int], ...]
 
 
 def _err(message: str, help_: str) -> ShapeError:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
-
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.codes import Code, code_id
 from graphspec.record import FrozenRecord
 
-# A static shape includes the batch axis: (None, 28, 28, 1). Unknown dims are None.
-Shape = Tuple[Optional[int], ...]
-# A rule returns one shape, or a list of shapes for a layer with several outputs.
-ShapeResult = Union[Shape, list]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional, Sequence, Tuple, Union
+
+    # A static shape includes the batch axis: (None, 28, 28, 1). Unknown dims are None.
+    Shape = Tuple[Optional[int], ...]
+    # A rule returns one shape, or a list of shapes for a layer with several outputs.
+    ShapeResult = Union[Shape, list]
 
 
 class ShapeError(Exception):

@@ -11,10 +11,13 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Any, Dict
 
 from graphspec.catalog.signatures import decode_default
 from graphspec.record import FrozenRecord
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 DATA_FILE = "keras_call_signatures.json"
 

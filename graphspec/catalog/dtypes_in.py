@@ -9,7 +9,9 @@ re-measures every row against Keras. A layer not in the table is never reported.
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional, Sequence, Tuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, FrozenSet, Optional, Sequence, Tuple
 
 FLOAT, INT, BOOL, STRING = "float", "int", "bool", "string"
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Dict, List, Optional
 
 from graphspec.catalog import registry, signatures
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional
 
 # Keras layer classes a declarative spec cannot express, and why.
 EXCLUDED: Dict[str, str] = {

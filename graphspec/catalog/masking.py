@@ -6,7 +6,10 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Optional, Union
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Union
 
 DATA_FILE = "keras_masking.json"
 UNKNOWN = "unknown"

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 from graphspec.catalog import registry as _registry
 from graphspec.catalog import signatures as _sigs
@@ -33,6 +32,10 @@ from graphspec.catalog.base import UNSAFE_CLASSES, ArgError, CallValue
 from graphspec.diagnostics import codes
 from graphspec.record import FrozenRecord
 from graphspec.suggest import closest, did_you_mean
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 WRONG_TYPE = codes.E302
 OUT_OF_RANGE = codes.E305
@@ -106,7 +109,8 @@ class Ctx(FrozenRecord):
         return int(m.group(1)) if m else None
 
 
-Rule = Callable[[Ctx, Any], Optional[Iterable[ArgError]]]
+if TYPE_CHECKING:
+    Rule = Callable[[Ctx, Any], Optional[Iterable[ArgError]]]
 
 
 def _err(code: str, ctx: Ctx, value: Any, expected: str, help: Optional[str] = None) -> ArgError:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import _thread
 import functools
 import sys
-from typing import Dict, List, Optional, Tuple
 
 from graphspec.catalog import signatures
 from graphspec.catalog.base import ArgError, LayerEntry, ShapeError
@@ -18,6 +17,10 @@ from graphspec.catalog.layers import MODULES
 from graphspec.diagnostics import codes
 from graphspec.record import replace
 from graphspec.text import spec_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 
 def _honour_trainable(params):

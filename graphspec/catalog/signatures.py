@@ -21,12 +21,15 @@ import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Iterable, Optional
 
 from graphspec.catalog.base import ArgError
 from graphspec.diagnostics import codes
 from graphspec.record import FrozenRecord
 from graphspec.suggest import did_you_mean
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Optional
 
 DATA_FILE = "keras_signatures.json"
 

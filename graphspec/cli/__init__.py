@@ -12,11 +12,14 @@ import _signal  # `signal` less its enum wrappers, which cost every `graphspec c
 import argparse
 import os
 import sys
-from typing import Callable, Dict, List, Optional
 
 from graphspec.cli.common import EXIT_OK, EXIT_USAGE, Usage
 from graphspec.cli.settings import positive_int
 from graphspec.limits import MAX_PARAMS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Dict, List, Optional
 
 __all__ = ["main", "COMMANDS"]
 

@@ -9,16 +9,20 @@ process, where starting workers would cost more than it saves.
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional, Sequence, Tuple
 
 from graphspec.cli.plugins import Plugins
 from graphspec.cli.settings import Settings
 from graphspec.cli.specs import check_spec
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Sequence, Tuple
+
 PARALLEL_FROM = 24  # files; below this, one process
 CHUNK = 8  # files per task: large enough that pickling is not the cost
 
-Result = Tuple[list, Dict[str, object]]  # (sorted diagnostics, the sources they point into)
+if TYPE_CHECKING:
+    Result = Tuple[list, Dict[str, object]]  # (sorted diagnostics, the sources they point into)
 
 _state: dict = {}  # the worker's plugins and options, inherited through fork
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
 
 from graphspec.backends.diff import SpecDiff, _paint, diff_specs, render_listing, render_text, to_json
 from graphspec.cli.common import overrides as parse_overrides
@@ -20,6 +19,10 @@ from graphspec.cli.io import reason
 from graphspec.cli.plugins import Plugins
 from graphspec.cli.specs import check_spec
 from graphspec.text import safe_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Sequence
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
 DEV_NULL = "/dev/null"

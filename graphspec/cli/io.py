@@ -12,11 +12,14 @@ import contextlib
 import errno
 import os
 import sys
-from typing import Union
 
 from graphspec.cli.common import Usage
 from graphspec.limits import MAX_FILE_BYTES
 from graphspec.source import read_limited
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Union
 
 STDIO = "-"
 

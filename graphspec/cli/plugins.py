@@ -19,16 +19,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Iterable, Sequence, TypeVar
 
 from graphspec.cli.common import Usage
 from graphspec.diagnostics import codes
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Iterable, Sequence, TypeVar
+
+    T = TypeVar("T")
+
 __all__ = ["Plugins", "plugins_disabled", "NO_PLUGINS_ENV"]
 
 NO_PLUGINS_ENV = "GRAPHSPEC_NO_PLUGINS"
-
-T = TypeVar("T")
 
 _imported: set = set()  # the plugins imported in this process, by absolute path or module name
 

@@ -18,9 +18,12 @@ import os
 import sys
 import tempfile
 import threading
-from typing import Iterator, Optional
 
 from graphspec.cli.common import Usage
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator, Optional
 
 BACKENDS = ("tensorflow", "jax", "torch", "numpy", "openvino")
 # What `pip install` brings each backend's package (none for numpy: Keras needs it anyway).

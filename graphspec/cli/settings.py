@@ -3,9 +3,11 @@ silenced in every spec (`ignore`) and the parameter limit (`max-params`, `--max-
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
-
 from graphspec.cli.common import Usage
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Tuple
 
 
 class Settings:

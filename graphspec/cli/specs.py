@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, use_color
 from graphspec.cli.plugins import Plugins
 from graphspec.cli.settings import Settings
 from graphspec.diagnostics import codes
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 def check_spec(path: str, plugins: Plugins, *, model: Optional[str] = None, overrides: Optional[dict] = None,

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from typing import List, Tuple
 
 from graphspec.cli.common import Usage
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Tuple
 
 SUFFIX = ".gspec"
 _MAX_IGNORE_BYTES = 256 * 1024  # a larger .gitignore is not read
 
-Rule = Tuple[str, str, bool]  # (folder the .gitignore is in, pattern, only folders)
+if TYPE_CHECKING:
+    Rule = Tuple[str, str, bool]  # (folder the .gitignore is in, pattern, only folders)
 
 
 def _rules(folder: str) -> List[Rule]:

@@ -8,7 +8,9 @@ how) and docs/errors.md is generated from this table (`python scripts/build_erro
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Union
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Optional, Union
 
 # How an example is written, and so how the example test runs it.
 SPEC = "spec"  # a complete .gspec file, run with `command`

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Union
-
 from graphspec.diagnostics.codes import ERROR, WARNING, Code, code_id, severity
 from graphspec.record import FrozenRecord, Record
 from graphspec.source import Span
 from graphspec.text import safe_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional, Union
 
 __all__ = ["ERROR", "WARNING", "Diagnostic", "Diagnostics", "Label", "Reporter", "SpecError"]
 

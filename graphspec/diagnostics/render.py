@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Dict, Iterable, List, Tuple
 
 from graphspec.diagnostics.diagnostic import Diagnostic
 from graphspec.text import safe_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Iterable, List, Tuple
 
 # Every piece of text that can hold spec-controlled text (a message, a label, a help, a note, a
 # file name, a source line) goes through safe_text before it is printed: no output line can be

@@ -15,7 +15,10 @@ only hide why.
 from __future__ import annotations
 
 import re
-from typing import Dict, FrozenSet, Iterable, List, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, FrozenSet, Iterable, List, Optional
 
 __all__ = ["COMMENT", "line_codes", "suppress"]
 

@@ -31,6 +31,7 @@ VERSION = 1  # the top-level "version"; bumped when a reader of the old format w
 
 # The records of the IR, leaves first; Program is the document.
 RECORDS = (g.Tensor, g.Layer, g.Node, g.Input, g.Output, g.Graph, g.Program)
+_NAMES = g.annotation_names()  # what the records' annotations name (graph.py imports no typing)
 
 
 # ------------------------------------------------------------------ values
@@ -100,7 +101,7 @@ def data_to_value(data: Any) -> Any:
 
 def hints(cls) -> Dict[str, Any]:
     """The annotations of a record's (or Span's) fields, resolved, `Annotated` kept."""
-    all_hints = typing.get_type_hints(cls, include_extras=True)
+    all_hints = typing.get_type_hints(cls, localns=_NAMES, include_extras=True)
     fields = cls._fields if issubclass(cls, Record) else tuple(all_hints)
     return {f: all_hints[f] for f in fields}
 

@@ -3,8 +3,6 @@ adds, and applying a layer to tensors, which infers the output shapes and dtype.
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 from graphspec import custom
 from graphspec import graph as g
 from graphspec.catalog import calls
@@ -18,6 +16,10 @@ from graphspec.passes.values import INVALID, code_help, contains_invalid, runs_c
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional
 
 __all__ = ["DTYPES", "LayerApplication"]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
-
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Label
 from graphspec.limits import MAX_EXPANSION_DEPTH
@@ -12,6 +10,10 @@ from graphspec.passes.values import contains_invalid
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional
 
 __all__ = ["BlockExpansion"]
 

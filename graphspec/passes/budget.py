@@ -14,10 +14,12 @@ that cannot fit in what is left is refused at once, before any of it runs.
 
 from __future__ import annotations
 
-from typing import Dict, List
-
 from graphspec.limits import MAX_STEPS
 from graphspec.syntax import ast
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List
 
 _CAP = MAX_STEPS + 1  # costs are capped here: anything above the limit is refused alike
 

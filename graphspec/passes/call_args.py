@@ -8,8 +8,6 @@ constructor's arguments (or the reverse) is reported with the right spelling.
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 from graphspec import graph as g
 from graphspec.catalog import calls, signatures
 from graphspec.diagnostics import codes
@@ -17,6 +15,10 @@ from graphspec.passes import layers as L
 from graphspec.passes.values import INVALID, contains_invalid, describe
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional
 
 _TENSOR_KINDS = (calls.TENSOR, calls.TENSORS)
 

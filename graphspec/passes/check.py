@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gc
 from pathlib import Path
-from typing import Dict, List, Optional, Set
 
 from graphspec import graph as g
 from graphspec.diagnostics import codes
@@ -19,6 +18,10 @@ from graphspec.passes.settings import SettingsChecker
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Set
 
 
 class Checker:

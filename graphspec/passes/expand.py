@@ -7,8 +7,6 @@ creates it, so a shape error is reported where it happens.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
-
 from graphspec import graph as g
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Label
@@ -27,6 +25,10 @@ from graphspec.source import Span
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
 from graphspec.text import spec_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional
 
 
 class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels):

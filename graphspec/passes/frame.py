@@ -7,11 +7,13 @@ once, not by every expansion of it).
 
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
-
 from graphspec.diagnostics.diagnostic import Diagnostic, Diagnostics, Label, Reporter
 from graphspec.record import Record
 from graphspec.source import Span
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Tuple
 
 __all__ = ["Abort", "Binding", "Frame", "OncePerPlace", "counted", "fmt_shape"]
 

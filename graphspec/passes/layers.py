@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
-
 from graphspec import custom
 from graphspec.catalog import registry, signatures
 from graphspec.catalog.base import ArgError, CallValue, LayerEntry
@@ -16,6 +14,10 @@ from graphspec.source import Span
 from graphspec.suggest import closest
 from graphspec.syntax import ast
 from graphspec.text import spec_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 
 class LayerSpec(Record):

@@ -13,8 +13,6 @@ Static front end: no Keras import; layer facts come from the captured catalogue.
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Set, Tuple
-
 from graphspec import graph as g
 from graphspec.catalog import masking, params
 from graphspec.catalog.base import CallValue
@@ -24,6 +22,10 @@ from graphspec.source import Span
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
 from graphspec.text import shape_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 
 def lint(graph: g.Graph, settings: List[ast.SettingsStmt], diags: Diagnostics) -> None:

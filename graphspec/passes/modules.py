@@ -6,7 +6,6 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
@@ -14,6 +13,10 @@ from graphspec.limits import MAX_FILE_BYTES, MAX_IMPORT_DEPTH
 from graphspec.source import Source, Span
 from graphspec.syntax import ast
 from graphspec.syntax.parse import parse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 
 SUFFIX = ".gspec"  # what an import names: another spec, never an arbitrary file

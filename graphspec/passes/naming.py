@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Dict
 
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Label
 from graphspec.passes import layers as L
 from graphspec.passes.frame import Frame
 from graphspec.source import Span
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict
 
 __all__ = ["LayerNaming", "Names", "snake"]
 

@@ -3,8 +3,6 @@ flag, and the nesting depth limit."""
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 from graphspec import graph as g
 from graphspec.catalog.base import LIST, SINGLE
 from graphspec.diagnostics import codes
@@ -13,6 +11,10 @@ from graphspec.passes.frame import Frame, counted, fmt_shape
 from graphspec.passes.values import INVALID, contains_invalid, describe
 from graphspec.source import Span
 from graphspec.syntax import ast
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional
 
 __all__ = ["NestedModels"]
 

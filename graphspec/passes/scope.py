@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
-
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics, Label
 from graphspec.limits import MAX_CONST_DEPTH
@@ -11,6 +9,10 @@ from graphspec.passes.budget import Budget
 from graphspec.passes.values import INVALID, Evaluator
 from graphspec.syntax import ast
 from graphspec.text import quote
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional
 
 
 def model_name_problem(name: str) -> Optional[str]:

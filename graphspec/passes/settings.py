@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
-
 from graphspec.catalog import params, signatures
 from graphspec.catalog.base import CallValue
 from graphspec.diagnostics import codes
@@ -13,6 +11,10 @@ from graphspec.source import Span
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
 from graphspec.text import spec_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 # key -> (what the value holds, whether it may be a dict keyed by output name)
 COMPILE_KEYS: Dict[str, Tuple[str, bool]] = {

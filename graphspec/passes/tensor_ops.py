@@ -8,8 +8,6 @@ and dtypes come from the op's catalogue entry, and errors are located at the ope
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
-
 from graphspec import graph as g
 from graphspec.catalog import ops
 from graphspec.catalog.base import ArgError, ShapeError
@@ -20,8 +18,13 @@ from graphspec.source import Span
 from graphspec.syntax import ast
 from graphspec.text import shape_text
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional, Tuple
+
 TENSOR, NUMBER = "tensor", "number"
-Operand = Tuple[str, object]  # (TENSOR, tensor id) or (NUMBER, int or float)
+if TYPE_CHECKING:
+    Operand = Tuple[str, object]  # (TENSOR, tensor id) or (NUMBER, int or float)
 
 EXPRESSIONS = (ast.Literal, ast.TensorOp, ast.TensorNeg, ast.Subscript, ast.OpCall)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional
-
 from graphspec.catalog.base import UNSAFE_CLASSES, CallValue
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics, Label
 from graphspec.limits import MAX_INT, MAX_STRING, MAX_VALUE_DEPTH
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Dict, Optional
 
 
 # Python's constants as other languages spell them (JSON, YAML, JavaScript, C).

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple, Union
-
 from graphspec.record import Record
 from graphspec.source import Source, Span
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional, Tuple, Union
 
 # ---------------------------------------------------------------- values
 
@@ -92,7 +94,8 @@ class Index(Record):
     span: Span
 
 
-Expr = Union[Literal, Ref, BinOp, Neg, TupleExpr, ListExpr, DictExpr, Call, Index]
+if TYPE_CHECKING:
+    Expr = Union[Literal, Ref, BinOp, Neg, TupleExpr, ListExpr, DictExpr, Call, Index]
 
 # ---------------------------------------------------------------- chains
 
@@ -175,7 +178,8 @@ class Chain(Record):
 
 # What a chain starts from: a tensor name, a tuple of chains, a parenthesised chain, a number,
 # an operator expression over those, a subscript, or an op that takes no tensor.
-Source = Union[NameSource, TupleSource, Chain, Literal, TensorOp, TensorNeg, Subscript, OpCall]
+if TYPE_CHECKING:
+    Source = Union[NameSource, TupleSource, Chain, Literal, TensorOp, TensorNeg, Subscript, OpCall]
 
 
 # ---------------------------------------------------------------- statements
@@ -246,7 +250,8 @@ class IfStmt(Record):
     else_span: Optional[Span]  # from `else` to the end (for the formatter), None without `else`
 
 
-Stmt = Union[InputStmt, LayerStmt, OutputStmt, BindStmt, SettingsStmt, RepeatStmt, IfStmt]
+if TYPE_CHECKING:
+    Stmt = Union[InputStmt, LayerStmt, OutputStmt, BindStmt, SettingsStmt, RepeatStmt, IfStmt]
 
 
 def child_bodies(stmt) -> List[List["Stmt"]]:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import List, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Tuple
 
 # A comment, or a string to skip (a `#` inside a string is not a comment). An unterminated
 # string runs to the end of its line (LF, CRLF or a lone CR), as far as the lexer would have read it.
 _SCAN = re.compile(r"""#[^\r\n]*|"(?:[^"\\\r\n]|\\[^\r\n])*"?|'(?:[^'\\\r\n]|\\[^\r\n])*'?""")
 
-Comment = Tuple[int, int, str]
+if TYPE_CHECKING:
+    Comment = Tuple[int, int, str]
 
 
 def scan_comments(text: str) -> List[Comment]:

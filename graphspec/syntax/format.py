@@ -34,18 +34,22 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import List, Optional, Sequence, Tuple
 
 from graphspec.source import Source
 from graphspec.text import KEYWORDS, quote
 from graphspec.syntax import ast
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional, Sequence, Tuple
 
 __all__ = ["format_module", "format_source", "format_tree", "FormatError", "WIDTH", "INDENT"]
 
 WIDTH = 88
 INDENT = 4
 
-Pos = Tuple[int, int]  # (line, col), 1-based like spans
+if TYPE_CHECKING:
+    Pos = Tuple[int, int]  # (line, col), 1-based like spans
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -285,7 +289,8 @@ class Ln:
         self.after: List[str] = []
 
 
-Frag = List[Ln]
+if TYPE_CHECKING:
+    Frag = List[Ln]
 
 
 def _one(text: str, lo: Optional[Pos] = None, hi: Optional[Pos] = None) -> Frag:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import List, Optional, Tuple
 
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_EXPR_DEPTH, MAX_NESTING, MAX_SYNTAX_ERRORS
 from graphspec.source import Source
 from graphspec.syntax import ast, lalr
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional, Tuple
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {v: k for k, v in _OPEN.items()}

@@ -8,9 +8,14 @@ symbolic inputs of those shapes.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Optional, Sequence
 
-from graphspec.catalog.base import ArgError, CallValue, Shape, ShapeError
+from graphspec.catalog.base import ArgError, CallValue, ShapeError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, Optional, Sequence
+
+    from graphspec.catalog.base import Shape
 
 # --------------------------------------------------------------------------- formatting
 

@@ -3,11 +3,13 @@ Maximum, Minimum, Dot."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 from graphspec.catalog.base import LIST, ArgError, LayerEntry, ShapeError
 from graphspec.catalog.layers._util import call_text, fmt, fmt_value, join_shapes
 from graphspec.diagnostics import codes
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 # --------------------------------------------------------------------------- element-wise merges

@@ -4,7 +4,6 @@ SpectralNormalization and Pipeline."""
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
 
 from graphspec.catalog.base import ATTENTION, LIST, SINGLE, ArgError, CallValue, LayerEntry, ShapeError
 from graphspec.catalog.layers._util import (
@@ -18,6 +17,10 @@ from graphspec.catalog.layers._util import (
 )
 from graphspec.diagnostics import codes
 from graphspec.record import replace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional, Tuple
 
 # --------------------------------------------------------------------------- EinsumDense
 

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from graphspec.catalog.base import ArgError, Shape, ShapeError
+from graphspec.catalog.base import ArgError, ShapeError
 from graphspec.diagnostics import codes
 from graphspec.record import FrozenRecord, replace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+    from graphspec.catalog.base import Shape
 
 MODULES = ("elementwise", "reduction", "shape", "linalg", "nn", "creation")
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Sequence
-
 from graphspec.catalog.base import ShapeError
 from graphspec.diagnostics import codes
 from graphspec.text import shape_text, spec_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Sequence
 
 
 def canonical(axis: int, ndim: int, shape: Sequence = None, param: str = "axis") -> int:

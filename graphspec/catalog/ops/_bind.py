@@ -5,13 +5,16 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional, Tuple
 
 from graphspec.catalog.base import ArgError
 from graphspec.catalog.signatures import Param, _params
 from graphspec.diagnostics import codes
 from graphspec.suggest import did_you_mean
 from graphspec.text import spec_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Optional, Tuple
 
 DATA_FILE = "keras_op_signatures.json"
 

@@ -6,11 +6,15 @@ None: (None,) with (3,) gives (3,), and so does (3,) with (None,).
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
-
-from graphspec.catalog.base import Shape, ShapeError
+from graphspec.catalog.base import ShapeError
 from graphspec.diagnostics import codes
 from graphspec.text import shape_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Sequence
+
+    from graphspec.catalog.base import Shape
 
 
 def _fix(shape1: Sequence, shape2: Sequence) -> Optional[str]:

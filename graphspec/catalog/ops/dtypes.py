@@ -9,10 +9,13 @@ TensorFlow backend with floatx float32, as the capture does.
 from __future__ import annotations
 
 import functools
-from typing import Dict, FrozenSet
 
 from graphspec.catalog.base import ShapeError
 from graphspec.diagnostics import codes
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, FrozenSet
 
 FLOATX = "float32"
 BOOL_TYPES = ("bool",)

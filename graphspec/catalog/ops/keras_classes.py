@@ -6,7 +6,9 @@ class such as keras.src.ops.numpy.Add; `x / y` on KerasTensors records TrueDivid
 
 from __future__ import annotations
 
-from typing import Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 # "module.Class" -> op name. Checked against Keras by tests/catalog/test_ops_keras_classes.py.
 KERAS_CLASSES = {
