@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 __all__ = ["DTYPES", "LayerApplication"]
 
 
+# Layer calls checked without a problem in this process, by (name, repr of the value): a spec whose
+# `results` remember its rules' outputs per input shapes. Its dicts are copied into each check.
+_CHECKED: dict = {}
+_CHECKED_LIMIT = 20_000
+
 DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
           "bool", "string")
 
@@ -38,7 +43,8 @@ class LayerApplication:
             self.diags.error(codes.E210, f"`{call.name}` is not allowed: a spec never runs code", call.name_span,
                              label="runs Python code", help=code_help(call.name))
             return None
-        if L.known_layer(call.name) is None:
+        known = L.known_layer(call.name)
+        if known is None:
             if call.name in self.globals.blocks:
                 self.diags.error(codes.E209, f"`{call.name}` is a block; a `layer` declaration needs a layer",
                                  call.name_span, help="apply the block in a chain: `x -> " + call.name + "(...)`")
@@ -56,22 +62,36 @@ class LayerApplication:
         if value is INVALID or contains_invalid(value):
             self.set_origins(before)
             return None
-        # The same call written again (a chain in a `repeat`, a block used many times) validates
-        # the same way: reuse the checked spec. The key is the value's repr, which tells 1, 1.0
-        # and True apart; custom layers may be re-registered, so they are always checked afresh.
-        key = (call.name, repr(value)) if custom.get(call.name) is None else None
+        # The same call written again (a chain in a `repeat`, a block used many times, the same spec
+        # in another file of one `check`) validates the same way: reuse the checked spec. The key is
+        # the value's repr, which tells 1, 1.0 and True apart; custom layers may be re-registered
+        # (also under a catalogue name an alias resolves to), so they are always checked afresh.
+        key = (call.name, repr(value)) if custom.get(call.name) is None and custom.get(known) is None else None
         cached = self._layer_specs.get(key) if key is not None else None
+        if cached is None and key is not None:
+            cached = _CHECKED.get(key)
+            if cached is not None:
+                # This check's graph gets config dicts of its own: a caller may change a Program's
+                # layer configs, and that must not reach later checks of the process.
+                cached = self._layer_specs[key] = L.LayerSpec(cached.type, cached.kind, dict(cached.explicit),
+                                                              dict(cached.full), cached.entry, None, cached.results)
         if cached is not None:
             # The config dicts are shared by every layer of the same call: nothing changes a layer's
             # config once checked except add_layer's freezing, which makes its own copies first.
             # 20,000 generated layers: 10.6 MiB of dict copies saved.
-            return L.LayerSpec(cached.type, cached.kind, cached.explicit, cached.full, cached.entry, cached.custom)
+            return L.LayerSpec(cached.type, cached.kind, cached.explicit, cached.full, cached.entry, None,
+                               cached.results)
         before = len(self.diags.items)
         spec = L.make_layer(call, value, self.diags)
         self.set_origins(before)
         if spec is not None and key is not None and len(self.diags.items) == before:
+            spec.results = {}
+            if len(_CHECKED) >= _CHECKED_LIMIT:  # a language server checks for hours: start afresh
+                _CHECKED.clear()
+            _CHECKED[key] = L.LayerSpec(spec.type, spec.kind, dict(spec.explicit), dict(spec.full), spec.entry,
+                                        None, spec.results)
             self._layer_specs[key] = spec
-            return L.LayerSpec(spec.type, spec.kind, spec.explicit, spec.full, spec.entry, spec.custom)
+            return L.LayerSpec(spec.type, spec.kind, spec.explicit, spec.full, spec.entry, None, spec.results)
         return spec
 
     def add_layer(self, spec: L.LayerSpec, name: str, span: Span, shared=False, origin="") -> int:
@@ -80,6 +100,7 @@ class LayerApplication:
         if self.frozen is not None:  # a layer of a `trainable=False` block use: frozen as if written so
             spec.explicit = {**spec.explicit, "trainable": False}  # copies: the cached spec's dicts are shared
             spec.full = {**spec.full, "trainable": False}
+            spec.results = None  # other parameter counts than the call's unfrozen layers
         self.graph.layers.append(g.Layer(lid, name, spec.type, spec.kind, spec.explicit, span, shared=shared,
                                          origin=origin, scope=self.scope))
         self.specs[lid] = spec
@@ -175,18 +196,21 @@ class LayerApplication:
         return out_ids
 
     def rules(self, spec: L.LayerSpec, shapes):
-        """(output shapes, parameter counts) of a catalogue layer on `shapes`, remembered per config and
-        input shapes: the catalogue's rules are pure, and the same layer call on the same shapes repeats
-        (a `repeat`, a block, a generated spec). Raises what the rules raise (never remembered)."""
+        """(output shapes, parameter counts) of a catalogue layer on `shapes`, remembered with the checked
+        call (`spec.results`, shared by every spec of the call in the process): the catalogue's rules are
+        pure, and the same layer call on the same shapes repeats (a `repeat`, a block, a generated spec,
+        the same spec in many files). Raises what the rules raise (never remembered)."""
+        results = spec.results
+        if results is None:
+            return self.infer(spec, shapes), L.param_counts(spec, shapes)
         try:
-            key = (id(spec.full), tuple(shapes))  # cached specs share one `full` dict (layer_spec)
-            hit = self._applied.get(key)
+            key = tuple(shapes)
+            hit = results.get(key)
         except TypeError:  # something unhashable in a shape: not remembered
             return self.infer(spec, shapes), L.param_counts(spec, shapes)
         if hit is None:
-            # The entry keeps `full` alive, so its id is not reused by another dict meanwhile.
-            hit = self._applied[key] = (spec.full, self.infer(spec, shapes), L.param_counts(spec, shapes))
-        return hit[1], hit[2]
+            hit = results[key] = (self.infer(spec, shapes), L.param_counts(spec, shapes))
+        return hit
 
     def infer(self, spec: L.LayerSpec, shapes):
         """The output shape(s) of a layer on input `shapes`, by its catalogue or custom rule."""

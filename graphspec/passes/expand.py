@@ -56,7 +56,6 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
         self._output_named: set = set()  # layers already renamed after an output
         self.first_shapes: Dict[int, list] = {}  # shared layer id -> input shapes of its first use
         self._layer_specs: Dict[tuple, L.LayerSpec] = {}  # checked layer calls, by (name, repr of value)
-        self._applied: Dict[tuple, tuple] = {}  # (id of a config, input shapes) -> its rules' results
         self.expressions = TensorExpressions(self)
         self.call_arguments = CallArguments(self)
 

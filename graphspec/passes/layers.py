@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 class LayerSpec(Record):
     """A validated layer call: its type, the arguments as written, and the full config."""
 
-    __slots__ = _fields = ("type", "kind", "explicit", "full", "entry", "custom")
-    _defaults = {"custom": None}
+    __slots__ = _fields = ("type", "kind", "explicit", "full", "entry", "custom", "results")
+    _defaults = {"custom": None, "results": None}
 
     type: str
     kind: str  # "layer" or "custom"
@@ -32,6 +32,9 @@ class LayerSpec(Record):
     full: Dict[str, object]  # with every default filled in (what shape rules see)
     entry: Optional[LayerEntry]
     custom: Optional[custom.CustomLayer]
+    # input shapes -> (output shapes, parameter counts), shared by every spec of one checked call
+    # (passes/application.py); None: not remembered
+    results: Optional[dict]
 
 
 def known_layer(name: str) -> Optional[str]:
