@@ -18,6 +18,21 @@ if TYPE_CHECKING:
 __all__ = ["BlockExpansion"]
 
 
+class _Parts:
+    """A block definition as its uses read it (the `input` lines, the other statements, whether
+    an `output` is written anywhere in the body, the parameters by name): found once per model
+    rather than at each of its uses (one check of each seed and zoo spec: 514 uses of 28 blocks)."""
+
+    __slots__ = ("block", "inputs", "statements", "has_outputs", "params")
+
+    def __init__(self, block: ast.BlockDef):
+        self.block = block  # kept alive: the cache is keyed by its id
+        self.inputs = [s for s in block.body if isinstance(s, ast.InputStmt)]
+        self.statements = [s for s in block.body if not isinstance(s, ast.InputStmt)]
+        self.has_outputs = any(isinstance(s, ast.OutputStmt) for s in ast.walk_stmts(block.body))
+        self.params = {p.name: p for p in block.params}
+
+
 class BlockExpansion:
     """Block uses (a ModelExpander part: it expands the body with `statements` and keeps
     `block_counts`, `scope` and `frozen` while a use is open)."""
@@ -41,14 +56,15 @@ class BlockExpansion:
             self.too_many_steps(span, f"block `{block.name}` expands to")
         budget.spend()
         # `trainable=` freezes every layer of the expansion, unless the block declares such a parameter.
+        parts = self.block_parts(block)
         freeze = None
-        if call is not None and all(p.name != "trainable" for p in block.params):
+        if call is not None and call.kwargs and "trainable" not in parts.params:
             freeze = next((kw for kw in call.kwargs if kw.name == "trainable"), None)
         values = self.block_args(frame, block, call, span, skip=freeze)
         trainable = True if freeze is None else self.trainable_flag(frame, freeze)
         if values is None or trainable is None:
             return None
-        block_inputs = [s for s in block.body if isinstance(s, ast.InputStmt)]
+        block_inputs = parts.inputs
         if len(inputs) != len(block_inputs):
             names = ", ".join(s.name for s in block_inputs) or "none"
             self.diags.error(codes.E211, f"block `{block.name}` takes {counted(len(block_inputs), 'tensor')} ({names}); "
@@ -70,20 +86,27 @@ class BlockExpansion:
         self.checker.open_blocks += 1
         self.diags.call_sites.append(Label(span, f"in this use of block `{block.name}`"))
         try:
-            return self._expand_body(block, inner, block_inputs, inputs)
+            return self._expand_body(block, parts, inner, inputs)
         finally:
             self.diags.call_sites.pop()
             self.checker.open_blocks -= 1
             self.scope, self.frozen = outer_scope, outer_frozen
 
-    def _expand_body(self, block: ast.BlockDef, inner: Frame, block_inputs, inputs) -> Optional[List[int]]:
-        for stmt, tensor in zip(block_inputs, inputs):
+    def block_parts(self, block: ast.BlockDef) -> _Parts:
+        """What every use of `block` reads of its definition, found at its first use in the model."""
+        parts = self._block_parts.get(id(block))
+        if parts is None:
+            parts = self._block_parts[id(block)] = _Parts(block)
+        return parts
+
+    def _expand_body(self, block: ast.BlockDef, parts: _Parts, inner: Frame, inputs) -> Optional[List[int]]:
+        for stmt, tensor in zip(parts.inputs, inputs):
             inner.tensors[stmt.name] = Binding(tensor, stmt.name_span)
             if stmt.shape is not None:
                 self.diags.error(codes.E209, f"block input `{stmt.name}` takes its shape from the tensor it receives",
                                  stmt.shape.span, label="no shape here", help=f"write `input {stmt.name}`")
-        self.statements(inner, [s for s in block.body if not isinstance(s, ast.InputStmt)])
-        has_outputs = any(isinstance(s, ast.OutputStmt) for s in ast.walk_stmts(block.body))
+        self.statements(inner, parts.statements)
+        has_outputs = parts.has_outputs
         if has_outputs:  # else every binding is unused, and E505 says why
             self.finish_bindings(inner)
         if not inner.outputs:
@@ -96,7 +119,7 @@ class BlockExpansion:
     def block_args(self, frame: Frame, block: ast.BlockDef, call: Optional[ast.Call], span: Span, skip=None):
         """The values of a block use's parameters (arguments, then defaults), or None (reported)."""
         ev = self.evaluator(frame)
-        params = {p.name: p for p in block.params}
+        params = self.block_parts(block).params
         values: Dict[str, object] = {}
         ok = True
         args = call.args if call else []
