@@ -17,11 +17,11 @@ configuration runs nothing; graphspec/cli/plugins.py decides when its plugins ar
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 
 from graphspec.record import FrozenRecord
-from graphspec.source import read_limited
+from graphspec.source import read_limited, resolve
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,18 +45,18 @@ class ProjectConfig(FrozenRecord):
     __slots__ = _fields = ("path", "plugins", "ignore", "max_params")
     _defaults = {"ignore": (), "max_params": None}
 
-    path: Path  # the pyproject.toml
+    path: str  # the pyproject.toml (os.path, not pathlib: read on every check, ~3 ms to import)
     plugins: Tuple[str, ...]  # as written: .py paths (relative to the file's folder) or module names
     ignore: Tuple[str, ...]  # warning codes silenced in every spec
     max_params: Optional[int]  # `max-params`; None: limits.MAX_PARAMS
 
     def plugin_targets(self) -> Tuple[str, ...]:
         """The plugins as absolute .py paths or module names."""
-        return tuple(str((self.path.parent / p).resolve()) if p.endswith(".py") or "/" in p else p
-                     for p in self.plugins)
+        folder = os.path.dirname(self.path)
+        return tuple(resolve(os.path.join(folder, p)) if p.endswith(".py") or "/" in p else p for p in self.plugins)
 
 
-def _parse(path: Path, data: bytes) -> dict:
+def _parse(path: str, data: bytes) -> dict:
     from graphspec.vendor import tomli  # tomllib's code, without its 8 ms of imports (vendor/tomli.py)
 
     try:
@@ -67,7 +67,7 @@ def _parse(path: Path, data: bytes) -> dict:
         raise ConfigError(f"cannot read {path}: invalid TOML: {exc}") from None
 
 
-def _table(path: Path, data: dict) -> Optional[dict]:
+def _table(path: str, data: dict) -> Optional[dict]:
     """The validated [tool.graphspec] table of a parsed file, or None when it has none."""
     tool = data.get("tool")
     if tool is None:
@@ -97,7 +97,7 @@ def _table(path: Path, data: dict) -> Optional[dict]:
     return table
 
 
-def _read(path: Path) -> Optional[dict]:
+def _read(path: str) -> Optional[dict]:
     """The [tool.graphspec] table of one pyproject.toml, None when it has none or there is no file."""
     try:
         data = read_limited(path, _MAX_CONFIG_BYTES)
@@ -125,15 +125,20 @@ def _may_configure(data: bytes) -> bool:
     return False
 
 
-def project_config(start: Optional[Path] = None) -> Optional[ProjectConfig]:
-    """The [tool.graphspec] configuration of the project at `start` (default: the working directory)."""
-    folder = (start or Path.cwd()).absolute()
-    for candidate in (folder, *folder.parents):
-        table = _read(candidate / "pyproject.toml")
+def project_config(start=None) -> Optional[ProjectConfig]:
+    """The [tool.graphspec] configuration of the project at the folder `start` (a str or a Path;
+    default: the working directory)."""
+    candidate = os.path.abspath(start or os.getcwd())
+    while True:
+        path = os.path.join(candidate, "pyproject.toml")
+        table = _read(path)
         if table is not None:
-            return ProjectConfig(candidate / "pyproject.toml", tuple(table.get("plugins", [])),
+            return ProjectConfig(path, tuple(table.get("plugins", [])),
                                  tuple(c.strip().upper() for c in table.get("ignore", [])),
                                  table.get("max-params"))
-        if (candidate / ".git").exists():  # a repository's root: what lies above is not this project
+        if os.path.exists(os.path.join(candidate, ".git")):  # a repository's root: what lies above is not this project
             return None
-    return None
+        parent = os.path.dirname(candidate)
+        if parent == candidate:  # the file system's root
+            return None
+        candidate = parent

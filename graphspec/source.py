@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import bisect
+import errno
 import os
 import stat
-from pathlib import Path
 
 from graphspec.limits import MAX_FILE_BYTES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class Span:
@@ -61,7 +65,7 @@ class Span:
 class Source:
     """The text of one spec file with a line index for spans."""
 
-    def __init__(self, name: str, text: str, path: Path | None = None):
+    def __init__(self, name: str, text: str, path: Path | str | None = None):
         self.name = name
         self.text = text
         self.path = path
@@ -72,6 +76,20 @@ class Source:
             starts.append(i + 1)
             i = find("\n", i + 1)
         self._starts = starts
+
+    @property
+    def path(self) -> Path | None:
+        """The file the text was read from (None for text given directly). Kept as a string, and a
+        pathlib.Path only when asked for: `graphspec check` never imports pathlib (~3 ms)."""
+        if self._path is None:
+            return None
+        from pathlib import Path
+
+        return Path(self._path)
+
+    @path.setter
+    def path(self, value) -> None:
+        self._path = None if value is None else os.fspath(value)
 
     def line_text(self, line: int) -> str:
         """Return line `line` (1-based) without its newline, or '' past the end."""
@@ -96,6 +114,18 @@ class Source:
     def end_span(self) -> Span:
         """A zero-width span at the end of the file."""
         return self.span(len(self.text), len(self.text))
+
+
+def resolve(path) -> str:
+    """`path` made absolute with its symlinks resolved, as pathlib's Path.resolve() does it (os.path,
+    which a check has imported anyway): RuntimeError on a symlink loop, ValueError on a NUL."""
+    resolved = os.path.realpath(path)
+    try:
+        os.stat(resolved)
+    except OSError as exc:  # realpath leaves a loop as it is; stat finds it, as Path.resolve does
+        if exc.errno == errno.ELOOP:
+            raise RuntimeError(f"Symlink loop from {exc.filename!r}") from None
+    return resolved
 
 
 class NotAFile(OSError):

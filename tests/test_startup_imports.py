@@ -1,6 +1,6 @@
 """`graphspec check` (a pre-commit hook, run on every commit) imports only what checking needs
 (issue 9 goal g1): no `dataclasses`, and so none of the inspect, ast, dis and tokenize it
-imports; no `typing`; no TOML parser in a project whose pyproject.toml has no [tool.graphspec] table, and
+imports; no `typing` and no `pathlib`; no TOML parser in a project whose pyproject.toml has no [tool.graphspec] table, and
 neither tomllib nor the datetime it imports where one has (graphspec/vendor/tomli.py); and of
 the catalogue's layer families only those that define a layer the spec uses.
 
@@ -51,6 +51,8 @@ def test_check_imports_no_dataclasses_nor_inspect(tmp_path):
     assert not modules & {"dataclasses", "inspect", "ast", "dis", "tokenize"}, sorted(modules)
     # typing names are for annotations only on the check path (TYPE_CHECKING blocks; ~3 ms to import)
     assert "typing" not in modules
+    # paths are os.path strings on the check path (pathlib, with urllib.parse and ipaddress: ~3 ms)
+    assert "pathlib" not in modules
     # graphspec only as a dependency: no table of ours, and so no TOML parser
     assert not modules & {"tomllib", "tomli", "graphspec.vendor.tomli"}
     # Dense, Conv2D, MaxPooling2D, Flatten, Dropout: not the recurrent, attention, preprocessing... families
@@ -64,4 +66,4 @@ def test_a_tool_graphspec_table_is_still_read(tmp_path):
     result = _check(SEED, _project(tmp_path, '[project]\nname = "app"\n\n[ tool . "graphspec" ]\nignore = ["W104"]\n'))
     modules = set(result["modules"])
     assert result["status"] == 0 and "graphspec.vendor.tomli" in modules
-    assert not modules & {"tomllib", "tomli", "datetime", "string", "typing"}, sorted(modules)
+    assert not modules & {"tomllib", "tomli", "datetime", "string", "typing", "pathlib"}, sorted(modules)

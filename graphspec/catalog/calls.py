@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
+import os
 
 from graphspec.catalog.signatures import decode_default
 from graphspec.record import FrozenRecord
@@ -48,7 +48,8 @@ _LIST_ATTENTION = ("Attention", "AdditiveAttention")
 
 @functools.lru_cache(maxsize=None)
 def _data() -> dict:
-    return json.loads(Path(__file__).with_name(DATA_FILE).read_text(encoding="utf-8"))
+    with open(os.path.join(os.path.dirname(__file__), DATA_FILE), encoding="utf-8") as f:
+        return json.load(f)
 
 
 def keras_version() -> str:

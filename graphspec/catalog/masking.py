@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
+import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ UNKNOWN = "unknown"
 
 @functools.lru_cache(maxsize=1)
 def _layers() -> dict:
-    with open(Path(__file__).with_name(DATA_FILE), encoding="utf-8") as f:
+    with open(os.path.join(os.path.dirname(__file__), DATA_FILE), encoding="utf-8") as f:
         return json.load(f)["layers"]
 
 

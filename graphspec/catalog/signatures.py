@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from graphspec.catalog.base import ArgError
 from graphspec.diagnostics import codes
@@ -145,9 +145,10 @@ class Signature(FrozenRecord):
 def _read_text() -> str:
     # The file next to this module (an ordinary install); importlib.resources, which costs
     # `graphspec check` milliseconds to import, only for other package loaders (a zip).
-    path = Path(__file__).with_name(DATA_FILE)
+    path = os.path.join(os.path.dirname(__file__), DATA_FILE)
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as f:
+            return f.read()
     except OSError as exc:
         try:
             from importlib.resources import files

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from graphspec.cli.common import Usage
 from graphspec.diagnostics import codes
@@ -41,8 +40,10 @@ def plugins_disabled() -> bool:
     return os.environ.get(NO_PLUGINS_ENV, "") not in ("", "0")
 
 
-def _import(name: str, base: Path) -> bool:
+def _import(name: str, base: str) -> bool:
     """Import one plugin (a .py path or a module name found from `base`) once; True if imported now."""
+    from pathlib import Path  # only when a plugin is imported: a check never pays for pathlib
+
     key = str(Path(name).resolve()) if name.endswith(".py") else name
     if key in _imported:
         return False
@@ -84,7 +85,7 @@ def _import(name: str, base: Path) -> bool:
     return True
 
 
-def _import_all(names: Iterable[str], base: Path) -> bool:
+def _import_all(names: Iterable[str], base: str) -> bool:
     from graphspec.cli.runtime import Runtime
 
     new = False
@@ -117,7 +118,7 @@ class Plugins:
         if plugins_disabled():
             raise Usage(f"{NO_PLUGINS_ENV} is set: no plugin is imported, and --plugin {self.explicit[0]} "
                         f"is refused (unset it to use plugins)")
-        _import_all(self.explicit, Path.cwd())
+        _import_all(self.explicit, os.getcwd())
 
     def load_configured(self) -> bool:
         """Import the project's [tool.graphspec] plugins once, if allowed; True if that made any new."""
@@ -134,7 +135,7 @@ class Plugins:
             raise Usage(f"cannot find the project's configuration: {exc.strerror or exc}") from None
         if project is None or not project.plugins:
             return False
-        return _import_all(project.plugin_targets(), project.path.parent)
+        return _import_all(project.plugin_targets(), os.path.dirname(project.path))
 
     def retry_on_unknown_layer(self, run: Callable[[], T], diagnostics_of: Callable[[T], Iterable]) -> T:
         """`run()`, and once more if a spec named an unknown layer (E220) and the project's plugins

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, use_color
 from graphspec.cli.plugins import Plugins
@@ -33,7 +33,7 @@ def check_spec(path: str, plugins: Plugins, *, model: Optional[str] = None, over
     def run():
         diags = Diagnostics()
         if text_as is None:
-            program, loader = check_path(Path(path), diags, **options)
+            program, loader = check_path(path, diags, **options)
             return program, diags, loader
         from graphspec.cli.io import read_spec_bytes, reason
         from graphspec.passes.modules import Loader
@@ -44,7 +44,7 @@ def check_spec(path: str, plugins: Plugins, *, model: Optional[str] = None, over
             diags.error(codes.E001, f"cannot read `{path}`: {reason(exc)}", None)
             return None, diags, Loader(diags)
         text = data.decode("utf-8", errors="surrogateescape")
-        program, loader = check_text(text, diags, name=text_as, base=Path.cwd(), **options)
+        program, loader = check_text(text, diags, name=text_as, base=os.getcwd(), **options)
         return program, diags, loader
 
     program, diags, loader = plugins.retry_on_unknown_layer(run, lambda result: result[1].items)

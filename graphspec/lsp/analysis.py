@@ -85,7 +85,7 @@ def analyze(text: str, path: Path) -> Analysis:
     # The main file is named by its base name with its folder as the base: imports then resolve
     # against the folder (graphspec.passes.modules.Loader.load_text) and spans name the file.
     program, loader = check_text(text, diags, name=path.name, base=path.parent, ignore=_ignored(path.parent))
-    module = loader.modules.get(path.parent / path.name)
+    module = loader.module(path.parent / path.name)
     index = None
     if module is not None:
         modules = [m for m in loader.order if m is not None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from pathlib import Path
+import os
 
 from graphspec import graph as g
 from graphspec.diagnostics import codes
@@ -327,27 +327,29 @@ def _silence(diags: Diagnostics, loader: Loader, ignore) -> None:
     diags.items[:] = suppress(diags.items, loader.sources, ignore)
 
 
-def check_path(path: Path, diags: Diagnostics, *, ignore=(), **kw):
-    """Load and check a file: (program or None, loader). `ignore`: warning codes silenced everywhere."""
+def check_path(path, diags: Diagnostics, *, ignore=(), **kw):
+    """Load and check a file (a str or a Path): (program or None, loader). `ignore`: warning codes
+    silenced everywhere."""
     with _gc_paused():
         loader = Loader(diags)
         try:
-            main = loader.load(Path(path))
+            main = loader.load(path)
             return run(loader, main, diags, **kw), loader
         except RecursionError:
-            _too_deep_to_check(diags, display_name(Path(path).resolve()))
+            _too_deep_to_check(diags, display_name(os.path.realpath(path)))
             return None, loader
         finally:
             _silence(diags, loader, ignore)
 
 
-def check_text(text: str, diags: Diagnostics, name: str = "<string>", base: Optional[Path] = None, *,
+def check_text(text: str, diags: Diagnostics, name: str = "<string>", base=None, *,
                ignore=(), **kw):
-    """Check spec text: (program or None, loader). `ignore`: warning codes silenced everywhere."""
+    """Check spec text: (program or None, loader); imports resolve against the folder `base` (a str or
+    a Path; the working directory by default). `ignore`: warning codes silenced everywhere."""
     with _gc_paused():
         loader = Loader(diags)
         try:
-            main = loader.load_text(name, text, base or Path.cwd())
+            main = loader.load_text(name, text, base or os.getcwd())
             return run(loader, main, diags, **kw), loader
         except RecursionError:
             _too_deep_to_check(diags, name)

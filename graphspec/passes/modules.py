@@ -1,16 +1,18 @@
-"""Reading spec files and following their imports."""
+"""Reading spec files and following their imports.
+
+Paths are strings handled with os.path (a `graphspec check` never imports pathlib, ~3 ms of its
+start-up); a file is known by its resolved path (graphspec.source.resolve, Path.resolve's rules)."""
 
 from __future__ import annotations
 
 import os
 import re
 import stat
-from pathlib import Path
 
 from graphspec.diagnostics import codes
 from graphspec.diagnostics.diagnostic import Diagnostics
 from graphspec.limits import MAX_FILE_BYTES, MAX_IMPORT_DEPTH
-from graphspec.source import Source, Span
+from graphspec.source import Source, Span, resolve
 from graphspec.syntax import ast
 from graphspec.syntax.parse import parse
 
@@ -24,24 +26,24 @@ SUFFIX = ".gspec"  # what an import names: another spec, never an arbitrary file
 # `import "graphspec:zoo/resnet50.gspec"`: a spec shipped inside the package (graphspec/stdlib, where
 # the wheel puts specs/zoo); in a source checkout, the repository's specs/ folder. Nothing else.
 STDLIB_PREFIX = "graphspec:"
-_PACKAGE = Path(__file__).resolve().parents[1]
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # graphspec/
 
 
-def stdlib_root() -> Path:
+def stdlib_root() -> str:
     """The folder `graphspec:` imports resolve in: the installed package's data, else a checkout's specs/."""
-    installed = _PACKAGE / "stdlib"
-    return installed if installed.is_dir() else _PACKAGE.parent / "specs"
+    installed = os.path.join(_PACKAGE, "stdlib")
+    return installed if os.path.isdir(installed) else os.path.join(os.path.dirname(_PACKAGE), "specs")
 
 
-def stdlib_path(name: str) -> Optional[Path]:
+def stdlib_path(name: str) -> Optional[str]:
     """The file a `graphspec:` import names, or None when the name leaves the standard library
     (`graphspec:../x`, an absolute path, a symlink out of it)."""
-    root = stdlib_root().resolve()
+    root = resolve(stdlib_root())
     relative = name[len(STDLIB_PREFIX):]
     if not relative or relative.startswith(("/", "\\")) or ":" in relative or "\\" in relative:
         return None
-    target = (root / relative).resolve()
-    return target if root in target.parents else None
+    target = resolve(os.path.join(root, relative))
+    return target if target.startswith(os.path.join(root, "")) else None  # strictly inside root
 
 # A lone carriage return (old Mac line ends) ends a line, as CRLF and LF do: every editor shows one.
 _LONE_CR = re.compile(r"\r(?!\n)")
@@ -105,7 +107,7 @@ def not_spec_text(data: bytes) -> Optional[Tuple[str, str]]:
     return None
 
 
-def display_name(path: Path) -> str:
+def display_name(path) -> str:
     """How a file is named in diagnostics: relative to the working directory where possible."""
     try:
         rel = os.path.relpath(path)
@@ -118,10 +120,10 @@ def _reason(exc: Exception) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
-def _file_kind(path: Path) -> str:
+def _file_kind(path: str) -> str:
     """'file', 'dir', 'missing' or 'other' (a FIFO, a device); raises OSError when the path cannot be examined."""
     try:
-        mode = path.stat().st_mode
+        mode = os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):
         return "missing"
     return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
@@ -133,18 +135,18 @@ class Loader:
     def __init__(self, diags: Diagnostics):
         self.diags = diags
         self.sources: Dict[str, Source] = {}  # by display name, for rendering
-        self.modules: Dict[Path, Optional[ast.Module]] = {}
+        self.modules: Dict[str, Optional[ast.Module]] = {}  # by resolved path
         self.order: List[ast.Module] = []
-        self._stack: List[Path] = []
+        self._stack: List[str] = []
 
-    def read(self, path: Path, at: Optional[Span] = None) -> Optional[Source]:
+    def read(self, path: str, at: Optional[Span] = None) -> Optional[Source]:
         name = display_name(path)
         try:
-            if path.is_dir():
+            if os.path.isdir(path):
                 self.diags.error(codes.E001, f"`{name}` is a directory, not a spec file", at or Span(name, 1, 1, 1, 1),
                                  label="a directory", help="name a .gspec file")
                 return None
-            if path.exists() and not path.is_file():  # a FIFO or a device: reading it could block forever
+            if os.path.exists(path) and not os.path.isfile(path):  # a FIFO or a device: reading it could block forever
                 self.diags.error(codes.E001, f"`{name}` is not a regular file", at or Span(name, 1, 1, 1, 1),
                                  label="not a file", help="name a .gspec file")
                 return None
@@ -173,20 +175,26 @@ class Loader:
             self.sources[name] = src
         return src if ok else None
 
-    def load_text(self, name: str, text: str, base: Path) -> Optional[ast.Module]:
+    def load_text(self, name: str, text: str, base) -> Optional[ast.Module]:
         """Parse text not read from a file (graphspec.loads); imports resolve against `base`."""
         data = text.encode("utf-8", errors="surrogatepass")
         src, ok = decode(name, data, self.diags)
+        path = os.path.join(base, name)
         if src is not None:
-            src.path = base / name
+            src.path = path
             self.sources[name] = src
         if not ok:
             return None
-        return self._parse(src, base / name)
+        return self._parse(src, path)
 
-    def load(self, path: Path, at: Optional[Span] = None) -> Optional[ast.Module]:
+    def module(self, path) -> Optional[ast.Module]:
+        """The module loaded from the file `path` (a str or a Path, resolved or not as it was given)."""
+        return self.modules.get(os.fspath(path))
+
+    def load(self, path, at: Optional[Span] = None) -> Optional[ast.Module]:
+        """Load the spec file `path` (a str or a Path) and what it imports."""
         try:
-            path = path.resolve()
+            path = resolve(path)
         except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
             name = display_name(path)
             self.diags.error(codes.E001, f"cannot read `{name}`: {_reason(exc)}", at or Span(name, 1, 1, 1, 1))
@@ -199,7 +207,7 @@ class Loader:
             return None
         return self._parse(src, path)
 
-    def _parse(self, src: Source, path: Path) -> Optional[ast.Module]:
+    def _parse(self, src: Source, path: str) -> Optional[ast.Module]:
         module = parse(src, self.diags)
         self.modules[path] = module
         if module is None:
@@ -211,7 +219,7 @@ class Loader:
         self.order.append(module)
         return module
 
-    def _follow(self, imp: ast.Import, importer: Path) -> None:
+    def _follow(self, imp: ast.Import, importer: str) -> None:
         try:
             if imp.path.startswith(STDLIB_PREFIX):
                 target = stdlib_path(imp.path)
@@ -223,7 +231,7 @@ class Loader:
                                           "by a path relative to the importing file")
                     return
             else:
-                target = (importer.parent / imp.path).resolve()
+                target = resolve(os.path.join(os.path.dirname(importer), imp.path))
             kind = _file_kind(target)
         except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a name too long, a NUL character
             self.diags.error(codes.E203, f"cannot import `{imp.path}`: {_reason(exc)}", imp.span,
@@ -234,9 +242,9 @@ class Loader:
             cycle = self._stack[self._stack.index(target):] + [target]
             chain = " -> ".join(display_name(p) for p in cycle)
             self.diags.error(codes.E204, f"import cycle: {chain}", imp.span,
-                             label="imports itself" if target == importer.resolve() else "closes the cycle",
+                             label="imports itself" if target == resolve(importer) else "closes the cycle",
                              help="remove this import: a file's own definitions are always in scope"
-                             if target == importer.resolve()
+                             if target == resolve(importer)
                              else "move what both files need into a third file that both import")
             return
         if len(self._stack) >= MAX_IMPORT_DEPTH:
@@ -253,7 +261,7 @@ class Loader:
                              label=f"not a {SUFFIX} file", help='import another spec: `import "common.gspec"`')
             self.modules[target] = None
             return
-        if target.suffix != SUFFIX and kind != "missing":  # a .gspec name that links to another file
+        if os.path.splitext(target)[1] != SUFFIX and kind != "missing":  # a .gspec name that links to another file
             self.diags.error(codes.E203, f"`{imp.path}` is a link to a file that is not a {SUFFIX} file", imp.span,
                              label="links elsewhere", help=f"import the {SUFFIX} file itself, not a link to another file")
             self.modules[target] = None

@@ -53,7 +53,8 @@ def available() -> bool:
         from graphspec.syntax.grammar import grammar_path
 
         try:
-            text = grammar_path().read_text(encoding="utf-8")
+            with open(grammar_path(), encoding="utf-8") as f:
+                text = f.read()
         except (OSError, UnicodeDecodeError):
             text = tables.GRAMMAR_TEXT
         _tables = tables if text == tables.GRAMMAR_TEXT else False
