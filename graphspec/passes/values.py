@@ -368,6 +368,38 @@ class Evaluator:
         return CallValue(e.name, args, tuple(kwargs))
 
 
+def read_names(expr) -> Optional[frozenset]:
+    """The names an expression's value is computed from, or None when it reads more than names (the
+    tensor of `shape(x)`, a node the evaluator does not take)."""
+    names: set = set()
+    todo = [expr]
+    while todo:
+        e = todo.pop()
+        kind = type(e)
+        if kind is ast.Literal:
+            continue
+        if kind is ast.Ref:
+            names.add(e.name)
+        elif kind is ast.Call:
+            if e.name == "shape":
+                return None
+            todo.extend(e.args)
+            todo.extend(kw.value for kw in e.kwargs)
+        elif kind is ast.BinOp:
+            todo += (e.left, e.right)
+        elif kind is ast.Neg:
+            todo.append(e.operand)
+        elif kind is ast.TupleExpr or kind is ast.ListExpr:
+            todo.extend(e.items)
+        elif kind is ast.DictExpr:
+            todo.extend(e.values)
+        elif kind is ast.Index:
+            todo += (e.target, e.index)
+        else:
+            return None
+    return frozenset(names)
+
+
 def bool_help(value) -> str:
     """The fix for a non-bool where a condition is needed: compare it."""
     if value is None:

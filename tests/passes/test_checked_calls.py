@@ -57,3 +57,60 @@ def test_a_custom_layer_registered_later_under_an_aliased_name_is_checked_as_cus
     finally:
         custom.unregister_layer("MaxPooling1D")
     assert _codes(SPEC_1D) == []
+
+
+# ------------------------------------------------------------ a call's value, kept per call node
+
+
+def _diagnostics(text, **kw):
+    diags = Diagnostics()
+    check_text(text, diags, require_root=True, **kw)
+    return [(d.code, d.span.line, d.message, [r.text for r in d.related]) for d in diags.items]
+
+
+def test_a_const_taken_by_a_tensor_later_is_a_tensor_at_the_next_evaluation():
+    text = """
+const h = 4
+model m {
+    input x: (8,)
+    repeat 2 {
+        y = x -> Dense(h)
+        h = y -> Dense(2)
+    }
+    output o = h -> Dense(1)
+}
+"""
+    assert ("E201", 6) in [d[:2] for d in _diagnostics(text)]  # `h` is a tensor at the second iteration
+
+
+def test_a_block_parameter_named_like_a_const_is_read_in_each_use():
+    text = """
+const width = 3
+block wide(width) {
+    input x
+    output y = x -> Dense(width) -> Dense(2 * width)
+}
+model m {
+    input x: (8,)
+    output o = x -> Dense(width) -> wide(4) -> wide(5) -> Dense(width)
+}
+"""
+    program = graphspec.loads(text)
+    assert [layer.config["units"] for layer in program.model.layers] == [3, 4, 8, 5, 10, 3]
+
+
+def test_a_set_value_is_pointed_at_where_it_makes_a_use_fail():
+    text = """
+const units = 4
+block unit {
+    input x
+    output y = x -> Dense(units)
+}
+model m {
+    input x: (8,)
+    output o = x -> unit() -> unit()
+}
+"""
+    assert _diagnostics(text, overrides={"units": 4}) == []
+    got = _diagnostics(text, overrides={"units": -1})
+    assert got and all(any("--set units=-1" in r for r in d[3]) for d in got)
