@@ -10,7 +10,6 @@ followed, so a link loop cannot make the walk endless. Files named directly are 
 
 from __future__ import annotations
 
-import fnmatch
 import os
 
 from graphspec.cli.common import Usage
@@ -46,6 +45,8 @@ def _rules(folder: str) -> List[Rule]:
 
 
 def _ignored(path: str, is_dir: bool, rules: List[Rule]) -> bool:
+    import fnmatch  # only when walking a folder: `graphspec check FILE` never does
+
     name = os.path.basename(path)
     for base, pattern, only_dirs in rules:
         if only_dirs and not is_dir:

@@ -19,7 +19,7 @@ _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
 # Strings unrolled (no alternation inside the star): linear in a long literal, no frame per character.
 _SCAN = re.compile(r"""#[^\r\n]*|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"|'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'|[()\[\]{}]""")
-_TOP_LEVEL = re.compile(r"^[ \t]*(model|block|const|import)\b", re.M)
+_TOP_LEVEL = r"(?m)^[ \t]*(model|block|const|import)\b"  # these three: compiled (by `re`) when an error needs them
 # Bidirectional embedding, override and isolate controls: they make an editor show text in another
 # order than the parser reads it ("Trojan Source"). Outside strings and comments the lexer refuses
 # them (E101); inside, they are warned about (W201).
@@ -70,7 +70,7 @@ def parse(source: Source, diags: Diagnostics) -> Optional[ast.Module]:
 
 
 # `//` outside strings and comments (the same string patterns as _SCAN).
-_SLASHES = re.compile(r"""#[^\r\n]*|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"|'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'|//""")
+_SLASHES = r"""#[^\r\n]*|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"|'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'|//"""
 
 
 def _c_comments(source: Source, diags: Diagnostics) -> str:
@@ -83,7 +83,7 @@ def _c_comments(source: Source, diags: Diagnostics) -> str:
         return text
     consts = set(re.findall(r"\bconst\s+([A-Za-z_]\w*)", text))
     cuts = []
-    for m in _SLASHES.finditer(text):
+    for m in re.finditer(_SLASHES, text):
         if m.group() != "//":
             continue
         start = text.rfind("\n", 0, m.start()) + 1
@@ -166,7 +166,7 @@ def _restart_offset(text: str, pos: int) -> Optional[int]:
     line_end = text.find("\n", pos)
     if line_end < 0:
         return None
-    m = _TOP_LEVEL.search(text, line_end + 1)
+    m = re.compile(_TOP_LEVEL).search(text, line_end + 1)
     return m.start(1) if m else None
 
 
@@ -431,13 +431,13 @@ def _call_before(text: str, close_pos: int) -> Optional[Tuple[int, str]]:
 
 _TOP_WORDS = ("model", "block", "const", "import")
 _STATEMENT_WORDS = ("input", "output", "layer", "repeat", "compile", "fit")
-_INPUT_CALL = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(?:keras\.)?Input\s*\(")
+_INPUT_CALL = r"^\s*([A-Za-z_]\w*)\s*=\s*(?:keras\.)?Input\s*\("
 
 
 def _input_help(source: Source, open_pos: int) -> str:
     """The `input` line for `x = Input(shape=(4,), dtype="int32")` whose `(` is at `open_pos`."""
     text = source.text
-    m = _INPUT_CALL.match(source.line_text(source.position(open_pos)[0]))
+    m = re.match(_INPUT_CALL, source.line_text(source.position(open_pos)[0]))
     close = _matching(text, open_pos)
     inner = text[open_pos + 1:close] if close is not None else ""
     shape = re.search(r"(?:^|,|shape\s*=)\s*(\([^()]*\))", inner)
