@@ -40,14 +40,17 @@ class _CallNode:
     same wherever no block parameter, `repeat` index or tensor takes one of the names (967 of the
     1,166 calls: BatchNormalization(axis=bn_axis) in a block used 58 times)."""
 
-    __slots__ = ("call", "remembered", "names", "value", "key", "overridden")
+    __slots__ = ("call", "remembered", "evaluations", "names", "value", "key", "overridden")
 
     def __init__(self, call: ast.Call, known: str):
         self.call = call  # kept alive: the cache is keyed by its id
         # Custom layers may be re-registered (also under a catalogue name an alias resolves to),
         # so their calls are always checked afresh.
         self.remembered = custom.get(call.name) is None and custom.get(known) is None
-        self.names = read_names(call)  # None: the value reads tensors too (`shape(x)`)
+        # The value is kept from the second evaluation on: each node of a generated spec is evaluated
+        # once, and keeping it from the first cost the 10,000-layer check 30 ms (of 150).
+        self.evaluations = 0
+        self.names: Optional[frozenset] = None  # what the value reads (read_names), from the second evaluation
         self.value = None  # the value, its cache key and the `--set` consts it read
         self.key = None
         self.overridden: frozenset = frozenset()
@@ -79,7 +82,11 @@ class LayerApplication:
             value, key = node.value, node.key  # what evaluating the call again would give
             self.set_reads = set(node.overridden)
         else:
-            errors, before, self.set_reads = self.diags.error_count, len(self.diags.items), set()
+            if node.evaluations == 1:
+                node.names = read_names(call)  # None: the value reads tensors too (`shape(x)`)
+            node.evaluations += 1
+            errors = self.diags.error_count if node.names is not None else 0
+            before, self.set_reads = len(self.diags.items), set()
             value = self.evaluator(frame).eval(call)
             if value is INVALID or contains_invalid(value):
                 self.set_origins(before)

@@ -69,18 +69,21 @@ def _diagnostics(text, **kw):
 
 
 def test_a_const_taken_by_a_tensor_later_is_a_tensor_at_the_next_evaluation():
+    """The value of `Dense(h)` is kept at its second evaluation; at the third, `h` is a tensor."""
     text = """
 const h = 4
 model m {
     input x: (8,)
-    repeat 2 {
+    repeat 3 as i {
         y = x -> Dense(h)
-        h = y -> Dense(2)
+        if i == 1 {
+            h = y -> Dense(2)
+        }
     }
     output o = h -> Dense(1)
 }
 """
-    assert ("E201", 6) in [d[:2] for d in _diagnostics(text)]  # `h` is a tensor at the second iteration
+    assert ("E201", 6) in [d[:2] for d in _diagnostics(text)]
 
 
 def test_a_block_parameter_named_like_a_const_is_read_in_each_use():
