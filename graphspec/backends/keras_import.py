@@ -75,6 +75,7 @@ from graphspec.catalog import ops as op_catalog
 from graphspec.catalog import registry, signatures
 from graphspec.catalog.ops import keras_classes
 from graphspec.catalog.base import ATTENTION, LIST
+from graphspec.catalog.params import NAME_PATTERN
 from graphspec.passes.scope import model_name_problem
 from graphspec.syntax import ast
 from graphspec.syntax.format import flat_expr, format_tree, subscript_item
@@ -591,6 +592,7 @@ def _registered(cls) -> Optional[custom.CustomLayer]:
 class _Importer:
     def __init__(self, keep_names: bool = True):
         self.keep_names = keep_names
+        self.unnamed: List[str] = []  # Keras layer names a spec cannot hold, left to the spec's naming
         self.problems: List[ImportProblem] = []
         self._problem_keys: set = set()
         self.plans: Dict[int, _Plan] = {}  # id(keras model) -> plan
@@ -1090,6 +1092,9 @@ class _Importer:
                 self.problem(mname, op.name, type(op).__name__, f"its config cannot be read back: {exc}")
                 continue
             keep = op.name if self.keep_names and not _auto_name(op) else ""
+            if keep and not re.match(NAME_PATTERN, keep):  # `conv 1`: a name no spec can give (E305)
+                self.unnamed.append(keep)
+                keep = ""
             calls[id(op)] = (call, keep)
             forms[id(op)] = self.last_form
         plan.layer_calls, plan.forms = calls, forms
@@ -1109,10 +1114,13 @@ class _Importer:
         if self.problems:
             raise KerasImportError(self.problems)
         total = root.count_params()
-        header = (f"# Imported from Keras {keras.__version__} by graphspec: the model `{safe_text(root.name)}`, "
-                  f"{total:,} parameters.")
+        header = [f"# Imported from Keras {keras.__version__} by graphspec: the model `{safe_text(root.name)}`, "
+                  f"{total:,} parameters."]
+        if self.unnamed:
+            header.append("# Named by graphspec instead (a layer name has letters, digits, `_`, `.` and `-`): "
+                          + ", ".join(f"`{safe_text(n)}`" for n in self.unnamed) + ".")
         consts = [ast.ConstDef(name, None, node, None) for name, node in self.consts.items()]
-        return ast.Module(None, consts=consts, blocks=self.blocks, models=models), [header]
+        return ast.Module(None, consts=consts, blocks=self.blocks, models=models), header
 
     def _make_consts(self) -> None:
         """A float argument written CONST_MIN times or more under one parameter becomes a const

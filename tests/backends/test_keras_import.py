@@ -641,3 +641,17 @@ def test_text_is_in_the_formatter_layout():
     for stem in ("ticket_sequences", "dual_camera", "inception_block"):
         text = from_keras(REFERENCES[stem]())
         assert formatter.format_source(Source(f"{stem}.gspec", text))[0] == text
+
+
+def test_a_layer_name_the_language_refuses_is_left_to_the_specs_naming():
+    # Keras takes any name without "/"; a spec's name= takes [A-Za-z_][A-Za-z0-9_.-]* (E305 otherwise).
+    x = keras.Input((5,), name="x")
+    h = layers.Dense(4, name="hidden 1")(x)
+    h = layers.Dense(4, name='2nd"\x1b[31m')(h)
+    old = keras.Model(x, layers.Dense(2, name="out")(layers.Dense(3, name="kept.name-1")(h)), name="net")
+    text, spec, new = _round_trip(old)  # loads clean: no E305
+    assert 'name="kept.name-1"' in text and "hidden 1" not in text.split("\n", 2)[2]
+    assert text.splitlines()[1] == ("# Named by graphspec instead (a layer name has letters, digits, `_`, `.` and "
+                                    "`-`): `hidden 1`, `2nd\"\\u001b[31m`.")
+    assert all(line.isprintable() for line in text.splitlines())
+    assert "kept.name-1" in [layer.name for layer in new.layers]
