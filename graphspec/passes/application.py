@@ -42,11 +42,9 @@ class _CallNode:
 
     __slots__ = ("call", "remembered", "evaluations", "names", "value", "key", "overridden")
 
-    def __init__(self, call: ast.Call, known: str):
+    def __init__(self, call: ast.Call, remembered: bool):
         self.call = call  # kept alive: the cache is keyed by its id
-        # Custom layers may be re-registered (also under a catalogue name an alias resolves to),
-        # so their calls are always checked afresh.
-        self.remembered = custom.get(call.name) is None and custom.get(known) is None
+        self.remembered = remembered  # its checked spec may be remembered (LayerApplication.layer_type)
         # The value is kept from the second evaluation on: each node of a generated spec is evaluated
         # once, and keeping it from the first cost the 10,000-layer check 30 ms (of 150).
         self.evaluations = 0
@@ -74,10 +72,10 @@ class LayerApplication:
         # body or a `repeat` calls it again and again.
         node = self._call_nodes.get(id(call))
         if node is None:
-            known = self.layer_type(call)
-            if known is None:
+            kind = self.layer_type(call)
+            if kind is None:
                 return None
-            node = self._call_nodes[id(call)] = _CallNode(call, known)
+            node = self._call_nodes[id(call)] = _CallNode(call, kind[1])
         if node.value is not None and node.unshadowed(frame):
             value, key = node.value, node.key  # what evaluating the call again would give
             self.set_reads = set(node.overridden)
@@ -125,25 +123,31 @@ class LayerApplication:
             return L.LayerSpec(spec.type, spec.kind, spec.explicit, spec.full, spec.entry, None, spec.results)
         return spec
 
-    def layer_type(self, call: ast.Call) -> Optional[str]:
-        """The layer type a call names, when the name and the keywords can make one; else None (reported)."""
-        if runs_code(call.name):
-            self.diags.error(codes.E210, f"`{call.name}` is not allowed: a spec never runs code", call.name_span,
-                             label="runs Python code", help=code_help(call.name))
-            return None
-        known = L.known_layer(call.name)
-        if known is None:
-            if call.name in self.globals.blocks:
-                self.diags.error(codes.E209, f"`{call.name}` is a block; a `layer` declaration needs a layer",
-                                 call.name_span, help="apply the block in a chain: `x -> " + call.name + "(...)`")
+    def layer_type(self, call: ast.Call) -> Optional[tuple]:
+        """(the layer type a call names, whether its checked spec may be remembered), when the name and
+        the keywords can make a layer; else None (reported)."""
+        kind = self._layer_types.get(call.name)
+        if kind is None:  # once per name in a model: 10,000 generated layers call 4 names
+            if runs_code(call.name):
+                self.diags.error(codes.E210, f"`{call.name}` is not allowed: a spec never runs code", call.name_span,
+                                 label="runs Python code", help=code_help(call.name))
                 return None
-            self.diags.error(codes.E220, f"unknown layer `{call.name}`", call.name_span, label="not a Keras layer",
-                             help=L.keras_model_help(call)
-                             or did_you_mean(call.name, L.layer_names() + list(self.globals.blocks))
-                             or "layers are Keras's own (`graphspec layers` lists them) or registered "
-                                "from Python with `graphspec.register_layer`")
-            return None
-        return known if self.call_arguments.constructor_ok(call) else None
+            known = L.known_layer(call.name)
+            if known is None:
+                if call.name in self.globals.blocks:
+                    self.diags.error(codes.E209, f"`{call.name}` is a block; a `layer` declaration needs a layer",
+                                     call.name_span, help="apply the block in a chain: `x -> " + call.name + "(...)`")
+                    return None
+                self.diags.error(codes.E220, f"unknown layer `{call.name}`", call.name_span, label="not a Keras layer",
+                                 help=L.keras_model_help(call)
+                                 or did_you_mean(call.name, L.layer_names() + list(self.globals.blocks))
+                                 or "layers are Keras's own (`graphspec layers` lists them) or registered "
+                                    "from Python with `graphspec.register_layer`")
+                return None
+            # Custom layers may be re-registered (also under a catalogue name an alias resolves to),
+            # so their calls are always checked afresh.
+            kind = self._layer_types[call.name] = (known, custom.get(call.name) is None and custom.get(known) is None)
+        return kind if self.call_arguments.constructor_ok(call, kind[0]) else None
 
     def add_layer(self, spec: L.LayerSpec, name: str, span: Span, shared=False, origin="") -> int:
         """Add a layer to the graph (frozen inside a `trainable=False` block use): its id."""

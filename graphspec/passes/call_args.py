@@ -28,6 +28,19 @@ def _constructor_params(layer_type: str) -> List[str]:
     return [p.name for p in sig.params] + list(sig.forwarded) if sig is not None else []
 
 
+_CALL_ONLY: dict = {}  # layer type -> its call-time keywords that are not constructor arguments (catalogue data)
+
+
+def _call_only(layer_type: str) -> frozenset:
+    """The call-time keywords of `layer_type` that its constructor does not take, found once per type:
+    every layer call with keywords is checked for them (listing the constructor's parameters each time
+    was most of the cost)."""
+    names = _CALL_ONLY.get(layer_type)
+    if names is None:
+        names = _CALL_ONLY[layer_type] = frozenset(calls.call_params(layer_type)) - set(_constructor_params(layer_type))
+    return names
+
+
 def _flat(e) -> str:
     """An argument expression on one line, for a hint: the formatter's spelling (syntax/format.py, imported
     only when a hint is written; a node it cannot print yet is `...`)."""
@@ -45,17 +58,17 @@ class CallArguments:
     def __init__(self, ex):
         self.ex = ex
 
-    def constructor_ok(self, call: ast.Call) -> bool:
-        """False (reported) when a constructor argument is one of the layer's call-time arguments."""
-        canonical = L.known_layer(call.name) if call.kwargs else None
-        if canonical is None:
+    def constructor_ok(self, call: ast.Call, canonical: str) -> bool:
+        """False (reported) when a constructor argument of layer `canonical` is one of its call-time arguments."""
+        if not call.kwargs:
             return True
-        params = calls.call_params(canonical)
+        call_only = _call_only(canonical)
+        if not call_only:
+            return True
         ok = True
         for kw in call.kwargs:
-            # The constructor's parameters are listed only for a call-time name (every layer call
-            # comes here; listing them each time was most of its cost).
-            if kw.name in params and kw.name not in _constructor_params(canonical):
+            if kw.name in call_only:
+                params = calls.call_params(canonical)
                 ctor = _flat(ast.Call(call.name, call.name_span, call.args,
                                       [k for k in call.kwargs if k.name not in params], call.span))
                 self.ex.diags.error(codes.E301, f"`{kw.name}` is an argument of calling {call.name}, not of making it",

@@ -57,6 +57,7 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
         self.first_shapes: Dict[int, list] = {}  # shared layer id -> input shapes of its first use
         self._layer_specs: Dict[tuple, L.LayerSpec] = {}  # checked layer calls, by (name, repr of arguments)
         self._block_parts: Dict[int, object] = {}  # id of a block definition -> its blocks._Parts
+        self._layer_types: Dict[str, tuple] = {}  # a layer call's name -> (type, remembered): layer_type
         self._call_nodes: Dict[int, object] = {}  # id of a layer call node -> its application._CallNode
         self.expressions = TensorExpressions(self)
         self.call_arguments = CallArguments(self)
