@@ -117,3 +117,39 @@ model m {
     assert _diagnostics(text, overrides={"units": 4}) == []
     got = _diagnostics(text, overrides={"units": -1})
     assert got and all(any("--set units=-1" in r for r in d[3]) for d in got)
+
+
+def test_block_defaults_are_the_same_in_every_use():
+    text = """
+block unit(width, rate=0.25, out=2 * width) {
+    input x
+    output y = x -> Dense(width) -> Dropout(rate) -> Dense(out)
+}
+model m {
+    input x: (8,)
+    output o = x -> unit(3) -> unit(4, rate=0.5) -> unit(5) -> unit(6, out=1)
+}
+"""
+    program = graphspec.loads(text)
+    configs = [layer.config for layer in program.model.layers]
+    assert [c.get("rate") for c in configs if "rate" in c] == [0.25, 0.5, 0.25, 0.25]
+    assert [c["units"] for c in configs if "units" in c] == [3, 6, 4, 8, 5, 10, 6, 1]
+
+
+def test_a_default_with_a_problem_is_reported_at_each_use_that_takes_it():
+    text = """
+block unit(rate=1e999) {
+    input x
+    output y = x -> Dropout(rate)
+}
+model m {
+    input x: (8,)
+    a = x -> unit()
+    b = x -> unit(0.5)
+    c = x -> unit()
+    output o = (a, b, c) -> Concatenate()
+}
+"""
+    diags = Diagnostics()
+    check_text(text, diags, require_root=True)
+    assert [d.code for d in diags.items] == ["E250"] and diags.error_count == 2  # the second is suppressed
