@@ -173,11 +173,12 @@ class LayerApplication:
     def apply(self, lid: int, inputs: List[int], span: Span, arguments: Optional[dict] = None) -> Optional[List[int]]:
         """Apply layer `lid` to `inputs` (with call-time `arguments`), inferring the output shapes."""
         self.count_node(span)
+        tensors = self.graph.tensors
         layer = self.graph.layers[lid]
         spec = self.specs[lid]
         entry = spec.entry
-        shapes = [self.graph.tensors[t].shape for t in inputs]
-        if any(s is None for s in shapes):
+        shapes = [tensors[t].shape for t in inputs]
+        if None in shapes:  # a shape is a tuple, never equal to None
             return None
         call = SINGLE
         if entry is not None:
@@ -196,12 +197,12 @@ class LayerApplication:
         elif len(inputs) > 1:
             call = LIST
         if entry is not None:
-            problem = input_dtype_problem(layer.type, spec.full, [self.graph.tensors[t].dtype for t in inputs])
+            problem = input_dtype_problem(layer.type, spec.full, [tensors[t].dtype for t in inputs])
             if problem is not None:
                 self.diags.error(codes.E403, problem[0], span, label="wrong dtype", help=problem[1])
                 return None
         try:
-            if arguments or spec.entry is None:
+            if arguments or entry is None:
                 result, counts = self.infer(spec, shapes), None
                 if arguments:
                     result = self.call_arguments.outputs(layer, spec, shapes, result, arguments)
@@ -247,7 +248,8 @@ class LayerApplication:
         node_id = len(self.graph.nodes)
         dtype = self.out_dtype(layer, spec, inputs)
         out_ids = [self.new_tensor(tuple(s), dtype, node_id, i, span=span) for i, s in enumerate(outs)]
-        self.graph.nodes.append(g.Node(node_id, lid, list(inputs), out_ids, call, span, dict(arguments or {})))
+        self.graph.nodes.append(g.Node(node_id, lid, list(inputs), out_ids, call, span,
+                                       dict(arguments) if arguments else {}))
         return out_ids
 
     def rules(self, spec: L.LayerSpec, shapes):

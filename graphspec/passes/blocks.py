@@ -176,8 +176,11 @@ class BlockExpansion:
                 if p.name in parts.constant and self.diags.error_count == errors:
                     parts.defaults[p.name] = value
             values[p.name] = value
-        if not ok or any(contains_invalid(v) for v in values.values()):
+        if not ok:
             return None
+        for v in values.values():
+            if contains_invalid(v):
+                return None
         return values
 
     @staticmethod

@@ -164,7 +164,10 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
         for stmt in stmts:
             if not budget.spend():
                 self.too_many_steps(stmt.span)
-            getattr(self, "stmt_" + type(stmt).__name__)(frame, stmt)
+            method = _STATEMENTS.get(type(stmt))
+            if method is None:  # the method named for the statement's class, found once per class
+                method = _STATEMENTS[type(stmt)] = getattr(ModelExpander, "stmt_" + type(stmt).__name__)
+            method(self, frame, stmt)
 
     def too_many_steps(self, span: Span, what: str = "the spec expands to") -> None:
         """Report MAX_STEPS reached (or certain to be) at `span`, and stop expanding."""
@@ -500,6 +503,7 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
 
 
 _MISSING = object()
+_STATEMENTS: dict = {}  # statement class -> ModelExpander's method for it
 
 
 def _value_refs(e):
