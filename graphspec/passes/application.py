@@ -68,22 +68,30 @@ class LayerApplication:
 
     def layer_spec(self, frame: Frame, call: ast.Call) -> Optional[L.LayerSpec]:
         """The checked spec of a layer call (sharing a cached one's config dicts), or None (reported)."""
-        # What the call's name and keywords alone decide is decided once per call node: a block
-        # body or a `repeat` calls it again and again.
-        node = self._call_nodes.get(id(call))
+        # What the call's name and keywords alone decide is decided once per call node that a block
+        # body or a `repeat` calls again and again. A node elsewhere is met once per model, and
+        # remembering each (a _CallNode and a dict entry, ~290 bytes) cost a 100,000-layer generated
+        # spec 45 MB for nothing.
+        again = self.scope or self.repeats
+        node = self._call_nodes.get(id(call)) if again else None
         if node is None:
             kind = self.layer_type(call)
             if kind is None:
                 return None
-            node = self._call_nodes[id(call)] = _CallNode(call, kind[1])
-        if node.value is not None and node.unshadowed(frame):
+            remembered = kind[1]
+            if again:
+                node = self._call_nodes[id(call)] = _CallNode(call, remembered)
+        else:
+            remembered = node.remembered
+        if node is not None and node.value is not None and node.unshadowed(frame):
             value, key = node.value, node.key  # what evaluating the call again would give
             self.set_reads = set(node.overridden)
         else:
-            if node.evaluations == 1:
-                node.names = read_names(call)  # None: the value reads tensors too (`shape(x)`)
-            node.evaluations += 1
-            errors = self.diags.error_count if node.names is not None else 0
+            if node is not None:
+                if node.evaluations == 1:
+                    node.names = read_names(call)  # None: the value reads tensors too (`shape(x)`)
+                node.evaluations += 1
+            errors = self.diags.error_count if node is not None and node.names is not None else 0
             before, self.set_reads = len(self.diags.items), set()
             value = self.evaluator(frame).eval(call)
             if value is INVALID or contains_invalid(value):
@@ -93,8 +101,9 @@ class LayerApplication:
             # in another file of one `check`) validates the same way: reuse the checked spec. The key is
             # the repr of the arguments, which tells 1, 1.0 and True apart (a tuple's repr, not the
             # CallValue's: Record.__repr__ was 4% of the zoo specs' check profile).
-            key = (call.name, repr((value.args, value.kwargs))) if node.remembered else None
-            if node.names is not None and self.diags.error_count == errors and node.unshadowed(frame):
+            key = (call.name, repr((value.args, value.kwargs))) if remembered else None
+            if node is not None and node.names is not None and self.diags.error_count == errors \
+                    and node.unshadowed(frame):
                 node.value, node.key, node.overridden = value, key, frozenset(self.set_reads)
         cached = self._layer_specs.get(key) if key is not None else None
         if cached is None and key is not None:

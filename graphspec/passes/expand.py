@@ -59,6 +59,7 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
         self._block_parts: Dict[int, object] = {}  # id of a block definition -> its blocks._Parts
         self._layer_types: Dict[str, tuple] = {}  # a layer call's name -> (type, remembered): layer_type
         self._call_nodes: Dict[int, object] = {}  # id of a layer call node -> its application._CallNode
+        self.repeats = 0  # the `repeat` bodies being expanded: with self.scope, whether a node is met again
         self.expressions = TensorExpressions(self)
         self.call_arguments = CallArguments(self)
 
@@ -323,13 +324,17 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
             self.too_many_steps(s.count.span, f"`repeat {count}` of this body would expand to")
         index = s.index[0] if s.index else None
         saved = frame.values.get(index, _MISSING) if index else _MISSING
-        for i in range(count):
-            if not budget.spend():
-                self.too_many_steps(s.count.span)
-            self.diags.next_instance()
-            if index:
-                frame.values[index] = i
-            self.statements(frame, s.body)
+        self.repeats += 1
+        try:
+            for i in range(count):
+                if not budget.spend():
+                    self.too_many_steps(s.count.span)
+                self.diags.next_instance()
+                if index:
+                    frame.values[index] = i
+                self.statements(frame, s.body)
+        finally:
+            self.repeats -= 1
         if index:
             if saved is _MISSING:
                 frame.values.pop(index, None)
