@@ -60,6 +60,7 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
         self._layer_types: Dict[str, tuple] = {}  # a layer call's name -> (type, remembered): layer_type
         self._call_nodes: Dict[int, object] = {}  # id of a layer call node -> its application._CallNode
         self.repeats = 0  # the `repeat` bodies being expanded: with self.scope, whether a node is met again
+        self._shapes: Dict[tuple, tuple] = {}  # each distinct tensor shape once (LayerApplication.shape_of)
         self.expressions = TensorExpressions(self)
         self.call_arguments = CallArguments(self)
 
