@@ -97,7 +97,7 @@ class CallArguments:
             param = params.get(kw.name)
             if param is None:
                 if kw.name in _constructor_params(layer.type):
-                    ctor = (_flat(ast.Call(step.name, step.name_span, step.args, step.kwargs + [kw], step.span))
+                    ctor = (_flat(ast.Call(step.name, step.name_span, step.args, [*step.kwargs, kw], step.span))
                             if step.call_args is not None else f"{layer.type}(..., {kw.name}={_flat(kw.value)})")
                     ex.diags.error(codes.E301, f"`{kw.name}` is an argument of making {layer.type}, not of calling it",
                                    kw.name_span, label="a constructor argument",

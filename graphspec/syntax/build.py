@@ -52,6 +52,7 @@ def builders(src) -> dict:
         end_line = line if line < n_lines and e < starts[line] else numbers[bisect_right(starts, e)]
         return Span(file, line, s - starts[line - 1] + 1, end_line, e - starts[end_line - 1] + 1)
 
+    NO_ITEMS = ast.NO_ITEMS
     Literal, Ref, BinOp, Neg = ast.Literal, ast.Ref, ast.BinOp, ast.Neg
     Call, Kwarg, Chain, StepName, NameSource = ast.Call, ast.Kwarg, ast.Chain, ast.StepName, ast.NameSource
 
@@ -160,7 +161,8 @@ def builders(src) -> dict:
         for a in c[1:]:
             if a is not None:
                 (kwargs if type(a) is Kwarg else args).append(a)
-        return Call(intern(name[0]), span(name[1], name[2]), args, kwargs, span(s, e))
+        # no arguments of a kind: the one shared empty list (ast.NO_ITEMS)
+        return Call(intern(name[0]), span(name[1], name[2]), args or NO_ITEMS, kwargs or NO_ITEMS, span(s, e))
 
     def name_source(c, s, e):
         name = c[0]

@@ -98,7 +98,8 @@ def _blank_before(module, text: str) -> list:
 
 
 def _strip(value):
-    """`value` with every span removed (in place for records)."""
+    """`value` with every span removed (in place for records; a list is made anew: the syntax tree's
+    shared empty list, ast.NO_ITEMS, refuses to change)."""
     if isinstance(value, Span):
         return None
     if isinstance(value, Record):
@@ -108,8 +109,7 @@ def _strip(value):
     if isinstance(value, tuple):
         return tuple(_strip(v) for v in value)
     if isinstance(value, list):
-        value[:] = [_strip(v) for v in value]
-        return value
+        return [_strip(v) for v in value]
     return value
 
 
