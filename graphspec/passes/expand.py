@@ -20,7 +20,8 @@ from graphspec.passes.naming import LayerNaming, Names, snake
 from graphspec.passes.nested import NestedModels
 from graphspec.passes.scope import Globals
 from graphspec.passes.tensor_ops import EXPRESSIONS, TensorExpressions
-from graphspec.passes.values import INVALID, Evaluator, bool_help, code_help, contains_invalid, describe, runs_code
+from graphspec.passes.values import (INVALID, OPAQUE, Evaluator, bool_help, code_help, contains_invalid, describe,
+                                     runs_code, value_refs)
 from graphspec.source import Span
 from graphspec.suggest import did_you_mean
 from graphspec.syntax import ast
@@ -344,7 +345,7 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
 
     def stmt_IfStmt(self, frame: Frame, s: ast.IfStmt) -> None:
         """Expand the branch the condition picks; it is a value known when the spec is checked."""
-        tensor = next((r for r in _value_refs(s.cond) if r.name in frame.tensors), None)
+        tensor = next((r for r in value_refs(s.cond) if r is not OPAQUE and r.name in frame.tensors), None)
         if tensor is not None:
             self.diags.error(codes.E252, f"the condition of `if` must be known when the spec is checked; `{tensor.name}` "
                                      "is a tensor", tensor.span, label="a tensor, not a value",
@@ -510,23 +511,3 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
 
 _MISSING = object()
 _STATEMENTS: dict = {}  # statement class -> ModelExpander's method for it
-
-
-def _value_refs(e):
-    """The names an expression reads, except the tensor that `shape(x)` takes."""
-    if isinstance(e, ast.Ref):
-        yield e
-    elif isinstance(e, ast.BinOp):
-        yield from _value_refs(e.left)
-        yield from _value_refs(e.right)
-    elif isinstance(e, ast.Neg):
-        yield from _value_refs(e.operand)
-    elif isinstance(e, (ast.TupleExpr, ast.ListExpr)):
-        for item in e.items:
-            yield from _value_refs(item)
-    elif isinstance(e, ast.Index):
-        yield from _value_refs(e.target)
-        yield from _value_refs(e.index)
-    elif isinstance(e, ast.Call) and e.name != "shape":
-        for a in list(e.args) + [kw.value for kw in e.kwargs]:
-            yield from _value_refs(a)

@@ -368,35 +368,45 @@ class Evaluator:
         return CallValue(e.name, args, tuple(kwargs))
 
 
+OPAQUE = object()  # in value_refs: a part whose value comes from more than names
+
+
+def value_refs(e):
+    """The Ref nodes an expression's value reads, in source order, and OPAQUE for each part whose
+    value comes from more than names: the tensor `shape(x)` takes, a dict, a node of another kind."""
+    kind = type(e)
+    if kind is ast.Ref:
+        yield e
+    elif kind is ast.Literal:
+        return
+    elif kind is ast.BinOp:
+        yield from value_refs(e.left)
+        yield from value_refs(e.right)
+    elif kind is ast.Neg:
+        yield from value_refs(e.operand)
+    elif kind is ast.TupleExpr or kind is ast.ListExpr:
+        for item in e.items:
+            yield from value_refs(item)
+    elif kind is ast.Index:
+        yield from value_refs(e.target)
+        yield from value_refs(e.index)
+    elif kind is ast.Call and e.name != "shape":
+        for a in e.args:
+            yield from value_refs(a)
+        for kw in e.kwargs:
+            yield from value_refs(kw.value)
+    else:
+        yield OPAQUE
+
+
 def read_names(expr) -> Optional[frozenset]:
     """The names an expression's value is computed from, or None when it reads more than names (the
-    tensor of `shape(x)`, a node the evaluator does not take)."""
-    names: set = set()
-    todo = [expr]
-    while todo:
-        e = todo.pop()
-        kind = type(e)
-        if kind is ast.Literal:
-            continue
-        if kind is ast.Ref:
-            names.add(e.name)
-        elif kind is ast.Call:
-            if e.name == "shape":
-                return None
-            todo.extend(e.args)
-            todo.extend(kw.value for kw in e.kwargs)
-        elif kind is ast.BinOp:
-            todo += (e.left, e.right)
-        elif kind is ast.Neg:
-            todo.append(e.operand)
-        elif kind is ast.TupleExpr or kind is ast.ListExpr:
-            todo.extend(e.items)
-        elif kind is ast.DictExpr:
-            todo.extend(e.values)
-        elif kind is ast.Index:
-            todo += (e.target, e.index)
-        else:
+    tensor of `shape(x)`, a dict, a node the evaluator does not take)."""
+    names = set()
+    for ref in value_refs(expr):
+        if ref is OPAQUE:
             return None
+        names.add(ref.name)
     return frozenset(names)
 
 
