@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 
-from graphspec.cli.common import EXIT_OK, EXIT_USAGE, Usage
+from graphspec.cli.common import EXIT_OK, EXIT_USAGE, Usage, error_line
 from graphspec.cli.settings import positive_int
 from graphspec.limits import MAX_PARAMS
 
@@ -419,7 +419,7 @@ def _run(argv: Optional[List[str]], ran: List[str]) -> int:
     except (Usage, ValueError) as exc:  # ValueError: a malformed --set value
         if _SIGNALLED:  # what the signal became inside a library, not a usage error
             return EXIT_TERMINATED
-        print(f"graphspec: error: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return EXIT_USAGE
     except ImportError as exc:
         extra = _EXTRAS.get((exc.name or "").split(".")[0])

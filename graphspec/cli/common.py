@@ -15,6 +15,14 @@ class Usage(Exception):
     """A usage, configuration or file error: printed as one `graphspec: error: ...` line, exit status 2."""
 
 
+def error_line(problem) -> str:
+    """The one line a refused command prints: `graphspec: error: ...`, its text escaped (a plugin or file
+    name from a pyproject.toml or the command line may hold an ESC or a newline)."""
+    from graphspec.text import safe_text
+
+    return f"graphspec: error: {safe_text(str(problem))}"
+
+
 def use_color(stream, under_git: bool = False) -> bool:
     """The one colour rule: NO_COLOR wins, then FORCE_COLOR, then a terminal. Under git (the diff
     driver), also when git's pager is in use, since git pipes an external diff's output into it."""

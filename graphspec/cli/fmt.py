@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Usage, unified_diff, use_color
+from graphspec.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Usage, error_line, unified_diff, use_color
 from graphspec.cli.io import STDIO, read_spec_bytes, reason, write_output
 from graphspec.text import safe_text
 
@@ -49,7 +49,7 @@ def _format_one(path: str, check: bool) -> int:
         try:
             write_output(path, formatted)  # atomic; keeps the file's mode
         except Usage as exc:
-            print(f"graphspec: error: {exc}", file=sys.stderr)
+            print(error_line(exc), file=sys.stderr)
             return EXIT_USAGE
         print(f"reformatted {safe_text(name)}")
     return EXIT_OK

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from graphspec.backends.diff import SpecDiff, _paint, diff_specs, render_listing, render_text, to_json
 from graphspec.cli.common import overrides as parse_overrides
-from graphspec.cli.common import unified_diff, use_color
+from graphspec.cli.common import error_line, unified_diff, use_color
 from graphspec.cli.io import reason
 from graphspec.cli.plugins import Plugins
 from graphspec.cli.specs import check_spec
@@ -189,7 +189,7 @@ def run_command(files: Sequence[str], plugins: Plugins, *, model: Optional[str] 
     try:
         diff = diff_specs(specs[0], specs[1], model=model, old_file=files[0], new_file=files[1])
     except ValueError as exc:
-        err.write(f"graphspec: error: {exc}\n")
+        err.write(error_line(exc) + "\n")
         return EXIT_TROUBLE
     out.write(_report(diff, fmt_, use_color(out) if color is None else color))
     return EXIT_DIFFERENT if diff.changed else EXIT_SAME

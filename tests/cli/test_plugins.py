@@ -51,6 +51,17 @@ def test_plugin_flag_and_a_missing_plugin(tmp_path):
     assert done.returncode == 2 and "plugin file not found" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_a_hostile_plugin_name_is_printed_escaped(tmp_path):
+    # a cloned repository's pyproject.toml names the plugin: its ESC and newline never reach the terminal raw
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[tool.graphspec]\nplugins = ["\\u001b[31mevil\\n.py"]\n')
+    (tmp_path / "m.gspec").write_text(SPEC)
+    done = _run("check", "m.gspec", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "plugin file not found" in done.stderr and "\\u001b[31mevil\\n.py" in done.stderr
+    assert "\x1b" not in done.stderr and done.stderr.count("\n") == 1
+
+
 def test_plain_checks_never_import_configured_plugins():
     # The repository configures specs/custom/simple_dense.py; a seed that needs no custom
     # layer is checked without importing it (nor Keras).
