@@ -28,7 +28,7 @@ _state: dict = {}  # the worker's plugins and options, inherited through fork
 
 
 def _one(path: str, plugins: Plugins, options: dict) -> Result:
-    _, items, loader = check_spec(path, plugins, **options)
+    _, items, loader = check_spec(path, plugins, release=True, **options)  # only diagnostics are kept
     # The files a diagnostic points into, its secondary locations too (a first definition in an import).
     files = {s.file for d in items for s in (d.span, *(r.span for r in d.related)) if s is not None}
     return items, {name: src for name, src in loader.sources.items() if name in files}

@@ -16,8 +16,12 @@ if TYPE_CHECKING:
 
 
 def check_spec(path: str, plugins: Plugins, *, model: Optional[str] = None, overrides: Optional[dict] = None,
-               require_root: bool = False, text_as: Optional[str] = None, settings: Optional[Settings] = None):
+               require_root: bool = False, text_as: Optional[str] = None, settings: Optional[Settings] = None,
+               release: bool = False):
     """Check one spec: (program or None, sorted diagnostics, loader).
+
+    `release`: let go of the models' statements as they are checked (passes/check.py `run`), for a
+    caller that keeps only the diagnostics and the sources.
 
     `settings`: the warnings silenced and the parameter limit (cli/settings.py).
 
@@ -28,7 +32,7 @@ def check_spec(path: str, plugins: Plugins, *, model: Optional[str] = None, over
 
     chosen = settings or Settings()
     options = dict(model=model, overrides=overrides or {}, require_root=require_root, ignore=chosen.ignore,
-                   max_params=chosen.max_params)
+                   max_params=chosen.max_params, release=release)
 
     def run():
         diags = Diagnostics()

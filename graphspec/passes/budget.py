@@ -32,7 +32,7 @@ class Budget:
         self.steps = 0
         self.model_depth: Dict[str, int] = {}  # a checked model -> models nested in it, itself included
         self._block_cost: Dict[str, int] = {}
-        self._body_cost: Dict[int, int] = {}  # id(statement list) -> its cost
+        self._body_cost: Dict[int, tuple] = {}  # id(statement list) -> (the list, its cost)
 
     def fits(self, cost: int) -> bool:
         """Whether `cost` more steps stay within MAX_STEPS."""
@@ -54,13 +54,15 @@ class Budget:
 
     def body_cost(self, body: List[ast.Stmt]) -> int:
         """The fewest steps running `body` once takes."""
-        cost = self._body_cost.get(id(body))
-        if cost is None:
+        known = self._body_cost.get(id(body))
+        if known is None:
             for name in _block_refs(body):
                 if name in self.blocks and name not in self._block_cost:
                     self._cost_blocks(name)
-            cost = self._body_cost[id(body)] = self._sum(body)
-        return cost
+            # The body is kept with its cost: a check that lets go of the statements it has run
+            # (Checker.release) never frees a list whose id a later one could take.
+            known = self._body_cost[id(body)] = (body, self._sum(body))
+        return known[1]
 
     def _cost_blocks(self, root: str) -> None:
         """Cost `root` and every block it reaches, callees first, without recursion: a chain of

