@@ -362,10 +362,13 @@ class Evaluator:
                              label="loads or runs code" if e.name in UNSAFE_CLASSES else "runs Python code",
                              help=code_help(e.name))
             return INVALID
-        args = tuple(self.eval(a) for a in e.args)
+        ev = self.eval
+        # Lists, not generators (a generator frame per call was a tenth of this method's time); most
+        # layer calls have no keywords or no positional arguments (the shared empty ast.NO_ITEMS).
+        args = tuple([ev(a) for a in e.args]) if e.args else ()
         # An argument given twice is reported where the call is bound to its signature (E304).
-        kwargs = [(kw.name, self.eval(kw.value)) for kw in e.kwargs]
-        return CallValue(e.name, args, tuple(kwargs))
+        kwargs = tuple([(kw.name, ev(kw.value)) for kw in e.kwargs]) if e.kwargs else ()
+        return CallValue(e.name, args, kwargs)
 
 
 OPAQUE = object()  # in value_refs: a part whose value comes from more than names
