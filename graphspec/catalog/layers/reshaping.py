@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from graphspec.catalog.base import LayerEntry, ShapeError
+from graphspec.catalog.base import ArgError, LayerEntry, ShapeError
+from graphspec.diagnostics import codes
 from graphspec.catalog.layers._util import (
     keeps_input_dtype,
     channels_last,
@@ -33,6 +34,21 @@ def permute_shape(config, inputs):
     dims = tuple(config["dims"])
     check_rank("Permute", shape, len(dims) + 1, f"batch and {len(dims)} axes for dims={fmt_value(dims)}", None)
     return (shape[0],) + tuple(shape[d] for d in dims)
+
+
+def permute_validate(config):
+    """Keras's own check in Permute.__init__: `dims` is a permutation of 1..n."""
+    dims = config.get("dims")
+    if not isinstance(dims, (list, tuple)) or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+        return  # a wrong type is the signature's to report (E302)
+    if sorted(dims) != list(range(1, len(dims) + 1)):
+        raise ArgError(
+            "dims",
+            f"Invalid permutation argument `dims` for Permute: the indices must be consecutive and start "
+            f"from 1; received dims={fmt_value(tuple(dims))}",
+            help=f"list every axis after the batch once, e.g. dims={fmt_value(tuple(range(len(dims), 0, -1)) or (1,))}",
+            code=codes.E305,
+        )
 
 
 def repeat_vector_shape(config, inputs):
@@ -111,7 +127,7 @@ def make_cropping(spatial: int):
 
 
 ENTRIES = [
-    LayerEntry(name="Permute", shape=permute_shape, dtype=keeps_input_dtype,
+    LayerEntry(name="Permute", shape=permute_shape, dtype=keeps_input_dtype, validate=permute_validate,
                summary="(batch, d1, ..., dn) -> the axes reordered by `dims` (1-based)"),
     LayerEntry(name="RepeatVector", shape=repeat_vector_shape, summary="(batch, features) -> (batch, n, features)"),
     make_upsampling(1),
