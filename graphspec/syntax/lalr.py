@@ -143,7 +143,9 @@ class _Lexing:
     the common case; per-terminal matchers for the rest."""
 
     def __init__(self, t):
-        self.alternatives = "|".join(f"(?P<{name}>{regexp})" for name, _, _, regexp in t.TERMINALS)
+        # In the tables' scan order: lark's, except where terminals cannot start alike (frequent first).
+        scan = [t.TERMINALS[i] for i in getattr(t, "SCAN_ORDER", range(len(t.TERMINALS)))]
+        self.alternatives = "|".join(f"(?P<{name}>{regexp})" for name, _, _, regexp in scan)
         self._all = None
         self.skip = None
         if t.SKIP_IGNORED and sys.version_info >= (3, 11):
@@ -157,7 +159,7 @@ class _Lexing:
             # or class, which the regex engine tests before entering it, instead of with a group it
             # must open. 80,000 tokens of benchmarks/generate.py: 117 -> 43 ms of matching.
             ignored = "|".join(regexp for name, _, _, regexp in t.TERMINALS if name in t.IGNORE)
-            marked = "|".join(f"(?:{regexp})(?P<{name}>)" for name, _, _, regexp in t.TERMINALS)
+            marked = "|".join(f"(?:{regexp})(?P<{name}>)" for name, _, _, regexp in scan)
             self.skip = re.compile(f"((?>(?:{ignored})*))(?:{marked}|\\Z)")
         self.strings = {name: value for name, kind, value, _ in t.TERMINALS if kind == "str"}
         self.regexps = {name: regexp for name, kind, _, regexp in t.TERMINALS if kind == "re"}
@@ -254,7 +256,10 @@ def _run(text: str, builders: dict):
     steps = [(name, size, fn) for (name, size), fn in zip(t.RULES, t.reducers(builders))]
     lexers = lx.state_lexer
     match = None  # lx.all().match, when needed
-    skip = lx.skip.match if lx.skip is not None else None
+    # The ignored text and token matches of the skip expression, read one after another while they
+    # follow each other (None: start afresh at pos): one finditer instead of a match call per token.
+    skip = lx.skip.finditer if lx.skip is not None else None
+    scan = None
     first_match = lx.first_match
     units = _units
     ignored = _IGNORED
@@ -271,7 +276,11 @@ def _run(text: str, builders: dict):
         lexer = lexers[state]
         token = None
         if skip is not None:
-            m = skip(text, pos)
+            if scan is None:
+                scan = skip(text, pos)
+            m = next(scan, None)
+            if m is not None and m.start() != pos:  # nothing matches at pos
+                m = scan = None
             if m is not None:
                 type_ = m.lastgroup
                 if type_ is None:
@@ -286,6 +295,7 @@ def _run(text: str, builders: dict):
                         _no_match(lx, text, pos, state)
                     type_, end = found
                     what = lexer[type_]
+                    scan = None
                 else:
                     pos, end = m.end(1), m.end()
                 if what is not ignored:

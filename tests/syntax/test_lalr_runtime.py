@@ -283,6 +283,29 @@ def test_skip_ignored_analysis():
     assert not skip_ignored(terms(r"([ ])+", r"x"), ["T0"])  # a group of its own
 
 
+def test_scan_order():
+    """The lexer's one expression may try a terminal early only past terminals that cannot start with
+    the same character (the first that matches wins, as in lark); frequent terminals go first."""
+    scan_order = _script().scan_order
+
+    def terms(*regexps):
+        return [(f"T{i}", "re", r, r) for i, r in enumerate(regexps)]
+
+    name = ("NAME", "re", r"[A-Za-z_]\w*", r"[A-Za-z_]\w*")
+    # NAME is frequent: first, but after the terminal that may start as it does; the digits wait
+    assert scan_order(terms(r"ops\.[a-z]+", r"[0-9]+") + [name]) == (0, 2, 1)
+    assert scan_order(terms(r"[0-9]+", r"xy") + [name]) == (1, 2, 0)
+    # unsure of `(?i:x)`, `x?y`: they keep their place among all
+    assert scan_order(terms(r"[0-9]+", r"(?i:x)") + [name]) == (0, 1, 2)
+    assert scan_order(terms(r"[0-9]+", r"x?y") + [name]) == (0, 1, 2)
+    # unsure of `\d`: every later terminal stays after it, NAME still before `[0-9]`
+    assert scan_order(terms(r"\d+", r"[0-9]") + [name]) == (0, 2, 1)
+    assert scan_order([("A", "str", "->", "\\->"), ("B", "str", "-", "\\-"), ("NAME", "re", "[a-z]+", "[a-z]+")]) \
+        == (2, 0, 1)
+    tables = lalr._tables if lalr.available() else None
+    assert tables is not None and sorted(tables.SCAN_ORDER) == list(range(len(tables.TERMINALS)))
+
+
 OTHER_GRAMMAR = r"""
 start: _item*
 _item: stmt ";"
